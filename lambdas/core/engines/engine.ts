@@ -1,0 +1,87 @@
+import type { QueryError } from '../errors.js';
+import type { ClientSession } from '../protocol/headers.js';
+import type { SqlType } from '../protocol/sql-types.js';
+
+/**
+ * The port every engine implements: Athena, a proxied Presto/Trino cluster, the local DuckDB.
+ * An engine knows nothing about HTTP, routing or access control. Its handles and cursors are
+ * opaque strings that the gateway stores in the query item or signs into nextUris, so any
+ * process can serve any poll.
+ */
+export type EngineState = 'QUEUED' | 'RUNNING' | 'FINISHED' | 'FAILED' | 'CANCELED';
+
+export interface EngineColumn {
+  name: string;
+  type: SqlType;
+}
+
+export interface EngineStats {
+  queuedTimeMillis?: number;
+  elapsedTimeMillis?: number;
+  cpuTimeMillis?: number;
+  wallTimeMillis?: number;
+  processedRows?: number;
+  processedBytes?: number;
+  physicalInputBytes?: number;
+  physicalWrittenBytes?: number;
+  peakMemoryBytes?: number;
+  progressPercentage?: number;
+}
+
+export interface EngineSubmission {
+  /** The gateway's query id: engines derive idempotency tokens from it. */
+  queryId: string;
+  sql: string;
+  /** Values for `?` placeholders, as SQL literals (EXECUTE ... USING). */
+  parameters?: string[];
+  session: ClientSession;
+  /** Engine-specific settings of the chosen target (workgroup, catalog map, ...). */
+  target: string;
+}
+
+export interface EngineSubmitted {
+  handle: string;
+  state: EngineState;
+  /** The engine's own id (Athena execution id, upstream Trino id), for history and support. */
+  engineQueryId?: string;
+}
+
+export interface PollOptions {
+  /** How long to wait for a state change or data before answering. */
+  maxWaitMs: number;
+  /** Upper bound on rows returned in this page. */
+  maxRows: number;
+  /** The state the gateway already knows, so engines can skip a status call when it is final. */
+  knownState?: EngineState;
+  /** When that state was last recorded (epoch ms): engines decide from it whether it is stale. */
+  knownStateAt?: number;
+}
+
+export interface EnginePage {
+  state: EngineState;
+  columns?: EngineColumn[];
+  rows?: unknown[][];
+  /** Where the next page starts; undefined when this page holds the last rows. */
+  nextCursor?: string;
+  stats?: EngineStats;
+  error?: QueryError;
+  /** For statements that change data or schema: Trino's updateType and updateCount. */
+  update?: { type: string; count?: number };
+}
+
+export interface EngineHealth {
+  healthy: boolean;
+  detail?: string;
+}
+
+export interface Engine {
+  submit(submission: EngineSubmission): Promise<EngineSubmitted>;
+  /** `cursor` undefined means the first page. Pages must be deterministic per cursor. */
+  poll(handle: string, cursor: string | undefined, options: PollOptions): Promise<EnginePage>;
+  cancel(handle: string): Promise<void>;
+  health(): Promise<EngineHealth>;
+}
+
+export function isFinal(state: EngineState): boolean {
+  return state === 'FINISHED' || state === 'FAILED' || state === 'CANCELED';
+}

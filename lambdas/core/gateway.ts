@@ -1,0 +1,514 @@
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import type { Engine, EnginePage } from './engines/engine.js';
+import { GatewayError, QueryFailure, queryError, type QueryError } from './errors.js';
+import { header, jsonResponse, textResponse, type GatewayRequest, type GatewayResponse } from './http.js';
+import type { AccessControl, Analysis, Analyzer, Authenticator, Principal, Router } from './ports.js';
+import { detectDialect, readSession, sessionUpdateHeaders, type ClientSession, type Dialect } from './protocol/headers.js';
+import { rowEncoder } from './protocol/encode.js';
+import { PageTokenSigner, type PageToken } from './protocol/page-token.js';
+import { newQueryId } from './protocol/query-id.js';
+import { queryResultsJson, type QueryResultsParts } from './protocol/results.js';
+import { column, parseType, type Column, type SqlType, withoutDatetimePrecision, formatType } from './protocol/sql-types.js';
+import { planStatement, type Plan } from './protocol/statements.js';
+import { FINAL_STATES, type GatewayResult, type QueryRecord, type QueryStore } from './stores/query-store.js';
+
+export interface GatewayConfig {
+  /** Reported by /v1/info; JDBC shows it as the database product version. */
+  version: string;
+  environment: string;
+  /** The URL clients reach the gateway on; when absent, taken from the request. */
+  publicBaseUrl?: string;
+  /** HMAC key for nextUri tokens (at least 32 bytes). */
+  pageTokenKey: string | Buffer;
+  /** Upper bound on a page's JSON; keeps Lambda answers under the ALB's 1 MB. */
+  maxPageBytes: number;
+  /** Upper bound on rows fetched from an engine for one page. */
+  maxRowsPerPage: number;
+  /** Long-poll wait for state changes or data. */
+  pollWaitMs: number;
+  /** Athena's limit on query text, applied to every engine. */
+  maxSqlBytes: number;
+  /** How often a poll records that the client is still there (one write per interval). */
+  pollTouchIntervalMs: number;
+  /** How long history is kept (expiresAt on the item). */
+  historyRetentionDays: number;
+}
+
+export const DEFAULT_GATEWAY_CONFIG: Omit<GatewayConfig, 'pageTokenKey'> = Object.freeze({
+  version: '476-bifrost',
+  environment: 'bifrost',
+  maxPageBytes: 480_000,
+  maxRowsPerPage: 20_000,
+  pollWaitMs: 1_000,
+  maxSqlBytes: 262_144,
+  pollTouchIntervalMs: 30_000,
+  historyRetentionDays: 30,
+});
+
+export interface Logger {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+export interface GatewayDeps {
+  config: GatewayConfig;
+  store: QueryStore;
+  /** The engine that serves a target, undefined for an unknown target. */
+  engineFor(target: string): Engine | undefined;
+  router: Router;
+  authenticator: Authenticator;
+  accessControl: AccessControl;
+  analyzer?: Analyzer;
+  clock?: () => number;
+  log?: Logger;
+}
+
+export interface Gateway {
+  handle(request: GatewayRequest): Promise<GatewayResponse>;
+}
+
+const STATEMENT_PATH = /^\/v1\/statement\/(queued|executing)\/([^/]+)\/([^/]+)\/([^/]+)$/;
+const QUERY_PATH = /^\/v1\/query\/([^/]+)$/;
+const silent: Logger = { info() {}, warn() {}, error() {} };
+
+export function createGateway(deps: GatewayDeps): Gateway {
+  const config = Object.freeze({ ...deps.config });
+  const signer = new PageTokenSigner(config.pageTokenKey);
+  const now = deps.clock ?? Date.now;
+  const log = deps.log ?? silent;
+
+  async function handle(request: GatewayRequest): Promise<GatewayResponse> {
+    try {
+      const response = await route(request);
+      return compress(request, response);
+    } catch (error) {
+      if (error instanceof GatewayError) return textResponse(error.httpStatus, error.message, error.headers);
+      log.error('unexpected error', { error: String(error), path: request.path, method: request.method });
+      return textResponse(500, 'Internal error in the gateway');
+    }
+  }
+
+  async function route(request: GatewayRequest): Promise<GatewayResponse> {
+    const { method, path } = request;
+    if (path === '/v1/statement') {
+      if (method === 'POST') return postStatement(request);
+      if (method === 'HEAD') return headStatement(request);
+      return methodNotAllowed('POST, HEAD');
+    }
+    const statement = STATEMENT_PATH.exec(path);
+    if (statement) {
+      const [, , queryId, payload, signature] = statement as unknown as [string, string, string, string, string];
+      if (method === 'GET') return pollStatement(request, queryId, payload, signature);
+      if (method === 'DELETE') return cancelStatement(request, queryId, payload, signature);
+      return methodNotAllowed('GET, DELETE');
+    }
+    if (path === '/v1/info') {
+      if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed('GET');
+      return jsonResponse(200, JSON.stringify({ nodeVersion: { version: config.version }, environment: config.environment, coordinator: true, starting: false, uptime: uptime() }));
+    }
+    if (path === '/v1/info/state') return jsonResponse(200, '"ACTIVE"');
+    const query = QUERY_PATH.exec(path);
+    if (query && method === 'DELETE') return killQuery(request, query[1]!);
+    return textResponse(404, `Not found: ${method} ${path}`);
+  }
+
+  function methodNotAllowed(allow: string): GatewayResponse {
+    return textResponse(405, 'Method not allowed', { Allow: [allow] });
+  }
+
+  async function authenticate(request: GatewayRequest): Promise<Principal> {
+    const result = await deps.authenticator.authenticate(request);
+    if (result.ok) return result.principal;
+    throw new GatewayError(result.status, result.message, result.challenge?.length ? { 'WWW-Authenticate': result.challenge } : {});
+  }
+
+  async function headStatement(request: GatewayRequest): Promise<GatewayResponse> {
+    await authenticate(request);
+    return { status: 200, headers: {}, body: '' };
+  }
+
+  function baseUrl(request: GatewayRequest): string {
+    return (config.publicBaseUrl ?? request.baseUrl).replace(/\/+$/, '');
+  }
+
+  // ---------------------------------------------------------------- POST /v1/statement
+
+  async function postStatement(request: GatewayRequest): Promise<GatewayResponse> {
+    const principal = await authenticate(request);
+    const session = readSession(request.headers);
+    if (session.user !== principal.user && principal.method === 'header') session.user = principal.user;
+    const sql = decodeSql(request.body);
+    const created = now();
+    const queryId = newQueryId(created);
+    const record: QueryRecord = {
+      queryId,
+      user: principal.user,
+      source: session.source,
+      dialect: session.dialect,
+      sql,
+      sqlDigest: createHash('sha256').update(sql).digest('hex'),
+      state: 'QUEUED',
+      createdAt: created,
+      updatedAt: created,
+      expiresAt: Math.floor(created / 1000) + config.historyRetentionDays * 86_400,
+    };
+    let plan: Plan | undefined;
+    try {
+      if (Buffer.byteLength(sql, 'utf8') > config.maxSqlBytes) {
+        throw QueryFailure.of('QUERY_TEXT_TOO_LARGE', `Query text length (${Buffer.byteLength(sql, 'utf8')}) exceeds the maximum length (${config.maxSqlBytes})`);
+      }
+      plan = planStatement(sql, session);
+      record.kind = plan.kind === 'query' ? (plan.updateType ?? 'SELECT') : plan.kind === 'session' ? plan.updateType : 'DESCRIBE INPUT';
+      if (plan.kind === 'query') await admit(record, plan, principal, session);
+      else record.result = gatewayResult(plan);
+      if (record.result) {
+        record.state = 'FINISHED';
+        record.endedAt = created;
+      }
+    } catch (error) {
+      if (!(error instanceof QueryFailure)) throw error;
+      fail(record, error.error);
+    }
+    try {
+      await deps.store.create(record);
+    } catch (error) {
+      // Without the item no poll can find the query: answer a final failure, never a 5xx to a POST.
+      log.error('could not record query', { queryId, error: String(error) });
+      if (record.engineHandle) await cancelQuietly(record);
+      return queryResponse(request, session.dialect, {
+        ...baseParts(request, record),
+        state: 'FAILED',
+        error: queryError('GENERIC_INTERNAL_ERROR', 'The gateway could not record the query; try again'),
+      });
+    }
+    if (plan?.kind === 'query' && record.target && !record.engineHandle && record.state === 'QUEUED') await submit(record);
+    return queryResponse(request, session.dialect, {
+      ...baseParts(request, record),
+      state: 'QUEUED',
+      nextUri: nextUri(request, record, 'queued', { n: 0 }),
+    });
+  }
+
+  function decodeSql(body: Buffer): string {
+    let sql: string;
+    try {
+      sql = new TextDecoder('utf-8', { fatal: true }).decode(body);
+    } catch {
+      throw new GatewayError(400, 'Query text is not valid UTF-8');
+    }
+    if (sql.trim() === '') throw new GatewayError(400, 'SQL statement is empty');
+    return sql;
+  }
+
+  /** Analysis, access control and routing: decides where the query runs, or fails it. */
+  async function admit(record: QueryRecord, plan: Extract<Plan, { kind: 'query' }>, principal: Principal, session: ClientSession): Promise<void> {
+    let analysis: Analysis | undefined;
+    if (deps.analyzer) {
+      analysis = deps.analyzer.analyze(plan.sql, session);
+      record.access = { tables: analysis.tables, ok: analysis.ok, ...(analysis.error ? { error: analysis.error } : {}) };
+    }
+    if (deps.accessControl.enforcing) {
+      if (!analysis || !analysis.ok) {
+        record.access = { ...record.access, allowed: false, reason: 'statement could not be analyzed' };
+        throw QueryFailure.of('PERMISSION_DENIED', `Access Denied: the statement could not be analyzed, and access rules apply${analysis?.error ? ` (${analysis.error})` : ''}`);
+      }
+      const decision = deps.accessControl.check(principal, analysis);
+      record.access = { ...record.access, allowed: decision.allowed, ...(decision.rule ? { rule: decision.rule } : {}), ...(decision.allowed ? {} : { reason: decision.reason }) };
+      if (!decision.allowed) throw QueryFailure.of('PERMISSION_DENIED', `Access Denied: ${decision.reason}`);
+    }
+    const decision = await deps.router.route({ principal, session, ...(analysis ? { analysis } : {}) });
+    record.routing = { ...decision };
+    if (decision.outcome === 'deny') throw QueryFailure.of('QUERY_REJECTED', `Query rejected by routing: ${decision.reasons.join('; ')}`);
+    if (decision.outcome === 'target') record.target = decision.target;
+    record.parameters = plan.parameters;
+    record.sessionJson = JSON.stringify(sessionForEngine(session, plan));
+  }
+
+  function sessionForEngine(session: ClientSession, plan: Extract<Plan, { kind: 'query' }>) {
+    // Extra credentials are secrets of the client: they never go into the query item.
+    const { extraCredentials: _secrets, preparedStatements: _prepared, ...rest } = session;
+    return { ...rest, extraCredentials: {}, preparedStatements: {}, plan: { sql: plan.sql, describeOutput: plan.describeOutput ?? false, updateType: plan.updateType } };
+  }
+
+  function gatewayResult(plan: Exclude<Plan, { kind: 'query' }>): GatewayResult {
+    if (plan.kind === 'describe-input') {
+      const rows = Array.from({ length: plan.parameterCount }, (_, i) => [i, 'unknown']);
+      return { columns: [{ name: 'Position', type: 'bigint' }, { name: 'Type', type: 'varchar' }], rowsJson: JSON.stringify(rows) };
+    }
+    return { columns: [{ name: 'result', type: 'boolean' }], rowsJson: '[[true]]', updateType: plan.updateType, sessionUpdate: plan.update };
+  }
+
+  function fail(record: QueryRecord, error: QueryError): void {
+    record.state = 'FAILED';
+    record.error = error;
+    record.endedAt = now();
+  }
+
+  /** Submits a query that has a target but no engine handle yet. */
+  async function submit(record: QueryRecord): Promise<void> {
+    const engine = deps.engineFor(record.target!);
+    const stored = JSON.parse(record.sessionJson ?? '{}') as ClientSession & { plan: { sql: string; describeOutput: boolean; updateType?: string } };
+    try {
+      if (!engine) throw QueryFailure.of('CONFIGURATION_INVALID', `Target ${record.target} is not configured`);
+      const sql = stored.plan.describeOutput ? describeOutputSql(stored.plan.sql) : stored.plan.sql;
+      const submitted = await engine.submit({ queryId: record.queryId, sql, parameters: stored.plan.describeOutput ? [] : (record.parameters ?? []), session: stored, target: record.target! });
+      if (await deps.store.attachHandle(record.queryId, record.target!, submitted.handle, submitted.engineQueryId)) {
+        record.engineHandle = submitted.handle;
+        if (submitted.engineQueryId) record.engineQueryId = submitted.engineQueryId;
+      } else {
+        // Another poll submitted it first: ours is a duplicate and must not run.
+        await engine.cancel(submitted.handle).catch(() => undefined);
+        const current = await deps.store.get(record.queryId);
+        if (current) Object.assign(record, current);
+      }
+    } catch (error) {
+      const failure = error instanceof QueryFailure ? error.error : queryError('GENERIC_INTERNAL_ERROR', `The engine refused the query: ${String((error as Error)?.message ?? error)}`);
+      log.warn('submit failed', { queryId: record.queryId, target: record.target, errorName: failure.errorName });
+      await deps.store.transition(record.queryId, { state: 'FAILED', error: failure }, now());
+      fail(record, failure);
+    }
+  }
+
+  // ---------------------------------------------------------------- GET nextUri
+
+  async function loadForPoll(request: GatewayRequest, queryId: string, payload: string, signature: string): Promise<{ record: QueryRecord; token: PageToken }> {
+    const user = pollUser(request);
+    const token = user === undefined ? undefined : signer.verify(queryId, user, payload, signature);
+    if (!token) throw new GatewayError(404, 'Query not found');
+    let record: QueryRecord | undefined;
+    try {
+      record = await deps.store.get(queryId);
+    } catch (error) {
+      // Clients retry GETs on 503: a store hiccup must not fail the query.
+      log.warn('store read failed', { queryId, error: String(error) });
+      throw new GatewayError(503, 'Query state is temporarily unavailable; retry');
+    }
+    if (!record || record.user !== user) throw new GatewayError(404, 'Query not found');
+    return { record, token };
+  }
+
+  function pollUser(request: GatewayRequest): string | undefined {
+    const dialect = detectDialect(request.headers) ?? 'trino';
+    return header(request, `x-${dialect}-user`);
+  }
+
+  async function pollStatement(request: GatewayRequest, queryId: string, payload: string, signature: string): Promise<GatewayResponse> {
+    const { record, token } = await loadForPoll(request, queryId, payload, signature);
+    const parts = baseParts(request, record);
+    if (record.result) return gatewayResultResponse(request, record, parts);
+    if (record.state !== 'FINISHED' && FINAL_STATES.includes(record.state)) return failedResponse(request, record, parts);
+    if (!record.engineHandle) {
+      if (record.target) await submit(record);
+      if (record.state === 'FAILED') return failedResponse(request, record, parts);
+      return queryResponse(request, record.dialect, { ...parts, state: 'QUEUED', nextUri: nextUri(request, record, 'queued', { n: token.n + 1 }) });
+    }
+    const engine = deps.engineFor(record.target!);
+    let page: EnginePage;
+    try {
+      if (!engine) throw QueryFailure.of('CONFIGURATION_INVALID', `Target ${record.target} is no longer configured`);
+      page = await engine.poll(record.engineHandle, token.c, { maxWaitMs: config.pollWaitMs, maxRows: config.maxRowsPerPage, knownState: record.state, knownStateAt: record.updatedAt });
+    } catch (error) {
+      const failure = error instanceof QueryFailure ? error.error : queryError('GENERIC_INTERNAL_ERROR', `Lost contact with the engine: ${String((error as Error)?.message ?? error)}`);
+      page = { state: 'FAILED', error: failure };
+    }
+    await recordProgress(record, page);
+    if (page.state === 'FAILED' || page.state === 'CANCELED') {
+      return failedResponse(request, { ...record, state: page.state, error: page.error ?? record.error }, parts);
+    }
+    const stored = JSON.parse(record.sessionJson ?? '{}') as { clientCapabilities?: string[]; plan?: { describeOutput?: boolean } };
+    if (stored.plan?.describeOutput) {
+      if (page.state !== 'FINISHED') return queryResponse(request, record.dialect, { ...parts, state: page.state, nextUri: nextUri(request, record, 'executing', { n: token.n + 1 }) });
+      return describeOutputResponse(request, record, parts, page);
+    }
+    const parametric = (stored.clientCapabilities ?? []).includes('PARAMETRIC_DATETIME');
+    const types = page.columns?.map((c) => (parametric ? c.type : withoutDatetimePrecision(c.type)));
+    const columns = page.columns && types ? page.columns.map((c, i) => column(c.name, types[i]!)) : undefined;
+    const skip = token.s ?? 0;
+    const rows = page.rows ?? [];
+    let dataJson: string | undefined;
+    let taken = 0;
+    if (columns && types && rows.length > skip) {
+      const encode = rowEncoder(types);
+      const encoded: string[] = [];
+      let bytes = 2;
+      for (let i = skip; i < rows.length; i++) {
+        const text = encode(parametric ? rows[i]! : truncateDatetimes(rows[i]!, types));
+        if (encoded.length > 0 && bytes + text.length + 1 > config.maxPageBytes) break;
+        encoded.push(text);
+        bytes += text.length + 1;
+      }
+      taken = encoded.length;
+      dataJson = '[' + encoded.join(',') + ']';
+    }
+    const consumedPage = skip + taken >= rows.length;
+    const more = !consumedPage || page.nextCursor !== undefined;
+    const done = page.state === 'FINISHED' && !more;
+    let next: PageToken | undefined;
+    if (!done) {
+      if (!consumedPage) next = { n: token.n + 1, ...(token.c !== undefined ? { c: token.c } : {}), s: skip + taken };
+      else if (page.nextCursor !== undefined) next = { n: token.n + 1, c: page.nextCursor };
+      else next = { n: token.n + 1, ...(token.c !== undefined ? { c: token.c } : {}), ...(rows.length ? { s: rows.length } : {}) };
+    }
+    const result: QueryResultsParts = {
+      ...parts,
+      state: page.state,
+      moreRows: more,
+      ...(columns ? { columns } : {}),
+      ...(dataJson ? { dataJson } : {}),
+      ...(page.stats ? { stats: page.stats } : {}),
+      ...(next ? { nextUri: nextUri(request, record, page.state === 'QUEUED' ? 'queued' : 'executing', next) } : {}),
+      ...(page.update && done ? { updateType: page.update.type, ...(page.update.count !== undefined ? { updateCount: page.update.count } : {}) } : {}),
+    };
+    return queryResponse(request, record.dialect, result);
+  }
+
+  /** Writes the item only when something changed: a state change, or the client's presence. */
+  async function recordProgress(record: QueryRecord, page: EnginePage): Promise<void> {
+    const t = now();
+    try {
+      if (page.state !== record.state && !FINAL_STATES.includes(record.state)) {
+        await deps.store.transition(
+          record.queryId,
+          {
+            state: page.state,
+            ...(page.error ? { error: page.error } : {}),
+            ...(page.stats ? { stats: page.stats } : {}),
+            ...(page.update ? { updateType: page.update.type, ...(page.update.count !== undefined ? { updateCount: page.update.count } : {}) } : {}),
+          },
+          t,
+        );
+      } else if (!FINAL_STATES.includes(record.state) && t - (record.lastPollAt ?? record.createdAt) >= config.pollTouchIntervalMs) {
+        await deps.store.touch(record.queryId, t);
+      }
+    } catch (error) {
+      // Tracking is best effort here: the sweeper and the engine's events reconcile the item.
+      log.warn('could not record progress', { queryId: record.queryId, error: String(error) });
+    }
+  }
+
+  function gatewayResultResponse(request: GatewayRequest, record: QueryRecord, parts: ReturnType<typeof baseParts>): GatewayResponse {
+    const result = record.result!;
+    const headers = sessionUpdateHeaders(record.dialect, result.sessionUpdate);
+    return queryResponse(
+      request,
+      record.dialect,
+      {
+        ...parts,
+        state: 'FINISHED',
+        columns: result.columns.map((c) => column(c.name, c.type)),
+        dataJson: result.rowsJson,
+        ...(result.updateType ? { updateType: result.updateType } : {}),
+        ...(result.updateCount !== undefined ? { updateCount: result.updateCount } : {}),
+      },
+      headers,
+    );
+  }
+
+  function failedResponse(request: GatewayRequest, record: QueryRecord, parts: ReturnType<typeof baseParts>): GatewayResponse {
+    const error = record.error ?? (record.state === 'CANCELED' ? queryError('USER_CANCELED', 'Query was canceled') : queryError('GENERIC_INTERNAL_ERROR', 'Query failed'));
+    return queryResponse(request, record.dialect, { ...parts, state: 'FAILED', error });
+  }
+
+  function describeOutputResponse(request: GatewayRequest, record: QueryRecord, parts: ReturnType<typeof baseParts>, page: EnginePage): GatewayResponse {
+    const columns = [
+      column('Column Name', 'varchar'),
+      column('Catalog', 'varchar'),
+      column('Schema', 'varchar'),
+      column('Table', 'varchar'),
+      column('Type', 'varchar'),
+      column('Type Size', 'bigint'),
+      column('Aliased', 'boolean'),
+    ];
+    const rows = (page.columns ?? []).map((c) => [c.name, '', '', '', formatType(c.type), typeSize(c.type), false]);
+    const encode = rowEncoder(columns.map((c) => parseType(c.type)));
+    return queryResponse(request, record.dialect, { ...parts, state: 'FINISHED', columns, dataJson: '[' + rows.map(encode).join(',') + ']' });
+  }
+
+  // ---------------------------------------------------------------- DELETE
+
+  async function cancelStatement(request: GatewayRequest, queryId: string, payload: string, signature: string): Promise<GatewayResponse> {
+    const { record } = await loadForPoll(request, queryId, payload, signature);
+    await cancelRecord(record, 'canceled by the client (DELETE)');
+    return { status: 204, headers: {}, body: '' };
+  }
+
+  async function killQuery(request: GatewayRequest, queryId: string): Promise<GatewayResponse> {
+    const principal = await authenticate(request);
+    const record = await deps.store.get(queryId);
+    if (!record || record.user !== principal.user) throw new GatewayError(404, 'Query not found');
+    await cancelRecord(record, 'canceled by the client (DELETE /v1/query)');
+    return { status: 204, headers: {}, body: '' };
+  }
+
+  async function cancelRecord(record: QueryRecord, reason: string): Promise<void> {
+    if (FINAL_STATES.includes(record.state)) return;
+    await cancelQuietly(record);
+    await deps.store.transition(record.queryId, { state: 'CANCELED', error: queryError('USER_CANCELED', 'Query was canceled'), endReason: reason }, now());
+  }
+
+  async function cancelQuietly(record: QueryRecord): Promise<void> {
+    if (!record.engineHandle || !record.target) return;
+    try {
+      await deps.engineFor(record.target)?.cancel(record.engineHandle);
+    } catch (error) {
+      log.warn('engine cancel failed', { queryId: record.queryId, error: String(error) });
+    }
+  }
+
+  // ---------------------------------------------------------------- responses
+
+  function baseParts(request: GatewayRequest, record: QueryRecord) {
+    return { id: record.queryId, infoUri: `${baseUrl(request)}/ui/query.html?${record.queryId}`, createdAt: record.createdAt, now: now(), ...(record.stats ? { stats: record.stats } : {}) };
+  }
+
+  function nextUri(request: GatewayRequest, record: QueryRecord, phase: 'queued' | 'executing', token: PageToken): string {
+    return `${baseUrl(request)}/v1/statement/${phase}/${record.queryId}/${signer.sign(record.queryId, record.user, token)}`;
+  }
+
+  function queryResponse(_request: GatewayRequest, _dialect: Dialect, parts: QueryResultsParts, headers: Record<string, string[]> = {}): GatewayResponse {
+    return jsonResponse(200, queryResultsJson(parts), headers);
+  }
+
+  return { handle };
+}
+
+const started = Date.now();
+function uptime(): string {
+  return `${((Date.now() - started) / 86_400_000).toFixed(2)}d`;
+}
+
+function compress(request: GatewayRequest, response: GatewayResponse): GatewayResponse {
+  const accepts = (request.headers['accept-encoding'] ?? []).join(',').toLowerCase();
+  const size = typeof response.body === 'string' ? Buffer.byteLength(response.body) : response.body.length;
+  if (size < 1024 || !/\bgzip\b/.test(accepts) || response.headers['Content-Encoding']) return response;
+  return { ...response, headers: { ...response.headers, 'Content-Encoding': ['gzip'], Vary: ['Accept-Encoding'] }, body: gzipSync(response.body, { level: 1 }) };
+}
+
+/** DESCRIBE OUTPUT needs only the columns: run the statement with no rows. */
+function describeOutputSql(sql: string): string {
+  return `SELECT * FROM (${sql.replace(/\?/g, 'NULL')}) AS bifrost_describe LIMIT 0`;
+}
+
+function typeSize(type: SqlType): number {
+  if (type.kind !== 'simple') return 0;
+  const sizes: Record<string, number> = { boolean: 1, tinyint: 1, smallint: 2, integer: 4, bigint: 8, real: 4, double: 8, date: 4 };
+  if (type.name === 'varchar' || type.name === 'char') return type.params[0] ?? 2147483647;
+  if (type.name === 'decimal') return (type.params[0] ?? 38) <= 18 ? 8 : 16;
+  return sizes[type.name] ?? 8;
+}
+
+/** Values of datetime columns for clients without PARAMETRIC_DATETIME: millisecond precision. */
+function truncateDatetimes(row: unknown[], types: SqlType[]): unknown[] {
+  let copy: unknown[] | undefined;
+  types.forEach((t, i) => {
+    if (t.kind === 'simple' && /^(time|timestamp)/.test(t.name) && typeof row[i] === 'string') {
+      const v = (row[i] as string).replace(/(\d{2}:\d{2}:\d{2})(?:\.(\d+))?/, (_m, hms: string, frac?: string) => `${hms}.${(frac ?? '').padEnd(3, '0').slice(0, 3)}`);
+      if (v !== row[i]) (copy ??= [...row])[i] = v;
+    }
+  });
+  return copy ?? row;
+}
+
+export type { Column };

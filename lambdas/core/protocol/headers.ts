@@ -1,0 +1,217 @@
+import { decompress } from 'fzstd';
+import { GatewayError } from '../errors.js';
+
+/**
+ * The one module that owns the protocol's header names, for both dialects. Requests are read the
+ * way Trino's HttpRequestSessionContextFactory reads them; responses are written in the dialect
+ * the client used.
+ */
+export type Dialect = 'trino' | 'presto';
+
+export type Headers = Record<string, string[]>;
+
+const PREFIX: Record<Dialect, string> = { trino: 'x-trino-', presto: 'x-presto-' };
+
+/** Header suffixes, lower-cased; the wire names are `X-Trino-<Suffix>` / `X-Presto-<Suffix>`. */
+export const Header = {
+  user: 'user',
+  originalUser: 'original-user',
+  source: 'source',
+  catalog: 'catalog',
+  schema: 'schema',
+  path: 'path',
+  timeZone: 'time-zone',
+  language: 'language',
+  traceToken: 'trace-token',
+  clientInfo: 'client-info',
+  clientTags: 'client-tags',
+  clientCapabilities: 'client-capabilities',
+  session: 'session',
+  resourceEstimate: 'resource-estimate',
+  role: 'role',
+  extraCredential: 'extra-credential',
+  preparedStatement: 'prepared-statement',
+  transactionId: 'transaction-id',
+  routingGroup: 'routing-group',
+  queryDataEncoding: 'query-data-encoding',
+  // response
+  setCatalog: 'Set-Catalog',
+  setSchema: 'Set-Schema',
+  setPath: 'Set-Path',
+  setSession: 'Set-Session',
+  clearSession: 'Clear-Session',
+  setRole: 'Set-Role',
+  addedPrepare: 'Added-Prepare',
+  deallocatedPrepare: 'Deallocated-Prepare',
+  startedTransactionId: 'Started-Transaction-Id',
+  clearTransactionId: 'Clear-Transaction-Id',
+} as const;
+
+export function wireName(dialect: Dialect, suffix: string): string {
+  const prefix = dialect === 'trino' ? 'X-Trino-' : 'X-Presto-';
+  return prefix + suffix.split('-').map((p) => p[0]!.toUpperCase() + p.slice(1)).join('-');
+}
+
+/** Which dialect a request speaks; mixing both is refused as Trino refuses it. */
+export function detectDialect(headers: Headers): Dialect | undefined {
+  let trino = false;
+  let presto = false;
+  for (const name of Object.keys(headers)) {
+    if (name.startsWith(PREFIX.trino)) trino = true;
+    else if (name.startsWith(PREFIX.presto)) presto = true;
+  }
+  if (trino && presto) throw new GatewayError(400, 'Request contains both X-Trino- and X-Presto- headers: use one protocol');
+  return trino ? 'trino' : presto ? 'presto' : undefined;
+}
+
+export interface ClientSession {
+  dialect: Dialect;
+  user: string;
+  originalUser?: string;
+  source?: string;
+  catalog?: string;
+  schema?: string;
+  path?: string;
+  timeZone?: string;
+  language?: string;
+  traceToken?: string;
+  clientInfo?: string;
+  clientTags: string[];
+  clientCapabilities: string[];
+  properties: Record<string, string>;
+  resourceEstimates: Record<string, string>;
+  roles: Record<string, string>;
+  extraCredentials: Record<string, string>;
+  preparedStatements: Record<string, string>;
+  transactionId?: string;
+  routingGroup?: string;
+}
+
+function values(headers: Headers, dialect: Dialect, suffix: string): string[] {
+  return headers[PREFIX[dialect] + suffix] ?? [];
+}
+
+function single(headers: Headers, dialect: Dialect, suffix: string): string | undefined {
+  const all = values(headers, dialect, suffix);
+  const value = all.length ? all.join(',').trim() : undefined;
+  return value === '' ? undefined : value;
+}
+
+/** Form-decoding as Java's URLDecoder does it (`+` is a space). Values that are not encoded
+ * (trino-js-client sends them raw) are kept as they are. */
+export function formDecode(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+}
+
+export function formEncode(text: string): string {
+  return encodeURIComponent(text).replace(/%20/g, '+').replace(/[!'()*~]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+}
+
+/**
+ * `name=value` items: every instance of the header, each split on `,`, each item split on `=`
+ * into exactly two parts (otherwise 400 "Invalid X header"), names and values form-decoded.
+ */
+function properties(headers: Headers, dialect: Dialect, suffix: string, decodeName = true): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const header of values(headers, dialect, suffix)) {
+    for (const raw of header.split(',')) {
+      const item = raw.trim();
+      if (item === '') continue;
+      const eq = item.indexOf('=');
+      if (eq <= 0 || item.indexOf('=', eq + 1) !== -1) throw new GatewayError(400, `Invalid ${wireName(dialect, suffix)} header`);
+      const name = item.slice(0, eq).trim();
+      out[decodeName ? formDecode(name) : name] = formDecode(item.slice(eq + 1).trim());
+    }
+  }
+  return out;
+}
+
+/** Prepared statements may arrive zstd-compressed as `$zstd:<base64>` (newer Trino clients). */
+export function decodePreparedStatement(value: string): string {
+  if (!value.startsWith('$zstd:')) return value;
+  try {
+    const bytes = decompress(Buffer.from(value.slice('$zstd:'.length), 'base64'));
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (cause) {
+    throw new GatewayError(400, 'Invalid compressed prepared statement in header', {}, { cause });
+  }
+}
+
+/** Reads the protocol headers of a request into a session (PROTOCOL.md §1.2). */
+export function readSession(headers: Headers, fallbackDialect: Dialect = 'trino'): ClientSession {
+  const dialect = detectDialect(headers) ?? fallbackDialect;
+  const user = single(headers, dialect, Header.user);
+  if (!user) throw new GatewayError(400, 'User must be set');
+  const catalog = single(headers, dialect, Header.catalog);
+  const schema = single(headers, dialect, Header.schema);
+  if (schema && !catalog) throw new GatewayError(400, 'Schema is set but catalog is not');
+  const prepared: Record<string, string> = {};
+  for (const [name, sql] of Object.entries(properties(headers, dialect, Header.preparedStatement))) prepared[name] = decodePreparedStatement(sql);
+  const split = (text?: string) => (text ? text.split(',').map((s) => s.trim()).filter(Boolean) : []);
+  const session: ClientSession = {
+    dialect,
+    user,
+    clientTags: split(single(headers, dialect, Header.clientTags)),
+    clientCapabilities: split(single(headers, dialect, Header.clientCapabilities)),
+    properties: properties(headers, dialect, Header.session),
+    resourceEstimates: properties(headers, dialect, Header.resourceEstimate),
+    roles: properties(headers, dialect, Header.role),
+    // Extra credential names are not encoded (TrinoConnection), values are.
+    extraCredentials: properties(headers, dialect, Header.extraCredential, false),
+    preparedStatements: prepared,
+  };
+  const optional = {
+    originalUser: Header.originalUser,
+    source: Header.source,
+    catalog: Header.catalog,
+    schema: Header.schema,
+    path: Header.path,
+    timeZone: Header.timeZone,
+    language: Header.language,
+    traceToken: Header.traceToken,
+    clientInfo: Header.clientInfo,
+    routingGroup: Header.routingGroup,
+  } as const;
+  for (const [key, suffix] of Object.entries(optional)) {
+    const value = single(headers, dialect, suffix);
+    if (value !== undefined) (session as unknown as Record<string, string>)[key] = value;
+  }
+  const transactionId = single(headers, dialect, Header.transactionId);
+  if (transactionId && transactionId.toUpperCase() !== 'NONE') session.transactionId = transactionId;
+  return session;
+}
+
+/** What a finished statement changes in the client's session, sent back as response headers. */
+export interface SessionUpdate {
+  setCatalog?: string;
+  setSchema?: string;
+  setPath?: string;
+  setSession?: Record<string, string>;
+  clearSession?: string[];
+  setRole?: Record<string, string>;
+  addedPrepare?: Record<string, string>;
+  deallocatedPrepare?: string[];
+  startedTransactionId?: string;
+  clearTransactionId?: boolean;
+}
+
+export function sessionUpdateHeaders(dialect: Dialect, update: SessionUpdate | undefined): Headers {
+  const out: Headers = {};
+  if (!update) return out;
+  const put = (suffix: string, value: string) => (out[wireName(dialect, suffix)] ??= []).push(value);
+  if (update.setCatalog !== undefined) put(Header.setCatalog, update.setCatalog);
+  if (update.setSchema !== undefined) put(Header.setSchema, update.setSchema);
+  if (update.setPath !== undefined) put(Header.setPath, update.setPath);
+  for (const [k, v] of Object.entries(update.setSession ?? {})) put(Header.setSession, `${k}=${formEncode(v)}`);
+  for (const k of update.clearSession ?? []) put(Header.clearSession, k);
+  for (const [k, v] of Object.entries(update.setRole ?? {})) put(Header.setRole, `${k}=${formEncode(v)}`);
+  for (const [k, v] of Object.entries(update.addedPrepare ?? {})) put(Header.addedPrepare, `${formEncode(k)}=${formEncode(v)}`);
+  for (const k of update.deallocatedPrepare ?? []) put(Header.deallocatedPrepare, formEncode(k));
+  if (update.startedTransactionId !== undefined) put(Header.startedTransactionId, update.startedTransactionId);
+  if (update.clearTransactionId) put(Header.clearTransactionId, 'true');
+  return out;
+}

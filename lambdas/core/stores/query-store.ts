@@ -1,0 +1,83 @@
+import type { QueryError } from '../errors.js';
+import type { EngineState, EngineStats } from '../engines/engine.js';
+import type { Dialect, SessionUpdate } from '../protocol/headers.js';
+
+/** A query's lifecycle state as Bifrost records it (the wire shows CANCELED as FAILED). */
+export type QueryState = EngineState;
+
+export const FINAL_STATES: readonly QueryState[] = ['FINISHED', 'FAILED', 'CANCELED'];
+
+/** A result the gateway computed itself (USE, SET SESSION, PREPARE, ...), kept with the item. */
+export interface GatewayResult {
+  columns: { name: string; type: string }[];
+  /** Rows as JSON text of an array of rows, already in wire encoding. */
+  rowsJson: string;
+  updateType?: string;
+  updateCount?: number;
+  sessionUpdate?: SessionUpdate;
+}
+
+/** The query item: history and tracking in one record (ARCHITECTURE.md "core ports"). */
+export interface QueryRecord {
+  queryId: string;
+  user: string;
+  source?: string;
+  dialect: Dialect;
+  sql: string;
+  /** sha256 of the SQL, for grouping identical queries in history. */
+  sqlDigest: string;
+  kind?: string;
+  state: QueryState;
+  /** Target that runs the query; absent while it waits at the gateway. */
+  target?: string;
+  /** The engine's opaque handle; absent until submitted. */
+  engineHandle?: string;
+  engineQueryId?: string;
+  /** Parameters for `?` placeholders, for a deferred submit. */
+  parameters?: string[];
+  /** The client's session at submit time (catalog, schema, properties), for a deferred submit. */
+  sessionJson?: string;
+  createdAt: number;
+  updatedAt: number;
+  endedAt?: number;
+  /** Last time the client polled, written at most every few seconds. */
+  lastPollAt?: number;
+  /** Monotonic event sequence applied to this item (Athena's sequenceNumber). */
+  eventSequence?: number;
+  error?: QueryError;
+  /** Why the query ended the way it did (client DELETE, abandoned, ...). */
+  endReason?: string;
+  updateType?: string;
+  updateCount?: number;
+  stats?: EngineStats;
+  result?: GatewayResult;
+  routing?: Record<string, unknown>;
+  access?: Record<string, unknown>;
+  /** Epoch seconds after which history may be deleted. */
+  expiresAt?: number;
+}
+
+export interface TransitionPatch {
+  state: QueryState;
+  error?: QueryError;
+  endReason?: string;
+  stats?: EngineStats;
+  updateType?: string;
+  updateCount?: number;
+  eventSequence?: number;
+}
+
+export interface QueryStore {
+  /** Creates the item; fails if the id exists. */
+  create(record: QueryRecord): Promise<void>;
+  get(queryId: string): Promise<QueryRecord | undefined>;
+  /** Records the engine handle once: a no-op returning false if a handle is already there. */
+  attachHandle(queryId: string, target: string, handle: string, engineQueryId?: string): Promise<boolean>;
+  /**
+   * Moves a query to a new state unless it is already final (and, with an event sequence, unless
+   * a newer event was applied). Returns false when the change was refused as stale or duplicate.
+   */
+  transition(queryId: string, patch: TransitionPatch, now: number): Promise<boolean>;
+  /** Notes that the client is still polling. */
+  touch(queryId: string, now: number): Promise<void>;
+}
