@@ -1,0 +1,42 @@
+/**
+ * `npm run bench`: runs every bench/*.bench.ts (or those named on the command line) one after
+ * the other, writes each one's figures to bench/results/<name>.json and a summary to
+ * bench/results/SUMMARY.md. Benchmarks measure; tests never time anything.
+ */
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+
+export interface BenchResult {
+  /** What was measured, in a sentence. */
+  title: string;
+  /** Named figures with their units in the name (e.g. `p99Ms`). */
+  figures: Record<string, number | string | boolean>;
+  /** Targets from the issues, and whether they were met. */
+  targets?: { name: string; met: boolean; detail: string }[];
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const only = process.argv.slice(2);
+const files = (await readdir(here)).filter((f) => f.endsWith('.bench.ts')).sort();
+await mkdir(join(here, 'results'), { recursive: true });
+const summary: string[] = [`# Benchmark results`, ``, `Machine: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`, ``];
+let failed = false;
+for (const file of files) {
+  const name = file.replace(/\.bench\.ts$/, '');
+  if (only.length && !only.includes(name)) continue;
+  process.stdout.write(`== ${name}\n`);
+  try {
+    const mod = (await import(join(here, file))) as { default: () => Promise<BenchResult> };
+    const result = await mod.default();
+    await writeFile(join(here, 'results', `${name}.json`), JSON.stringify(result, null, 2) + '\n');
+    summary.push(`## ${name}`, ``, result.title, ``, ...Object.entries(result.figures).map(([k, v]) => `- ${k}: ${v}`), ...(result.targets ?? []).map((t) => `- target ${t.name}: ${t.met ? 'met' : 'NOT met'} (${t.detail})`), ``);
+    process.stdout.write(JSON.stringify(result.figures, null, 2) + '\n');
+  } catch (error) {
+    failed = true;
+    process.stdout.write(`FAILED: ${(error as Error).stack}\n`);
+  }
+}
+if (!only.length) await writeFile(join(here, 'results', 'SUMMARY.md'), summary.join('\n'));
+process.exitCode = failed ? 1 : 0;
