@@ -81,3 +81,13 @@ export interface QueryStore {
   /** Notes that the client is still polling. */
   touch(queryId: string, now: number): Promise<void>;
 }
+
+/** Active queries on one target, counted from the query items themselves (no counter to drift). */
+export interface TargetDepth {
+  queued: number;
+  running: number;
+}
+
+export interface TargetDepths {
+  depth(target: string): Promise<TargetDepth>;
+}

@@ -1,0 +1,273 @@
+import { z } from 'zod';
+import { parse as parseYaml } from 'yaml';
+
+/**
+ * The one config file: targets, routing, the Athena and Glue resources to create, and the
+ * deployment. The CDK app and the runtime read it through the same schema, so what is deployed
+ * and how queries are routed can never disagree. Parsing reports every problem with its path and
+ * returns a frozen value; nothing is half applied.
+ */
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'use letters, digits, ".", "_" or "-" (at most 128)');
+const targetState = z.enum(['active', 'draining', 'disabled']);
+const regex = z.string().refine(
+  (s) => {
+    try {
+      new RegExp(s);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not a valid regular expression' },
+);
+
+export const athenaTargetSchema = z
+  .object({
+    type: z.literal('athena'),
+    /** The Athena workgroup queries run in. */
+    workgroup: name,
+    /** provisioned: the workgroup is assigned to a capacity reservation; on-demand: it is not. */
+    capacity: z.enum(['provisioned', 'on-demand']).default('on-demand'),
+    /** Active (queued + running) queries above which routing moves on to the next target. */
+    queueLimit: z.number().int().positive().default(20),
+    state: targetState.default('active'),
+    /** Create the workgroup in the stack (true) or use an existing one (false). */
+    managed: z.boolean().default(true),
+    bytesScannedCutoffPerQuery: z.number().int().min(10_000_000).optional(),
+    resultReuseMinutes: z.number().int().min(0).max(10_080).optional(),
+    /** Read large results straight from the result CSV in S3 (falls back to the API). */
+    csvFastPath: z.boolean().default(true),
+  })
+  .strict();
+
+export const clusterTargetSchema = z
+  .object({
+    type: z.enum(['trino', 'presto']),
+    /** The coordinator's base URL. */
+    url: z.url({ protocol: /^https?$/ }),
+    queueLimit: z.number().int().positive().default(50),
+    state: targetState.default('active'),
+    /** Secrets Manager secret holding {"user","password"} for the cluster, when it needs one. */
+    credentialsSecret: z.string().optional(),
+    /** Health checks: consecutive failures before unhealthy, successes before healthy again. */
+    unhealthyAfter: z.number().int().positive().default(3),
+    healthyAfter: z.number().int().positive().default(2),
+  })
+  .strict();
+
+export const duckdbTargetSchema = z
+  .object({
+    type: z.literal('duckdb'),
+    queueLimit: z.number().int().positive().default(32),
+    state: targetState.default('active'),
+  })
+  .strict();
+
+export const targetSchema = z.discriminatedUnion('type', [athenaTargetSchema, clusterTargetSchema, duckdbTargetSchema]);
+
+export const routingGroupSchema = z
+  .object({
+    description: z.string().optional(),
+    /** Ordered fallback chain: the first target that is active, healthy, allowed and not full wins. */
+    targets: z.array(name).min(1),
+    /** When every target is full: wait at the gateway (the client sees QUEUED) or use the last one anyway. */
+    whenFull: z.enum(['wait', 'use-last']).default('wait'),
+  })
+  .strict();
+
+export const ruleSchema = z
+  .object({
+    name,
+    description: z.string().optional(),
+    /** Lower runs first; the first matching rule wins. */
+    priority: z.number().int(),
+    match: z
+      .object({
+        /** Regular expressions over the user name (anchored). */
+        user: regex.optional(),
+        /** Any of these groups. */
+        groups: z.array(z.string()).optional(),
+        /** Regular expression over the client's source (the tool: trino-jdbc, Tableau, ...). */
+        source: regex.optional(),
+        /** All of these client tags. */
+        clientTags: z.array(z.string()).optional(),
+        /** The `routing` extra credential (extraCredentials=routing:athena). */
+        routingHint: z.string().optional(),
+        /** The X-Trino-Routing-Group / X-Presto-Routing-Group header. */
+        routingGroupHeader: z.string().optional(),
+        /** Statement kinds: SELECT, INSERT, CREATE TABLE, ... */
+        statementKinds: z.array(z.string()).optional(),
+        /** Regular expressions over fully qualified schema (catalog.schema) or table names touched. */
+        schemas: z.array(regex).optional(),
+        tables: z.array(regex).optional(),
+      })
+      .strict()
+      .default({}),
+    routingGroup: name,
+  })
+  .strict();
+
+const capacityReservationSchema = z
+  .object({
+    /** DPUs to reserve: a multiple of 4, at least the minimum. */
+    targetDpus: z.number().int(),
+    /** Athena targets (by target name) whose workgroups use this capacity. */
+    targets: z.array(name).min(1),
+  })
+  .strict();
+
+const glueColumn = z.object({ name: z.string().min(1), type: z.string().min(1), comment: z.string().optional() }).strict();
+const glueTable = z
+  .object({
+    /** s3://bucket/prefix/ of the data. */
+    location: z.string().regex(/^s3:\/\/[a-z0-9.-]+(\/.*)?$/, 'an s3://bucket/prefix location'),
+    format: z.enum(['parquet', 'orc', 'csv', 'json']),
+    columns: z.array(glueColumn).min(1),
+    partitionKeys: z.array(glueColumn).default([]),
+    description: z.string().optional(),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    version: z.literal(1),
+    gateway: z
+      .object({
+        environment: z.string().default('bifrost'),
+        /** The URL clients use (https://...); nextUris are built on it. */
+        publicUrl: z.url().optional(),
+        maxPageBytes: z.number().int().min(16_384).max(900_000).default(480_000),
+        pollWaitMs: z.number().int().min(0).max(10_000).default(1_000),
+        historyRetentionDays: z.number().int().min(1).default(30),
+        /** Cancel queries whose client has not polled for this long (Trino's default is 5 minutes). */
+        clientTimeoutSeconds: z.number().int().min(30).default(300),
+        /** Price per TB scanned, for cost estimates in history. */
+        pricePerTerabyteUsd: z.number().min(0).default(5),
+      })
+      .strict()
+      .default({ environment: 'bifrost', maxPageBytes: 480_000, pollWaitMs: 1_000, historyRetentionDays: 30, clientTimeoutSeconds: 300, pricePerTerabyteUsd: 5 }),
+    /** Presto catalog names as clients see them, mapped to Athena data catalogs. */
+    catalogs: z.record(z.string(), z.object({ athenaCatalog: z.string().min(1) }).strict()).default({}),
+    targets: z.record(name, targetSchema).refine((t) => Object.keys(t).length > 0, 'at least one target is needed'),
+    routingGroups: z.record(name, routingGroupSchema),
+    rules: z.array(ruleSchema).default([]),
+    defaultRoutingGroup: name,
+    capacityReservations: z.record(name, capacityReservationSchema).default({}),
+    glue: z
+      .object({ databases: z.record(z.string().regex(/^[a-z0-9_]{1,255}$/, 'Glue database names are lower-case letters, digits and _'), z.object({ description: z.string().optional(), tables: z.record(z.string().regex(/^[a-z0-9_]{1,255}$/), glueTable).default({}) }).strict()) })
+      .strict()
+      .default({ databases: {} }),
+    deployment: z
+      .object({
+        /** Use an existing VPC; a new one is created when absent. */
+        vpcId: z.string().regex(/^vpc-[0-9a-f]+$/).optional(),
+        /** ACM certificate for the HTTPS listener. */
+        certificateArn: z.string().startsWith('arn:').optional(),
+        /** Plain HTTP listener: only for tests, never with real credentials. */
+        allowInsecureHttp: z.boolean().default(false),
+        /** CIDR ranges allowed to reach the load balancer. */
+        allowedCidrs: z.array(z.string()).default([]),
+        internetFacing: z.boolean().default(false),
+        waf: z.object({ rateLimitPer5Minutes: z.number().int().min(100) }).strict().optional(),
+        /** S3 locations (s3://bucket/prefix) the queries may read, for least-privilege IAM. */
+        dataLocations: z.array(z.string().regex(/^s3:\/\/[a-z0-9.-]+(\/.*)?$/)).default([]),
+        resultRetentionDays: z.number().int().min(1).default(7),
+        logRetentionDays: z.number().int().min(1).default(30),
+        alarmEmail: z.email().optional(),
+      })
+      .strict()
+      .default({ allowInsecureHttp: false, allowedCidrs: [], internetFacing: false, dataLocations: [], resultRetentionDays: 7, logRetentionDays: 30 }),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const targetNames = new Set(Object.keys(config.targets));
+    for (const [group, spec] of Object.entries(config.routingGroups)) {
+      spec.targets.forEach((t, i) => {
+        if (!targetNames.has(t)) ctx.addIssue({ code: 'custom', path: ['routingGroups', group, 'targets', i], message: `unknown target '${t}'` });
+      });
+    }
+    if (!config.routingGroups[config.defaultRoutingGroup]) ctx.addIssue({ code: 'custom', path: ['defaultRoutingGroup'], message: `unknown routing group '${config.defaultRoutingGroup}'` });
+    const ruleNames = new Set<string>();
+    config.rules.forEach((rule, i) => {
+      if (!config.routingGroups[rule.routingGroup]) ctx.addIssue({ code: 'custom', path: ['rules', i, 'routingGroup'], message: `unknown routing group '${rule.routingGroup}'` });
+      if (ruleNames.has(rule.name)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'name'], message: `duplicate rule name '${rule.name}'` });
+      ruleNames.add(rule.name);
+    });
+    const workgroups = new Map<string, string>();
+    for (const [targetName, target] of Object.entries(config.targets)) {
+      if (target.type !== 'athena') continue;
+      const other = workgroups.get(target.workgroup);
+      if (other) ctx.addIssue({ code: 'custom', path: ['targets', targetName, 'workgroup'], message: `workgroup '${target.workgroup}' is already used by target '${other}'` });
+      workgroups.set(target.workgroup, targetName);
+    }
+    const assigned = new Map<string, string>();
+    for (const [reservation, spec] of Object.entries(config.capacityReservations)) {
+      if (spec.targetDpus < MIN_CAPACITY_DPUS || spec.targetDpus % 4 !== 0) {
+        ctx.addIssue({ code: 'custom', path: ['capacityReservations', reservation, 'targetDpus'], message: `must be a multiple of 4 and at least ${MIN_CAPACITY_DPUS} (got ${spec.targetDpus})` });
+      }
+      spec.targets.forEach((t, i) => {
+        const target = config.targets[t];
+        if (!target || target.type !== 'athena') ctx.addIssue({ code: 'custom', path: ['capacityReservations', reservation, 'targets', i], message: `'${t}' is not an Athena target` });
+        else if (target.capacity !== 'provisioned') ctx.addIssue({ code: 'custom', path: ['capacityReservations', reservation, 'targets', i], message: `target '${t}' has capacity '${target.capacity}'; set capacity: provisioned` });
+        if (assigned.has(t)) ctx.addIssue({ code: 'custom', path: ['capacityReservations', reservation, 'targets', i], message: `target '${t}' is already assigned to reservation '${assigned.get(t)}'` });
+        assigned.set(t, reservation);
+      });
+    }
+    for (const [targetName, target] of Object.entries(config.targets)) {
+      if (target.type === 'athena' && target.capacity === 'provisioned' && !assigned.has(targetName)) {
+        ctx.addIssue({ code: 'custom', path: ['targets', targetName, 'capacity'], message: `provisioned target '${targetName}' is not assigned to any capacity reservation` });
+      }
+    }
+  });
+
+/** Athena's smallest capacity reservation, in DPUs. */
+export const MIN_CAPACITY_DPUS = 4;
+
+export type BifrostConfig = Readonly<z.infer<typeof configSchema>>;
+export type TargetConfig = z.infer<typeof targetSchema>;
+export type RoutingRule = z.infer<typeof ruleSchema>;
+export type RoutingGroupConfig = z.infer<typeof routingGroupSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid Bifrost config:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Validates a parsed config object; throws ConfigError listing every problem with its path. */
+export function parseConfig(input: unknown): BifrostConfig {
+  const result = configSchema.safeParse(input);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`));
+  }
+  return deepFreeze(result.data);
+}
+
+/** Parses YAML or JSON text (JSON is YAML) and validates it. */
+export function parseConfigText(text: string): BifrostConfig {
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError([`(file): not valid YAML or JSON: ${(error as Error).message}`]);
+  }
+  return parseConfig(data);
+}
+
+/** Deployment needs HTTPS unless explicitly told otherwise. */
+export function deploymentProblems(config: BifrostConfig): string[] {
+  const problems: string[] = [];
+  if (!config.deployment.certificateArn && !config.deployment.allowInsecureHttp) {
+    problems.push('deployment.certificateArn: an ACM certificate is needed for the HTTPS endpoint (JDBC refuses passwords over plain HTTP); set deployment.allowInsecureHttp: true only for tests');
+  }
+  return problems;
+}
