@@ -128,6 +128,45 @@ const glueTable = z
   })
   .strict();
 
+/** CloudWatch Logs accepts only these retention periods (days). */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+const s3Location = z.string().regex(/^s3:\/\/[a-z0-9.-]+(\/.*)?$/, 'an s3://bucket/prefix location');
+
+const deploymentSchema = z
+  .object({
+    /** AWS Region to deploy to; defaults to the certificate's Region, then to the CLI's. */
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS Region such as eu-west-1').optional(),
+    /** AWS account to deploy to; only needed with vpcId when the CLI cannot tell (no credentials). */
+    account: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id').optional(),
+    /** Use an existing VPC (it needs private subnets with egress); a new one is created when absent. */
+    vpcId: z.string().regex(/^vpc-[0-9a-f]+$/).optional(),
+    /** ACM certificate for the HTTPS listener, in the deployment's Region. */
+    certificateArn: z.string().startsWith('arn:').optional(),
+    /** Plain HTTP listener: only for tests, never with real credentials. */
+    allowInsecureHttp: z.boolean().default(false),
+    /** CIDR ranges allowed to reach the load balancer. */
+    allowedCidrs: z.array(z.union([z.cidrv4(), z.cidrv6()], { error: 'a CIDR range such as 10.0.0.0/8' })).default([]),
+    internetFacing: z.boolean().default(false),
+    waf: z.object({ rateLimitPer5Minutes: z.number().int().min(100) }).strict().optional(),
+    /** Route 53 zone in which to create an alias record for gateway.publicUrl's host name. */
+    hostedZone: z.object({ id: z.string().regex(/^Z[A-Z0-9]+$/, 'a Route 53 hosted zone id'), name: z.string().min(1) }).strict().optional(),
+    /** Existing S3 bucket (SSE-S3, with the ELB log delivery policy) for the load balancer's access logs; one is created when absent. */
+    accessLogsBucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
+    /** S3 locations (s3://bucket/prefix) the queries may read, for least-privilege IAM. */
+    dataLocations: z.array(s3Location).default([]),
+    /** Existing Glue databases (besides glue.databases) the queries may read, for least-privilege IAM. */
+    readDatabases: z.array(z.string().regex(/^[a-z0-9_]{1,255}$/, 'Glue database names are lower-case letters, digits and _')).default([]),
+    resultRetentionDays: z.number().int().min(1).default(7),
+    logRetentionDays: z
+      .number()
+      .int()
+      .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `one of CloudWatch Logs' retention periods: ${LOG_RETENTION_DAYS.join(', ')}`)
+      .default(30),
+    alarmEmail: z.email().optional(),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     version: z.literal(1),
@@ -157,26 +196,7 @@ export const configSchema = z
       .object({ databases: z.record(z.string().regex(/^[a-z0-9_]{1,255}$/, 'Glue database names are lower-case letters, digits and _'), z.object({ description: z.string().optional(), tables: z.record(z.string().regex(/^[a-z0-9_]{1,255}$/), glueTable).default({}) }).strict()) })
       .strict()
       .default({ databases: {} }),
-    deployment: z
-      .object({
-        /** Use an existing VPC; a new one is created when absent. */
-        vpcId: z.string().regex(/^vpc-[0-9a-f]+$/).optional(),
-        /** ACM certificate for the HTTPS listener. */
-        certificateArn: z.string().startsWith('arn:').optional(),
-        /** Plain HTTP listener: only for tests, never with real credentials. */
-        allowInsecureHttp: z.boolean().default(false),
-        /** CIDR ranges allowed to reach the load balancer. */
-        allowedCidrs: z.array(z.string()).default([]),
-        internetFacing: z.boolean().default(false),
-        waf: z.object({ rateLimitPer5Minutes: z.number().int().min(100) }).strict().optional(),
-        /** S3 locations (s3://bucket/prefix) the queries may read, for least-privilege IAM. */
-        dataLocations: z.array(z.string().regex(/^s3:\/\/[a-z0-9.-]+(\/.*)?$/)).default([]),
-        resultRetentionDays: z.number().int().min(1).default(7),
-        logRetentionDays: z.number().int().min(1).default(30),
-        alarmEmail: z.email().optional(),
-      })
-      .strict()
-      .default({ allowInsecureHttp: false, allowedCidrs: [], internetFacing: false, dataLocations: [], resultRetentionDays: 7, logRetentionDays: 30 }),
+    deployment: deploymentSchema.default({ allowInsecureHttp: false, allowedCidrs: [], internetFacing: false, dataLocations: [], readDatabases: [], resultRetentionDays: 7, logRetentionDays: 30 }),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -263,11 +283,52 @@ export function parseConfigText(text: string): BifrostConfig {
   return parseConfig(data);
 }
 
-/** Deployment needs HTTPS unless explicitly told otherwise. */
+/** The Region named by an ARN (arn:partition:service:region:account:...), if any. */
+function arnRegion(arn: string): string | undefined {
+  return arn.split(':')[3] || undefined;
+}
+
+/** True when `location` is `base` or lies under it (s3://bucket/prefix/ semantics). */
+function s3Covers(base: string, location: string): boolean {
+  const withSlash = (s: string) => (s.endsWith('/') ? s : `${s}/`);
+  return withSlash(location).startsWith(withSlash(base));
+}
+
+/**
+ * What stops a config from being deployed (beyond the schema): HTTPS unless explicitly told
+ * otherwise, a reachable endpoint, engines that exist in AWS, and IAM that lets the declared
+ * tables be read. Each problem starts with its path.
+ */
 export function deploymentProblems(config: BifrostConfig): string[] {
   const problems: string[] = [];
-  if (!config.deployment.certificateArn && !config.deployment.allowInsecureHttp) {
+  const d = config.deployment;
+  if (!d.certificateArn && !d.allowInsecureHttp) {
     problems.push('deployment.certificateArn: an ACM certificate is needed for the HTTPS endpoint (JDBC refuses passwords over plain HTTP); set deployment.allowInsecureHttp: true only for tests');
+  }
+  if (d.certificateArn && d.region && arnRegion(d.certificateArn) && arnRegion(d.certificateArn) !== d.region) {
+    problems.push(`deployment.certificateArn: the certificate is in ${arnRegion(d.certificateArn)} but deployment.region is ${d.region}; the load balancer needs a certificate from its own Region`);
+  }
+  if (d.allowedCidrs.length === 0) {
+    problems.push('deployment.allowedCidrs: no client could reach the load balancer; list the CIDR ranges of your clients (e.g. [10.0.0.0/8])');
+  }
+  if (config.gateway.publicUrl && !d.allowInsecureHttp && !config.gateway.publicUrl.startsWith('https://')) {
+    problems.push('gateway.publicUrl: must start with https:// (the load balancer only listens on HTTPS unless deployment.allowInsecureHttp is true)');
+  }
+  if (d.hostedZone) {
+    const host = config.gateway.publicUrl ? new URL(config.gateway.publicUrl).hostname : undefined;
+    const zone = d.hostedZone.name.replace(/\.$/, '');
+    if (!host) problems.push('deployment.hostedZone: needs gateway.publicUrl, whose host name the alias record is created for');
+    else if (host !== zone && !host.endsWith(`.${zone}`)) problems.push(`deployment.hostedZone.name: ${host} (from gateway.publicUrl) is not in the zone ${zone}`);
+  }
+  for (const [name, target] of Object.entries(config.targets)) {
+    if (target.type === 'duckdb') problems.push(`targets.${name}.type: duckdb targets exist only in local mode; remove the target or route to an Athena workgroup or a cluster`);
+  }
+  for (const [database, spec] of Object.entries(config.glue.databases)) {
+    for (const [table, t] of Object.entries(spec.tables)) {
+      if (!d.dataLocations.some((base) => s3Covers(base, t.location))) {
+        problems.push(`glue.databases.${database}.tables.${table}.location: ${t.location} is not under any of deployment.dataLocations, so queries could not read it; add it there`);
+      }
+    }
   }
   return problems;
 }
