@@ -12,7 +12,7 @@ export interface Principal {
 export type AuthResult =
   | { ok: true; principal: Principal }
   /** 401 with the challenge Trino sends; `message` is shown to the user. */
-  | { ok: false; status: 401 | 403; message: string; challenge?: string[] };
+  | { ok: false; status: 400 | 401 | 403; message: string; challenge?: string[] };
 
 export interface Authenticator {
   authenticate(request: GatewayRequest): Promise<AuthResult>;
@@ -65,7 +65,7 @@ export interface Router {
 export const headerAuthenticator: Authenticator = {
   async authenticate(request) {
     const user = request.headers['x-trino-user']?.[0] ?? request.headers['x-presto-user']?.[0];
-    if (!user) return { ok: false, status: 401, message: 'User must be set', challenge: [] };
+    if (!user) return { ok: false, status: 400, message: 'User must be set' };
     return { ok: true, principal: { user, groups: [], method: 'header' } };
   },
 };

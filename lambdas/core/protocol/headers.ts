@@ -108,7 +108,8 @@ export function formDecode(text: string): string {
 }
 
 export function formEncode(text: string): string {
-  return encodeURIComponent(text).replace(/%20/g, '+').replace(/[!'()*~]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+  // As Java's URLEncoder: letters, digits and `.-*_` stay, a space becomes `+`.
+  return encodeURIComponent(text).replace(/%20/g, '+').replace(/[!'()~]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
 }
 
 /**

@@ -141,7 +141,7 @@ export function planStatement(rawSql: string, session: ClientSession): Plan {
     throw e;
   }
   if (tokens.length === 0) failSyntax(rawSql, "mismatched input '<EOF>'. Expecting: <statement>", rawSql.length);
-  const lead = words(tokens, 3);
+  const lead = words(tokens, 2);
   const first = tokens[0]!.upper;
 
   if (first === 'USE') {

@@ -1,0 +1,364 @@
+import { DuckDBInstance, type DuckDBConnection, type DuckDBMaterializedResult } from '@duckdb/node-api';
+import type { Engine, EngineColumn, EnginePage, EngineState, EngineSubmission, EngineSubmitted, PollOptions } from '../core/engines/engine.js';
+import { QueryFailure, queryError, type ErrorName, type QueryError } from '../core/errors.js';
+import { bindParameters, LexError, tokenize, type Token } from '../core/protocol/lexer.js';
+import { updateTypeOf } from '../core/protocol/statements.js';
+import { formatType } from '../core/protocol/sql-types.js';
+import { mapDuckType } from './duckdb-types.js';
+import { tpchTinySql } from './tpch.js';
+
+/**
+ * The embedded engine for local mode, demos and tests. Like Athena, it keeps a query's results
+ * on its side and serves them by cursor (a row offset), so the gateway stays stateless. Results
+ * are dropped a while after their last read. Trino's SHOW and DESCRIBE statements are answered
+ * from DuckDB's catalog with Trino's column names.
+ */
+export interface StateChange {
+  engineQueryId: string;
+  previousState: EngineState;
+  currentState: EngineState;
+  sequenceNumber: number;
+}
+
+export interface DuckDbEngineOptions {
+  /** Build the tpch.tiny sample and the writable `memory.default` schema (default true). */
+  sampleData?: boolean;
+  /** Drop a finished query's results after this long without a read. */
+  resultTtlMs?: number;
+  /** Called on every state change, in the shape the tracking handler consumes. */
+  onStateChange?: (change: StateChange) => void;
+}
+
+interface RunningQuery {
+  id: string;
+  state: EngineState;
+  sequence: number;
+  connection?: DuckDBConnection;
+  done: Promise<void>;
+  columns?: EngineColumn[];
+  rows?: unknown[][];
+  error?: QueryError;
+  update?: { type: string; count?: number };
+  createdAt: number;
+  startedAt?: number;
+  endedAt?: number;
+  lastReadAt: number;
+}
+
+export class DuckDbEngine implements Engine {
+  private readonly queries = new Map<string, RunningQuery>();
+  private counter = 0;
+  private readonly sweepTimer: NodeJS.Timeout;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly options: DuckDbEngineOptions,
+  ) {
+    this.sweepTimer = setInterval(() => this.evict(), 10_000);
+    this.sweepTimer.unref();
+  }
+
+  static async create(options: DuckDbEngineOptions = {}): Promise<DuckDbEngine> {
+    const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+    const engine = new DuckDbEngine(instance, options);
+    if (options.sampleData !== false) await engine.loadSampleData();
+    return engine;
+  }
+
+  private async loadSampleData(): Promise<void> {
+    const connection = await this.instance.connect();
+    try {
+      await connection.run(`ATTACH ':memory:' AS tpch`);
+      await connection.run(`CREATE SCHEMA tpch.tiny`);
+      for (const statement of tpchTinySql('tpch.tiny')) await connection.run(statement);
+      await connection.run(`CREATE SCHEMA memory."default"`);
+    } finally {
+      connection.closeSync();
+    }
+  }
+
+  async submit(submission: EngineSubmission): Promise<EngineSubmitted> {
+    const id = `duckdb-${++this.counter}-${submission.queryId}`;
+    const query: RunningQuery = { id, state: 'QUEUED', sequence: 0, createdAt: Date.now(), lastReadAt: Date.now(), done: Promise.resolve() };
+    this.queries.set(id, query);
+    this.emit(query, 'QUEUED');
+    query.done = this.run(query, submission);
+    return { handle: id, state: 'QUEUED', engineQueryId: id };
+  }
+
+  private async run(query: RunningQuery, submission: EngineSubmission): Promise<void> {
+    try {
+      const connection = await this.instance.connect();
+      query.connection = connection;
+      if (this.canceled(query)) return;
+      const { catalog, schema } = submission.session;
+      if (catalog) await connection.run(`USE ${quoteIdent(catalog)}${schema ? '.' + quoteIdent(schema) : ''}`).catch(() => undefined);
+      this.setState(query, 'RUNNING');
+      query.startedAt = Date.now();
+      const sql = submission.parameters?.length ? bindParameters(submission.sql, submission.parameters) : submission.sql;
+      const translated = translate(sql, submission.session.catalog, submission.session.schema);
+      const result = await connection.run(translated.sql);
+      if (this.canceled(query)) return;
+      await this.collect(query, result, translated);
+      query.endedAt = Date.now();
+      this.setState(query, 'FINISHED');
+    } catch (error) {
+      if (this.canceled(query)) return;
+      query.error = error instanceof QueryFailure ? error.error : error instanceof LexError ? queryError('SYNTAX_ERROR', error.message) : mapDuckError(error);
+      query.endedAt = Date.now();
+      this.setState(query, 'FAILED');
+    } finally {
+      query.connection?.closeSync();
+      query.connection = undefined;
+    }
+  }
+
+  /** Cancel can land while a DuckDB call is in flight. */
+  private canceled(query: RunningQuery): boolean {
+    return (query.state as EngineState) === 'CANCELED';
+  }
+
+  private async collect(query: RunningQuery, result: DuckDBMaterializedResult, translated: Translation): Promise<void> {
+    const names = result.columnNames();
+    const mappings = result.columnTypes().map(mapDuckType);
+    if (translated.describe) {
+      const varchar = { kind: 'simple' as const, name: 'varchar', params: [] };
+      query.columns = ['Column', 'Type', 'Extra', 'Comment'].map((name) => ({ name, type: varchar }));
+      query.rows = names.map((name, i) => [name, formatType(mappings[i]!.type), '', '']);
+      return;
+    }
+    if (translated.updateType) {
+      // DuckDB answers DML with a Count column; Trino answers with `rows` and updateCount.
+      const changed = Number(result.rowsChanged ?? 0);
+      const counted = translated.updateType === 'INSERT' || translated.updateType === 'DELETE' || translated.updateType === 'UPDATE' || translated.updateType === 'MERGE' || (translated.updateType === 'CREATE TABLE' && translated.createAs);
+      if (counted) {
+        query.columns = [{ name: 'rows', type: { kind: 'simple', name: 'bigint', params: [] } }];
+        query.rows = [[changed]];
+        query.update = { type: translated.updateType, count: changed };
+      } else {
+        query.columns = [{ name: 'result', type: { kind: 'simple', name: 'boolean', params: [] } }];
+        query.rows = [[true]];
+        query.update = { type: translated.updateType };
+      }
+      return;
+    }
+    query.columns = names.map((name, i) => ({ name: translated.columnNames?.[i] ?? name, type: mappings[i]!.type }));
+    const converters = mappings.map((m) => m.convert);
+    const raw = await result.getRows();
+    const rows = new Array<unknown[]>(raw.length);
+    for (let r = 0; r < raw.length; r++) {
+      const source = raw[r]!;
+      const row = new Array<unknown>(converters.length);
+      for (let c = 0; c < converters.length; c++) row[c] = converters[c]!(source[c]!);
+      rows[r] = row;
+    }
+    query.rows = rows;
+  }
+
+  private setState(query: RunningQuery, state: EngineState): void {
+    const previous = query.state;
+    query.state = state;
+    this.emit(query, previous);
+  }
+
+  private emit(query: RunningQuery, previousState: EngineState): void {
+    query.sequence++;
+    this.options.onStateChange?.({ engineQueryId: query.id, previousState, currentState: query.state, sequenceNumber: query.sequence });
+  }
+
+  async poll(handle: string, cursor: string | undefined, options: PollOptions): Promise<EnginePage> {
+    const query = this.queries.get(handle);
+    if (!query) throw QueryFailure.of('GENERIC_INTERNAL_ERROR', 'The local engine no longer holds this query (results expire after a period without reads)');
+    query.lastReadAt = Date.now();
+    if (query.state === 'QUEUED' || query.state === 'RUNNING') {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([query.done, new Promise<void>((resolve) => (timer = setTimeout(resolve, options.maxWaitMs)))]);
+      clearTimeout(timer);
+    }
+    const stats = { elapsedTimeMillis: (query.endedAt ?? Date.now()) - query.createdAt, queuedTimeMillis: (query.startedAt ?? Date.now()) - query.createdAt, processedRows: query.rows?.length ?? 0 };
+    if (query.state !== 'FINISHED') return { state: query.state, ...(query.error ? { error: query.error } : {}), stats };
+    const offset = cursor === undefined ? 0 : Number(cursor);
+    if (!Number.isSafeInteger(offset) || offset < 0) throw QueryFailure.of('GENERIC_INTERNAL_ERROR', 'Invalid page cursor');
+    const rows = query.rows ?? [];
+    const end = Math.min(rows.length, offset + options.maxRows);
+    return {
+      state: 'FINISHED',
+      columns: query.columns ?? [],
+      rows: rows.slice(offset, end),
+      ...(end < rows.length ? { nextCursor: String(end) } : {}),
+      stats: { ...stats, progressPercentage: 100 },
+      ...(query.update ? { update: query.update } : {}),
+    };
+  }
+
+  async cancel(handle: string): Promise<void> {
+    const query = this.queries.get(handle);
+    if (!query || query.state === 'FINISHED' || query.state === 'FAILED' || query.state === 'CANCELED') return;
+    this.setState(query, 'CANCELED');
+    query.error = queryError('USER_CANCELED', 'Query was canceled');
+    query.connection?.interrupt();
+  }
+
+  async health() {
+    return { healthy: true };
+  }
+
+  /** How many queries hold results in memory (for tests and the load benchmark). */
+  get heldQueries(): number {
+    return this.queries.size;
+  }
+
+  private evict(now = Date.now()): void {
+    const ttl = this.options.resultTtlMs ?? 10 * 60_000;
+    for (const [id, query] of this.queries) {
+      if ((query.state === 'FINISHED' || query.state === 'FAILED' || query.state === 'CANCELED') && now - query.lastReadAt > ttl) this.queries.delete(id);
+    }
+  }
+
+  close(): void {
+    clearInterval(this.sweepTimer);
+    for (const query of this.queries.values()) query.connection?.interrupt();
+    this.queries.clear();
+    this.instance.closeSync();
+  }
+}
+
+/** Trino's X'AB01' binary literals are from_hex('AB01') in DuckDB. */
+function hexLiterals(sql: string, tokens: Token[]): string {
+  let out = '';
+  let last = 0;
+  for (const t of tokens) {
+    if (t.kind === 'string' && (sql[t.start] === 'X' || sql[t.start] === 'x')) {
+      out += sql.slice(last, t.start) + `from_hex(${literal(t.text.replace(/\s+/g, ''))})`;
+      last = t.end;
+    }
+  }
+  return out + sql.slice(last);
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+function literal(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+interface Translation {
+  sql: string;
+  updateType?: string;
+  createAs?: boolean;
+  columnNames?: string[];
+  /** SHOW COLUMNS / DESCRIBE: the statement's columns become the rows. */
+  describe?: boolean;
+}
+
+/** Trino statements DuckDB does not know, answered from its catalog with Trino's shapes. */
+function translate(sql: string, catalog?: string, schema?: string): Translation {
+  const tokens = tokenize(sql);
+  const upper = tokens.map((t) => (t.kind === 'word' ? t.upper : t.text));
+  const lead = upper.slice(0, 3).join(' ');
+  const name = (from: number): { parts: string[]; next: number } => {
+    const parts: string[] = [];
+    let i = from;
+    while (tokens[i] && (tokens[i]!.kind === 'word' || tokens[i]!.kind === 'quoted')) {
+      parts.push(tokens[i]!.kind === 'word' ? tokens[i]!.text.toLowerCase() : tokens[i]!.text);
+      if (tokens[i + 1]?.text === '.') i += 2;
+      else {
+        i++;
+        break;
+      }
+    }
+    return { parts, next: i };
+  };
+  const like = (from: number): string => {
+    if (upper[from] !== 'LIKE') return '';
+    const pattern = tokens[from + 1];
+    if (!pattern || pattern.kind !== 'string') throw QueryFailure.of('SYNTAX_ERROR', 'LIKE expects a string pattern');
+    return ` AND name LIKE ${literal(pattern.text)}`;
+  };
+  if (lead === 'SHOW CATALOGS') {
+    return { sql: `SELECT name AS "Catalog" FROM (SELECT database_name AS name FROM duckdb_databases() WHERE NOT internal) WHERE true${like(2)} ORDER BY 1` };
+  }
+  if (upper[0] === 'SHOW' && upper[1] === 'SCHEMAS') {
+    let cat = catalog;
+    let next = 2;
+    if (upper[2] === 'FROM' || upper[2] === 'IN') {
+      const n = name(3);
+      cat = n.parts[0];
+      next = n.next;
+    }
+    if (!cat) throw QueryFailure.of('GENERIC_USER_ERROR', 'Catalog must be specified when session catalog is not set');
+    return { sql: `SELECT name AS "Schema" FROM (SELECT schema_name AS name FROM information_schema.schemata WHERE catalog_name = ${literal(cat)} AND schema_name <> 'main' UNION SELECT 'information_schema') WHERE true${like(next)} ORDER BY 1` };
+  }
+  if (upper[0] === 'SHOW' && upper[1] === 'TABLES') {
+    let [cat, sch] = [catalog, schema];
+    let next = 2;
+    if (upper[2] === 'FROM' || upper[2] === 'IN') {
+      const n = name(3);
+      [cat, sch] = n.parts.length >= 2 ? [n.parts[0], n.parts[1]] : [catalog, n.parts[0]];
+      next = n.next;
+    }
+    if (!cat || !sch) throw QueryFailure.of('GENERIC_USER_ERROR', 'Schema must be specified when session schema is not set');
+    return { sql: `SELECT name AS "Table" FROM (SELECT table_name AS name FROM information_schema.tables WHERE table_catalog = ${literal(cat)} AND table_schema = ${literal(sch)}) WHERE true${like(next)} ORDER BY 1` };
+  }
+  if ((upper[0] === 'SHOW' && upper[1] === 'COLUMNS' && (upper[2] === 'FROM' || upper[2] === 'IN')) || (upper[0] === 'DESCRIBE' && upper[1] !== 'INPUT' && upper[1] !== 'OUTPUT') || upper[0] === 'DESC') {
+    const n = name(upper[0] === 'SHOW' ? 3 : 1);
+    const table = qualify(n.parts, catalog, schema);
+    return { sql: `SELECT * FROM ${table} LIMIT 0`, describe: true };
+  }
+  if (lead === 'SHOW CREATE TABLE' || lead === 'SHOW CREATE VIEW') {
+    throw QueryFailure.of('NOT_SUPPORTED', `${lead} is not supported by the local engine`);
+  }
+  if (upper[0] === 'SHOW' && upper[1] === 'SESSION') {
+    return { sql: `SELECT name AS "Name", value AS "Value", value AS "Default", input_type AS "Type", description AS "Description" FROM duckdb_settings() WHERE false` };
+  }
+  const updateType = updateTypeOf(tokens as Token[]);
+  const createAs = updateType === 'CREATE TABLE' && upper.includes('AS') && (upper.includes('SELECT') || upper.includes('WITH') || upper.includes('VALUES'));
+  return { sql: hexLiterals(sql, tokens), ...(updateType ? { updateType } : {}), createAs };
+}
+
+function qualify(parts: string[], catalog?: string, schema?: string): string {
+  if (parts.length === 0) throw QueryFailure.of('SYNTAX_ERROR', 'A table name is expected');
+  if (parts.length === 1) {
+    if (!catalog || !schema) throw QueryFailure.of('GENERIC_USER_ERROR', 'Schema must be specified when session schema is not set');
+    return [catalog, schema, parts[0]!].map(quoteIdent).join('.');
+  }
+  if (parts.length === 2) {
+    if (!catalog) throw QueryFailure.of('GENERIC_USER_ERROR', 'Catalog must be specified when session catalog is not set');
+    return [catalog, ...parts].map(quoteIdent).join('.');
+  }
+  return parts.map(quoteIdent).join('.');
+}
+
+const DUCK_ERRORS: [RegExp, ErrorName][] = [
+  [/^Parser Error/, 'SYNTAX_ERROR'],
+  [/^Catalog Error: Table with name/, 'TABLE_NOT_FOUND'],
+  [/^Catalog Error: Table Function with name/, 'FUNCTION_NOT_FOUND'],
+  [/^Catalog Error: Schema with name/, 'SCHEMA_NOT_FOUND'],
+  [/^Catalog Error: Catalog with name|^Binder Error: Catalog "/, 'CATALOG_NOT_FOUND'],
+  [/^Catalog Error: (Scalar|Aggregate)? ?Function with name/, 'FUNCTION_NOT_FOUND'],
+  [/^Catalog Error: .* already exists/, 'ALREADY_EXISTS'],
+  [/^Binder Error: Referenced column|^Binder Error: Values list .* does not have a column|^Binder Error: Table .* does not have a column/, 'COLUMN_NOT_FOUND'],
+  [/^Binder Error: Ambiguous reference/, 'AMBIGUOUS_NAME'],
+  [/^Binder Error: column .* must appear in the GROUP BY/, 'MISSING_GROUP_BY'],
+  [/^Binder Error: No function matches/, 'FUNCTION_NOT_FOUND'],
+  [/^Conversion Error/, 'INVALID_CAST_ARGUMENT'],
+  [/^Out of Range Error/, 'NUMERIC_VALUE_OUT_OF_RANGE'],
+  [/^Constraint Error/, 'CONSTRAINT_VIOLATION'],
+  [/^INTERRUPT Error/, 'USER_CANCELED'],
+  [/^Not implemented Error/, 'NOT_SUPPORTED'],
+];
+
+function mapDuckError(error: unknown): QueryError {
+  const message = String((error as Error)?.message ?? error);
+  const firstLine = message.split('\n')[0]!;
+  for (const [pattern, name] of DUCK_ERRORS) {
+    if (pattern.test(firstLine)) {
+      const tableNotFound = /^Catalog Error: Table with name (\S+) does not exist/.exec(firstLine);
+      const text = tableNotFound ? `Table '${tableNotFound[1]!.replace(/!$/, '')}' does not exist` : firstLine.replace(/^[A-Za-z ]+ Error: /, '');
+      return queryError(name, text);
+    }
+  }
+  return queryError('GENERIC_USER_ERROR', firstLine.replace(/^[A-Za-z ]+ Error: /, ''));
+}

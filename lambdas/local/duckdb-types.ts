@@ -1,0 +1,162 @@
+import {
+  DuckDBTypeId,
+  type DuckDBBlobValue,
+  type DuckDBDecimalValue,
+  type DuckDBIntervalValue,
+  type DuckDBListValue,
+  type DuckDBMapValue,
+  type DuckDBStructValue,
+  type DuckDBType,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import type { SqlType } from '../core/protocol/sql-types.js';
+
+/**
+ * DuckDB types and values in Presto terms. Each column gets a converter from DuckDB's value to
+ * the canonical form the protocol encoder takes (see lambdas/core/protocol/encode.ts).
+ */
+export interface ColumnMapping {
+  type: SqlType;
+  convert: (value: DuckDBValue) => unknown;
+}
+
+const simple = (name: string, params: number[] = []): SqlType => ({ kind: 'simple', name, params });
+const identity = (v: DuckDBValue): unknown => v;
+const text = (v: DuckDBValue): unknown => (v === null ? null : String(v));
+
+export function mapDuckType(type: DuckDBType): ColumnMapping {
+  if (type.alias === 'JSON') return { type: simple('json'), convert: text };
+  switch (type.typeId) {
+    case DuckDBTypeId.BOOLEAN:
+      return { type: simple('boolean'), convert: identity };
+    case DuckDBTypeId.TINYINT:
+      return { type: simple('tinyint'), convert: identity };
+    case DuckDBTypeId.SMALLINT:
+    case DuckDBTypeId.UTINYINT:
+      return { type: simple('smallint'), convert: identity };
+    case DuckDBTypeId.INTEGER:
+    case DuckDBTypeId.USMALLINT:
+      return { type: simple('integer'), convert: identity };
+    case DuckDBTypeId.BIGINT:
+    case DuckDBTypeId.UINTEGER:
+      return { type: simple('bigint'), convert: identity };
+    case DuckDBTypeId.UBIGINT:
+      return { type: simple('decimal', [20, 0]), convert: text };
+    case DuckDBTypeId.HUGEINT:
+    case DuckDBTypeId.UHUGEINT:
+      return { type: simple('decimal', [38, 0]), convert: text };
+    case DuckDBTypeId.FLOAT:
+      return { type: simple('real'), convert: identity };
+    case DuckDBTypeId.DOUBLE:
+      return { type: simple('double'), convert: identity };
+    case DuckDBTypeId.DECIMAL: {
+      const t = type as unknown as { width: number; scale: number };
+      return { type: simple('decimal', [t.width, t.scale]), convert: (v) => (v === null ? null : (v as DuckDBDecimalValue).toString()) };
+    }
+    case DuckDBTypeId.VARCHAR:
+    case DuckDBTypeId.ENUM:
+    case DuckDBTypeId.BIT:
+    case DuckDBTypeId.UNION:
+      return { type: simple('varchar'), convert: text };
+    case DuckDBTypeId.BLOB:
+      return { type: simple('varbinary'), convert: (v) => (v === null ? null : (v as DuckDBBlobValue).bytes) };
+    case DuckDBTypeId.UUID:
+      return { type: simple('uuid'), convert: text };
+    case DuckDBTypeId.DATE:
+      return { type: simple('date'), convert: text };
+    case DuckDBTypeId.TIME:
+      return { type: simple('time', [6]), convert: (v) => (v === null ? null : formatTime(BigInt((v as unknown as { micros: bigint }).micros), 6)) };
+    case DuckDBTypeId.TIME_TZ:
+      return { type: simple('time with time zone', [6]), convert: (v) => (v === null ? null : timeTz(v)) };
+    case DuckDBTypeId.TIMESTAMP_S:
+      return { type: simple('timestamp', [0]), convert: (v) => (v === null ? null : formatTimestamp(BigInt((v as unknown as { seconds: bigint }).seconds) * 1_000_000n, 0)) };
+    case DuckDBTypeId.TIMESTAMP_MS:
+      return { type: simple('timestamp', [3]), convert: (v) => (v === null ? null : formatTimestamp(BigInt((v as unknown as { millis: bigint }).millis) * 1000n, 3)) };
+    case DuckDBTypeId.TIMESTAMP:
+      return { type: simple('timestamp', [6]), convert: (v) => (v === null ? null : formatTimestamp(BigInt((v as unknown as { micros: bigint }).micros), 6)) };
+    case DuckDBTypeId.TIMESTAMP_NS:
+      return { type: simple('timestamp', [9]), convert: (v) => (v === null ? null : formatTimestampNanos(BigInt((v as unknown as { nanos: bigint }).nanos))) };
+    case DuckDBTypeId.TIMESTAMP_TZ:
+      return { type: simple('timestamp with time zone', [6]), convert: (v) => (v === null ? null : formatTimestamp(BigInt((v as unknown as { micros: bigint }).micros), 6) + ' UTC') };
+    case DuckDBTypeId.INTERVAL:
+      // DuckDB has one interval type; Presto splits it. Months are folded in as 30 days.
+      return { type: simple('interval day to second'), convert: (v) => (v === null ? null : formatInterval(v as DuckDBIntervalValue)) };
+    case DuckDBTypeId.LIST:
+    case DuckDBTypeId.ARRAY: {
+      const element = mapDuckType((type as unknown as { valueType: DuckDBType }).valueType);
+      return { type: { kind: 'array', element: element.type }, convert: (v) => (v === null ? null : (v as DuckDBListValue).items.map(element.convert)) };
+    }
+    case DuckDBTypeId.STRUCT: {
+      const t = type as unknown as { entryNames: string[]; entryTypes: DuckDBType[] };
+      const fields = t.entryNames.map((name, i) => ({ name, mapping: mapDuckType(t.entryTypes[i]!) }));
+      return {
+        type: { kind: 'row', fields: fields.map((f) => ({ name: f.name, type: f.mapping.type })) },
+        convert: (v) => {
+          if (v === null) return null;
+          const entries = (v as DuckDBStructValue).entries;
+          return fields.map((f) => f.mapping.convert(entries[f.name] ?? null));
+        },
+      };
+    }
+    case DuckDBTypeId.MAP: {
+      const t = type as unknown as { keyType: DuckDBType; valueType: DuckDBType };
+      const key = mapDuckType(t.keyType);
+      const value = mapDuckType(t.valueType);
+      return {
+        type: { kind: 'map', key: key.type, value: value.type },
+        convert: (v) => (v === null ? null : (v as DuckDBMapValue).entries.map((e) => [key.convert(e.key), value.convert(e.value)])),
+      };
+    }
+    case DuckDBTypeId.SQLNULL:
+      return { type: simple('unknown'), convert: () => null };
+    default:
+      return { type: simple('varchar'), convert: text };
+  }
+}
+
+const pad = (n: number | bigint, w = 2) => String(n).padStart(w, '0');
+
+function formatTime(micros: bigint, precision: number): string {
+  const total = Number(micros / 1_000_000n);
+  const frac = micros % 1_000_000n;
+  const base = `${pad(Math.floor(total / 3600))}:${pad(Math.floor(total / 60) % 60)}:${pad(total % 60)}`;
+  return precision ? `${base}.${pad(frac, 6).slice(0, precision)}` : base;
+}
+
+function timeTz(v: DuckDBValue): string {
+  const value = v as unknown as { micros: bigint; offset: number };
+  const offset = value.offset;
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset);
+  return `${formatTime(BigInt(value.micros), 6)}${sign}${pad(Math.floor(abs / 3600))}:${pad(Math.floor(abs / 60) % 60)}`;
+}
+
+function formatTimestamp(micros: bigint, precision: number): string {
+  let seconds = micros / 1_000_000n;
+  let frac = micros % 1_000_000n;
+  if (frac < 0n) {
+    frac += 1_000_000n;
+    seconds -= 1n;
+  }
+  const d = new Date(Number(seconds) * 1000);
+  const date = `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+  const time = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+  return precision ? `${date} ${time}.${pad(frac, 6).slice(0, precision)}` : `${date} ${time}`;
+}
+
+function formatTimestampNanos(nanos: bigint): string {
+  const micros = nanos / 1000n;
+  const rest = ((nanos % 1000n) + 1000n) % 1000n;
+  return formatTimestamp(micros - (nanos < 0n && rest ? 1n : 0n), 6) + pad(rest, 3);
+}
+
+function formatInterval(v: DuckDBIntervalValue): string {
+  const micros = BigInt(v.micros) + BigInt(v.days + v.months * 30) * 86_400_000_000n;
+  const negative = micros < 0n;
+  const abs = negative ? -micros : micros;
+  const days = abs / 86_400_000_000n;
+  const rest = abs % 86_400_000_000n;
+  const ms = (rest % 1_000_000n) / 1000n;
+  const secs = Number(rest / 1_000_000n);
+  return `${negative ? '-' : ''}${days} ${pad(Math.floor(secs / 3600))}:${pad(Math.floor(secs / 60) % 60)}:${pad(secs % 60)}.${pad(ms, 3)}`;
+}
