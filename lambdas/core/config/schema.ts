@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
+import { authSchema } from '../auth/config.js';
 
 /**
  * The one config file: targets, routing, the Athena and Glue resources to create, and the
@@ -191,6 +192,8 @@ export const configSchema = z
     routingGroups: z.record(name, routingGroupSchema),
     rules: z.array(ruleSchema).default([]),
     defaultRoutingGroup: name,
+    /** Authentication methods in order (see auth/config.ts); absent: passwords when deployed, the user header locally. */
+    auth: authSchema.optional(),
     capacityReservations: z.record(name, capacityReservationSchema).default({}),
     glue: z
       .object({ databases: z.record(z.string().regex(/^[a-z0-9_]{1,255}$/, 'Glue database names are lower-case letters, digits and _'), z.object({ description: z.string().optional(), tables: z.record(z.string().regex(/^[a-z0-9_]{1,255}$/), glueTable).default({}) }).strict()) })
