@@ -1,0 +1,117 @@
+import type { BifrostConfig } from '../config/schema.js';
+import type { Principal, RoutingDecision } from '../ports.js';
+import type { TargetDepths } from '../stores/query-store.js';
+
+/**
+ * Whether a target answers at all. Cluster health checks own the real implementation; routing
+ * only asks. Synchronous answers are preferred (the hot path awaits only promises).
+ */
+export interface TargetHealth {
+  healthy(target: string): boolean | Promise<boolean>;
+}
+
+export const allHealthy: TargetHealth = { healthy: () => true };
+
+/**
+ * Whether a principal may run queries on a target reached through a routing group. Access
+ * control owns the real rules (which targets a user may use); routing only asks.
+ */
+export type TargetPermission = (principal: Principal, target: string, group: string) => boolean | Promise<boolean>;
+
+export const allowAllTargets: TargetPermission = () => true;
+
+/** The config routing works from: the file, plus run-time overrides, with their version. */
+export interface EffectiveConfig {
+  config: BifrostConfig;
+  /** Version of the run-time overrides applied (0: the file as it is). */
+  version: number;
+  /** Why stored overrides were not applied, when they could not be (the file config is used then). */
+  problems?: string[];
+}
+
+export interface ConfigSource {
+  current(): Promise<EffectiveConfig>;
+}
+
+export interface RouterDeps {
+  /** The config to route with: a fixed config, or a source that follows run-time changes. */
+  config: BifrostConfig | EffectiveConfig | ConfigSource;
+  depths: TargetDepths;
+  health?: TargetHealth;
+  allowed?: TargetPermission;
+}
+
+/** The facts a request is routed on, as rules see them. */
+export interface RoutingFacts {
+  user: string;
+  groups: string[];
+  source?: string;
+  clientTags: string[];
+  /** The `routing` extra credential. */
+  routingHint?: string;
+  /** The X-Trino-Routing-Group / X-Presto-Routing-Group header. */
+  routingGroupHeader?: string;
+  /** Upper-case, single-spaced (SELECT, INSERT, CREATE TABLE, ...); absent when unknown. */
+  statementKind?: string;
+  /** Fully qualified, lower-cased tables touched; absent when the statement was not analyzed. */
+  tables?: string[];
+  /** catalog.schema of the tables touched; absent when the statement was not analyzed. */
+  schemas?: string[];
+}
+
+export interface RuleVerdict {
+  name: string;
+  priority: number;
+  routingGroup: string;
+  matched: boolean;
+  /** Why the rule matched (its conditions) or the first condition that failed. */
+  why: string;
+}
+
+export type TargetVerdictKind =
+  /** Picked: active, healthy, allowed, below its queue limit. */
+  | 'chosen'
+  /** Picked although full: every usable target is full and the group says `whenFull: use-last`. */
+  | 'overflow'
+  | 'skipped'
+  /** After the chosen target in the chain: not looked at. */
+  | 'not-considered';
+
+export interface TargetVerdict {
+  name: string;
+  verdict: TargetVerdictKind;
+  why: string;
+  state?: 'active' | 'draining' | 'disabled';
+  queueLimit?: number;
+  /** Queued and running queries, when they were read. */
+  depth?: { queued: number; running: number };
+}
+
+/** A routing decision with everything that led to it, for the admin API and `bifrost route`. */
+export interface RouteExplanation {
+  outcome: RoutingDecision['outcome'];
+  group?: string;
+  target?: string;
+  /** How many more queries the chosen target takes before it is full (absent on overflow). */
+  headroom?: number;
+  configVersion: number;
+  facts: RoutingFacts;
+  /** How the group was chosen: the matching rule, or the default group. */
+  groupReason: string;
+  /** Rules in evaluation order, up to and including the first match. */
+  rules: RuleVerdict[];
+  /** Rules after the first match, which were not evaluated. */
+  rulesNotEvaluated: number;
+  /** The group's chain, in order. */
+  targets: TargetVerdict[];
+  whenFull?: 'wait' | 'use-last';
+  /** The same, as sentences: what the decision carries into the query item. */
+  reasons: string[];
+}
+
+/**
+ * What createRouter's route() returns: the port's decision plus two facts the gateway queue uses.
+ * `headroom` is set when a target below its limit was chosen in a group that waits when full;
+ * `configVersion` tells which run-time config decided.
+ */
+export type RouteDecision = RoutingDecision & { headroom?: number; configVersion?: number };
