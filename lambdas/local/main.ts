@@ -4,6 +4,9 @@
  */
 import { startLocalServer } from './server.js';
 
+// The local server runs on Node 20 too; the SDK's notice about its future Node 22 floor is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const port = Number(process.env.PORT ?? 8080);
 const host = process.env.HOST ?? '127.0.0.1';
 const server = await startLocalServer({
