@@ -158,10 +158,10 @@ async function evaluate(effective: EffectiveConfig, request: RoutingRequest, dep
     const active = depth.queued + depth.running;
     if (active < target.queueLimit) {
       verdict.verdict = 'chosen';
-      verdict.why = `active, healthy, allowed, below its queue limit (${describeDepth(depth)}, limit ${target.queueLimit})`;
+      verdict.why = `active, healthy, allowed, below its queue limit (${describeDepth(depth)}; limit ${target.queueLimit})`;
       chosen = { name, headroom: target.queueLimit - active };
     } else {
-      verdict.why = `full (${describeDepth(depth)}, limit ${target.queueLimit})`;
+      verdict.why = `full (${describeDepth(depth)}; limit ${target.queueLimit})`;
     }
   }
 

@@ -19,8 +19,9 @@ import type { RoutingFacts, RuleVerdict } from './types.js';
  *   touched matches one of the expressions, anchored and case-insensitive; a statement that was
  *   not analyzed fails them (the tables are unknown).
  *
- * Regular expressions are compiled once per config; evaluation stops at the first failed
- * condition, whose explanation is the reason the rule did not match.
+ * Regular expressions are compiled once per config; conditions run cheapest first (equality and
+ * set tests, then expressions) and evaluation stops at the first that fails, whose explanation is
+ * the reason the rule did not match.
  */
 type Check = (facts: RoutingFacts) => string | null;
 
@@ -52,12 +53,6 @@ export function compileRule(rule: RoutingRule, index: number): CompiledRule {
   const m = rule.match ?? {};
   const checks: Check[] = [];
   const parts: string[] = [];
-  if (m.user !== undefined) {
-    const re = anchored(m.user);
-    const src = m.user;
-    parts.push(`user ${q(src)}`);
-    checks.push((f) => (re.test(f.user) ? null : `user ${q(f.user)} does not match ${q(src)}`));
-  }
   if (m.groups !== undefined) {
     const wanted = new Set(m.groups);
     const text = list(m.groups);
@@ -66,12 +61,6 @@ export function compileRule(rule: RoutingRule, index: number): CompiledRule {
       for (const g of f.groups) if (wanted.has(g)) return null;
       return `user's groups ${list(f.groups)} include none of ${text}`;
     });
-  }
-  if (m.source !== undefined) {
-    const re = anchored(m.source);
-    const src = m.source;
-    parts.push(`source ${q(src)}`);
-    checks.push((f) => (f.source === undefined ? `no source sent (rule wants ${q(src)})` : re.test(f.source) ? null : `source ${q(f.source)} does not match ${q(src)}`));
   }
   if (m.clientTags !== undefined) {
     const tags = m.clientTags;
@@ -98,6 +87,18 @@ export function compileRule(rule: RoutingRule, index: number): CompiledRule {
     const text = list([...kinds]);
     parts.push(`statement kind any of ${text}`);
     checks.push((f) => (f.statementKind === undefined ? `statement kind unknown (rule wants ${text})` : kinds.has(f.statementKind) ? null : `statement kind ${q(f.statementKind)} is not one of ${text}`));
+  }
+  if (m.user !== undefined) {
+    const re = anchored(m.user);
+    const src = m.user;
+    parts.push(`user ${q(src)}`);
+    checks.push((f) => (re.test(f.user) ? null : `user ${q(f.user)} does not match ${q(src)}`));
+  }
+  if (m.source !== undefined) {
+    const re = anchored(m.source);
+    const src = m.source;
+    parts.push(`source ${q(src)}`);
+    checks.push((f) => (f.source === undefined ? `no source sent (rule wants ${q(src)})` : re.test(f.source) ? null : `source ${q(f.source)} does not match ${q(src)}`));
   }
   if (m.schemas !== undefined) {
     const res = m.schemas.map((s) => anchored(s, 'i'));
