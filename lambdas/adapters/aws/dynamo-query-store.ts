@@ -1,15 +1,40 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { QueryRecord, QueryStore, TransitionPatch } from '../../core/stores/query-store.js';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { QueryRecord, QueryState, TargetDepth, TargetDepths } from '../../core/stores/query-store.js';
 import { FINAL_STATES } from '../../core/stores/query-store.js';
+import type {
+  FinalStatistics,
+  HistoryPage,
+  HistoryQuery,
+  IdleCutoffs,
+  OpenQuery,
+  QueryHistory,
+  QuerySummary,
+  TrackedPatch,
+  TrackedRecord,
+  TrackingStore,
+} from '../../core/tracking/ports.js';
+import { isExpired } from '../../core/tracking/history.js';
+import { OPEN_QUERY_ATTRIBUTES, QUERIES_TABLE, QUERY_SUMMARY_ATTRIBUTES } from './tables.js';
+
+/** Attributes the store keeps for its indexes; never part of a QueryRecord. */
+const INTERNAL_ATTRIBUTES = ['activeState', 'openShard', 'sqlPreview'] as const;
+const SQL_PREVIEW_CHARS = 500;
+/** Round trips one history page may take when a filter drops most items. */
+const MAX_HISTORY_ROUND_TRIPS = 10;
 
 /**
- * The query item in DynamoDB. Every state change is a conditional update: final states stay
- * final, and events carry a sequence number so duplicates and stale events change nothing.
- * `activeKey` exists only while a query is queued or running on a target, which makes the
- * active-by-target index sparse: queue depth is counted from it, with no counter to drift.
+ * The query item in DynamoDB. Every state change is one conditional UpdateItem, with no read
+ * before it: final states stay final, and events carry a sequence number so duplicates and stale
+ * events change nothing.
+ *
+ * Queue depth needs no counter. `activeState` (QUEUED or RUNNING) exists exactly while a query is
+ * active and is written in the same update as `state`; the `active-by-target` index is keyed on
+ * (`target`, `activeState`), so it holds exactly the active queries that have a target, and a
+ * target's depth is a COUNT query on it. `openShard` does the same for every non-final query
+ * (also those waiting at the gateway without a target), for the sweeper.
  */
-export class DynamoQueryStore implements QueryStore {
+export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHistory {
   private readonly doc: DynamoDBDocumentClient;
 
   constructor(
@@ -19,132 +44,271 @@ export class DynamoQueryStore implements QueryStore {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } });
   }
 
+  // ---------------------------------------------------------------- QueryStore
+
   async create(record: QueryRecord): Promise<void> {
-    const item: Record<string, unknown> = { ...record };
-    const active = activeKey(record.target, record.state);
-    if (active) item.activeKey = active;
+    const item: Record<string, unknown> = { ...record, sqlPreview: record.sql.slice(0, SQL_PREVIEW_CHARS) };
+    if (!FINAL_STATES.includes(record.state)) {
+      item.activeState = record.state;
+      item.openShard = openShard(record.queryId);
+    }
     await this.doc.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(queryId)' }));
   }
 
-  async get(queryId: string): Promise<QueryRecord | undefined> {
+  async get(queryId: string): Promise<TrackedRecord | undefined> {
     const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { queryId }, ConsistentRead: true }));
-    if (!out.Item) return undefined;
-    const { activeKey: _active, ...record } = out.Item;
-    return record as QueryRecord;
+    return out.Item ? withoutInternals(out.Item) : undefined;
   }
 
   async attachHandle(queryId: string, target: string, handle: string, engineQueryId?: string): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { queryId },
-          UpdateExpression: `SET target = :target, engineHandle = :handle, activeKey = if_not_exists(activeKey, :active)${engineQueryId ? ', engineQueryId = :eid' : ''}`,
-          ConditionExpression: 'attribute_exists(queryId) AND attribute_not_exists(engineHandle) AND NOT (#state IN (:s1, :s2, :s3))',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':target': target,
-            ':handle': handle,
-            ':active': `${target}#QUEUED`,
-            ...(engineQueryId ? { ':eid': engineQueryId } : {}),
-            ...finalValues(),
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return this.conditional({
+      TableName: this.tableName,
+      Key: { queryId },
+      // The query is not final, so its activeState is already there: setting the target puts it in the index.
+      UpdateExpression: `SET target = :target, engineHandle = :handle${engineQueryId ? ', engineQueryId = :eid' : ''}`,
+      ConditionExpression: 'attribute_exists(queryId) AND attribute_not_exists(engineHandle) AND NOT (#state IN (:f1, :f2, :f3))',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':target': target, ':handle': handle, ...(engineQueryId ? { ':eid': engineQueryId } : {}), ...finalValues() },
+    });
   }
 
-  async transition(queryId: string, patch: TransitionPatch, now: number): Promise<boolean> {
+  async transition(queryId: string, patch: TrackedPatch, now: number): Promise<boolean> {
     const names: Record<string, string> = { '#state': 'state' };
     const values: Record<string, unknown> = { ':state': patch.state, ':now': now, ...finalValues() };
     const sets = ['#state = :state', 'updatedAt = :now'];
-    const removes: string[] = [];
-    const optional: (keyof TransitionPatch)[] = ['error', 'endReason', 'stats', 'updateType', 'updateCount'];
+    const conditions = ['attribute_exists(queryId)', 'NOT (#state IN (:f1, :f2, :f3))'];
+    const optional = ['error', 'endReason', 'stats', 'updateType', 'updateCount', 'statistics', 'costUsd'] as const;
     for (const key of optional) {
       if (patch[key] !== undefined) {
         sets.push(`${key} = :${key}`);
         values[`:${key}`] = patch[key];
       }
     }
-    let condition = 'attribute_exists(queryId) AND NOT (#state IN (:s1, :s2, :s3))';
     if (patch.eventSequence !== undefined) {
       sets.push('eventSequence = :seq');
       values[':seq'] = patch.eventSequence;
-      condition += ' AND (attribute_not_exists(eventSequence) OR eventSequence < :seq)';
+      conditions.push('(attribute_not_exists(eventSequence) OR eventSequence < :seq)');
     }
+    if (patch.onlyIfPolledBefore !== undefined) {
+      values[':polled'] = patch.onlyIfPolledBefore;
+      conditions.push('(lastPollAt < :polled OR (attribute_not_exists(lastPollAt) AND createdAt < :polled))');
+    }
+    let update: string;
     if (FINAL_STATES.includes(patch.state)) {
       sets.push('endedAt = :now');
-      removes.push('activeKey');
+      // Leaving both sparse indexes: the query no longer counts towards its target's depth.
+      update = `SET ${sets.join(', ')} REMOVE activeState, openShard`;
     } else {
-      // The active key follows the state, but only for a query that has a target.
-      sets.push('activeKey = :active');
-      names['#target'] = 'target';
-      condition += ' AND attribute_exists(#target)';
-      values[':active'] = `__TARGET__#${patch.state}`;
+      sets.push('activeState = :state');
+      update = `SET ${sets.join(', ')}`;
     }
-    const update = `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`;
-    try {
-      if (values[':active']) {
-        // DynamoDB cannot concatenate in an update expression: read the target, then condition on it.
-        const current = await this.get(queryId);
-        if (!current?.target) return this.transitionWithoutTarget(queryId, patch, now);
-        values[':active'] = `${current.target}#${patch.state}`;
-        values[':expectedTarget'] = current.target;
-        condition += ' AND #target = :expectedTarget';
-      }
-      await this.doc.send(new UpdateCommand({ TableName: this.tableName, Key: { queryId }, UpdateExpression: update, ConditionExpression: condition, ExpressionAttributeNames: names, ExpressionAttributeValues: values }));
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
-  }
-
-  /** A query still waiting at the gateway has no target, so it has no active key to move. */
-  private async transitionWithoutTarget(queryId: string, patch: TransitionPatch, now: number): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { queryId },
-          UpdateExpression: 'SET #state = :state, updatedAt = :now',
-          ConditionExpression: 'attribute_exists(queryId) AND attribute_not_exists(#target) AND NOT (#state IN (:s1, :s2, :s3))',
-          ExpressionAttributeNames: { '#state': 'state', '#target': 'target' },
-          ExpressionAttributeValues: { ':state': patch.state, ':now': now, ...finalValues() },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return this.conditional({
+      TableName: this.tableName,
+      Key: { queryId },
+      UpdateExpression: update,
+      ConditionExpression: conditions.join(' AND '),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
   }
 
   async touch(queryId: string, now: number): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
+    await this.conditional({
+      TableName: this.tableName,
+      Key: { queryId },
+      UpdateExpression: 'SET lastPollAt = :now',
+      ConditionExpression: 'attribute_exists(queryId)',
+      ExpressionAttributeValues: { ':now': now },
+    });
+  }
+
+  // ---------------------------------------------------------------- TargetDepths
+
+  /** Counts the target's entries in the sparse active index (eventually consistent, like any index read). */
+  async depth(target: string): Promise<TargetDepth> {
+    const [queued, running] = await Promise.all([this.countActive(target, 'QUEUED'), this.countActive(target, 'RUNNING')]);
+    return { queued, running };
+  }
+
+  private async countActive(target: string, state: 'QUEUED' | 'RUNNING'): Promise<number> {
+    const { name, partitionKey, sortKey } = QUERIES_TABLE.activeIndex;
+    let count = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
           TableName: this.tableName,
-          Key: { queryId },
-          UpdateExpression: 'SET lastPollAt = :now',
-          ConditionExpression: 'attribute_exists(queryId)',
-          ExpressionAttributeValues: { ':now': now },
+          IndexName: name,
+          KeyConditionExpression: '#pk = :pk AND #sk = :sk',
+          ExpressionAttributeNames: { '#pk': partitionKey, '#sk': sortKey },
+          ExpressionAttributeValues: { ':pk': target, ':sk': state },
+          Select: 'COUNT',
+          ExclusiveStartKey: start,
         }),
       );
+      count += out.Count ?? 0;
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return count;
+  }
+
+  // ---------------------------------------------------------------- tracking
+
+  async findByEngineQueryId(engineQueryId: string): Promise<string | undefined> {
+    const { name, partitionKey } = QUERIES_TABLE.engineIdIndex;
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: name,
+        KeyConditionExpression: '#pk = :id',
+        ExpressionAttributeNames: { '#pk': partitionKey },
+        ExpressionAttributeValues: { ':id': engineQueryId },
+        Limit: 1,
+      }),
+    );
+    const id = out.Items?.[0]?.queryId;
+    return typeof id === 'string' ? id : undefined;
+  }
+
+  async recordStatistics(queryId: string, final: FinalStatistics, _now: number): Promise<boolean> {
+    return this.conditional({
+      TableName: this.tableName,
+      Key: { queryId },
+      UpdateExpression: `SET statistics = :statistics${final.costUsd !== undefined ? ', costUsd = :cost' : ''}`,
+      ConditionExpression: 'attribute_exists(queryId) AND #state IN (:f1, :f2, :f3) AND attribute_not_exists(statistics)',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':statistics': final.statistics, ...(final.costUsd !== undefined ? { ':cost': final.costUsd } : {}), ...finalValues() },
+    });
+  }
+
+  async *listIdle(cutoffs: IdleCutoffs): AsyncIterable<OpenQuery> {
+    const { name, partitionKey } = QUERIES_TABLE.openIndex;
+    for (let shard = 0; shard < QUERIES_TABLE.openShards; shard++) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: name,
+            KeyConditionExpression: '#pk = :shard',
+            FilterExpression: 'updatedAt < :updated OR lastPollAt < :polled OR (attribute_not_exists(lastPollAt) AND createdAt < :polled)',
+            ExpressionAttributeNames: { '#pk': partitionKey },
+            ExpressionAttributeValues: { ':shard': shard, ':updated': cutoffs.updatedBefore, ':polled': cutoffs.polledBefore },
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of out.Items ?? []) yield pick(item, OPEN_QUERY_ATTRIBUTES) as unknown as OpenQuery;
+        start = out.LastEvaluatedKey;
+      } while (start);
+    }
+  }
+
+  // ---------------------------------------------------------------- QueryHistory
+
+  async find(queryId: string, now: number): Promise<TrackedRecord | undefined> {
+    const record = await this.get(queryId);
+    return record && !isExpired(record.expiresAt, now) ? record : undefined;
+  }
+
+  async byUser(user: string, query: HistoryQuery, now: number): Promise<HistoryPage> {
+    return this.history(QUERIES_TABLE.userIndex, user, query, now);
+  }
+
+  async byTarget(target: string, query: HistoryQuery & { state?: QueryState }, now: number): Promise<HistoryPage> {
+    return this.history(QUERIES_TABLE.targetIndex, target, query, now, query.state);
+  }
+
+  /** Newest first within [from, to], skipping expired items (TTL deletes lag by up to days). */
+  private async history(index: { name: string; partitionKey: string; sortKey: string }, key: string, query: HistoryQuery, now: number, state?: QueryState): Promise<HistoryPage> {
+    const names: Record<string, string> = { '#pk': index.partitionKey, '#sk': index.sortKey };
+    const values: Record<string, unknown> = { ':key': key, ':from': query.from, ':to': query.to, ':now': Math.floor(now / 1000) };
+    let filter = '(attribute_not_exists(expiresAt) OR expiresAt > :now)';
+    if (state) {
+      names['#state'] = 'state';
+      values[':state'] = state;
+      filter += ' AND #state = :state';
+    }
+    const items: QuerySummary[] = [];
+    let start = decodeCursor(query.cursor);
+    for (let trip = 0; trip < MAX_HISTORY_ROUND_TRIPS; trip++) {
+      const input: QueryCommandInput = {
+        TableName: this.tableName,
+        IndexName: index.name,
+        KeyConditionExpression: '#pk = :key AND #sk BETWEEN :from AND :to',
+        FilterExpression: filter,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ScanIndexForward: false,
+        Limit: Math.max(query.limit, 100),
+        ExclusiveStartKey: start,
+      };
+      const out = await this.doc.send(new QueryCommand(input));
+      for (const item of out.Items ?? []) {
+        items.push(pick(item, QUERY_SUMMARY_ATTRIBUTES) as unknown as QuerySummary);
+        if (items.length === query.limit) {
+          // Cut inside a page: continue right after the last item returned.
+          const last = item as Record<string, unknown>;
+          const more = item !== out.Items![out.Items!.length - 1] || out.LastEvaluatedKey !== undefined;
+          return { items, ...(more ? { cursor: encodeCursor({ queryId: last.queryId, [index.partitionKey]: last[index.partitionKey], [index.sortKey]: last[index.sortKey] }) } : {}) };
+        }
+      }
+      start = out.LastEvaluatedKey;
+      if (!start) return { items };
+    }
+    return { items, cursor: encodeCursor(start!) };
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** Runs a conditional update; false when the condition refused it. */
+  private async conditional(input: ConstructorParameters<typeof UpdateCommand>[0]): Promise<boolean> {
+    try {
+      await this.doc.send(new UpdateCommand(input));
+      return true;
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException') return false;
+      throw error;
     }
   }
 }
 
-function activeKey(target: string | undefined, state: string): string | undefined {
-  return target && (state === 'QUEUED' || state === 'RUNNING') ? `${target}#${state}` : undefined;
+/** Spreads the open-queries index over a few partitions, stable per query. */
+export function openShard(queryId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < queryId.length; i++) {
+    hash ^= queryId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % QUERIES_TABLE.openShards;
+}
+
+function withoutInternals(item: Record<string, unknown>): TrackedRecord {
+  const record: Record<string, unknown> = { ...item };
+  for (const name of INTERNAL_ATTRIBUTES) delete record[name];
+  return record as unknown as TrackedRecord;
+}
+
+function pick(item: Record<string, unknown>, attributes: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of attributes) if (item[name] !== undefined) out[name] = item[name];
+  return out;
+}
+
+function encodeCursor(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
+  if (!cursor) return undefined;
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (key && typeof key === 'object' && !Array.isArray(key)) return key as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new RangeError('Invalid history cursor');
 }
 
 function finalValues() {
-  return { ':s1': FINAL_STATES[0], ':s2': FINAL_STATES[1], ':s3': FINAL_STATES[2] };
+  return { ':f1': FINAL_STATES[0], ':f2': FINAL_STATES[1], ':f3': FINAL_STATES[2] };
 }

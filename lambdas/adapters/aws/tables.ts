@@ -1,45 +1,118 @@
-import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type { CreateTableCommandInput, GlobalSecondaryIndex } from '@aws-sdk/client-dynamodb';
 
 /**
  * Key schemas of Bifrost's DynamoDB tables. The CDK stack declares the same keys; a test keeps
  * the two in step. Names here are logical: deployed names come from the environment.
+ *
+ * The queries table holds one item per query (history and tracking in one record). Its indexes:
+ * - `active-by-target` (sparse): `activeState` = QUEUED | RUNNING exists only while a query is
+ *   active, so the index holds exactly the active queries that have a target; depth per target
+ *   and state is a COUNT query on it. Nothing to drift: no counter, no read before a write.
+ * - `open-queries` (sparse): `openShard` exists while a query is not final (also while it waits
+ *   at the gateway without a target); the sweeper reads it, shard by shard.
+ * - `by-engine-id` (sparse): the engine's own id (Athena QueryExecutionId) to the query id.
+ * - `by-user`, `by-target`: history by user or target and time, for the admin UI.
  */
 export const QUERIES_TABLE = {
   partitionKey: 'queryId',
-  /** Sparse index of active queries: `activeKey` = `<target>#<QUEUED|RUNNING>` while active. */
-  activeIndex: { name: 'active-by-target', partitionKey: 'activeKey', sortKey: 'queryId' },
+  /** Sparse index of active queries: both keys exist only while a query is queued or running on a target. */
+  activeIndex: { name: 'active-by-target', partitionKey: 'target', sortKey: 'activeState' },
+  /** Sparse index of non-final queries, spread over `openShards` partitions, for the sweeper. */
+  openIndex: { name: 'open-queries', partitionKey: 'openShard', sortKey: 'queryId' },
+  /** Sparse index from the engine's own query id (Athena QueryExecutionId) to the query id. */
+  engineIdIndex: { name: 'by-engine-id', partitionKey: 'engineQueryId' },
   /** History by user and time. */
   userIndex: { name: 'by-user', partitionKey: 'user', sortKey: 'createdAt' },
+  /** History by target and time (state is filtered). */
+  targetIndex: { name: 'by-target', partitionKey: 'target', sortKey: 'createdAt' },
   ttlAttribute: 'expiresAt',
+  /** Number of `openShard` values (0 .. openShards-1): spreads the sweeper index's writes. */
+  openShards: 4,
 } as const;
 
+/** What the history indexes carry: enough for a list view; the full item is one GetItem away. */
+export const QUERY_SUMMARY_ATTRIBUTES = [
+  'queryId',
+  'user',
+  'source',
+  'state',
+  'kind',
+  'target',
+  'engineQueryId',
+  'createdAt',
+  'updatedAt',
+  'endedAt',
+  'error',
+  'endReason',
+  'statistics',
+  'costUsd',
+  'sqlDigest',
+  'sqlPreview',
+  'updateType',
+  'updateCount',
+  'expiresAt',
+] as const;
+
+/** What the sweeper needs from a non-final query. */
+export const OPEN_QUERY_ATTRIBUTES = ['queryId', 'user', 'state', 'target', 'engineQueryId', 'createdAt', 'updatedAt', 'lastPollAt', 'eventSequence', 'expiresAt'] as const;
+
+function include(attributes: readonly string[], keys: readonly string[]): GlobalSecondaryIndex['Projection'] {
+  // Key attributes are always projected and may not be listed again.
+  return { ProjectionType: 'INCLUDE', NonKeyAttributes: attributes.filter((a) => !keys.includes(a) && a !== QUERIES_TABLE.partitionKey) };
+}
+
 export function queriesTableDefinition(tableName: string): CreateTableCommandInput {
+  const { activeIndex, openIndex, engineIdIndex, userIndex, targetIndex } = QUERIES_TABLE;
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: [
       { AttributeName: 'queryId', AttributeType: 'S' },
-      { AttributeName: 'activeKey', AttributeType: 'S' },
+      { AttributeName: 'target', AttributeType: 'S' },
+      { AttributeName: 'activeState', AttributeType: 'S' },
+      { AttributeName: 'openShard', AttributeType: 'N' },
+      { AttributeName: 'engineQueryId', AttributeType: 'S' },
       { AttributeName: 'user', AttributeType: 'S' },
       { AttributeName: 'createdAt', AttributeType: 'N' },
     ],
     KeySchema: [{ AttributeName: 'queryId', KeyType: 'HASH' }],
     GlobalSecondaryIndexes: [
       {
-        IndexName: QUERIES_TABLE.activeIndex.name,
+        IndexName: activeIndex.name,
         KeySchema: [
-          { AttributeName: 'activeKey', KeyType: 'HASH' },
-          { AttributeName: 'queryId', KeyType: 'RANGE' },
+          { AttributeName: activeIndex.partitionKey, KeyType: 'HASH' },
+          { AttributeName: activeIndex.sortKey, KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'KEYS_ONLY' },
       },
       {
-        IndexName: QUERIES_TABLE.userIndex.name,
+        IndexName: openIndex.name,
         KeySchema: [
-          { AttributeName: 'user', KeyType: 'HASH' },
-          { AttributeName: 'createdAt', KeyType: 'RANGE' },
+          { AttributeName: openIndex.partitionKey, KeyType: 'HASH' },
+          { AttributeName: openIndex.sortKey, KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
+        Projection: include(OPEN_QUERY_ATTRIBUTES, [openIndex.partitionKey, openIndex.sortKey]),
+      },
+      {
+        IndexName: engineIdIndex.name,
+        KeySchema: [{ AttributeName: engineIdIndex.partitionKey, KeyType: 'HASH' }],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+      {
+        IndexName: userIndex.name,
+        KeySchema: [
+          { AttributeName: userIndex.partitionKey, KeyType: 'HASH' },
+          { AttributeName: userIndex.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: include(QUERY_SUMMARY_ATTRIBUTES, [userIndex.partitionKey, userIndex.sortKey]),
+      },
+      {
+        IndexName: targetIndex.name,
+        KeySchema: [
+          { AttributeName: targetIndex.partitionKey, KeyType: 'HASH' },
+          { AttributeName: targetIndex.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: include(QUERY_SUMMARY_ATTRIBUTES, [targetIndex.partitionKey, targetIndex.sortKey]),
       },
     ],
   };
