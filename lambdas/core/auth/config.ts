@@ -99,8 +99,11 @@ export const oidcMethodSchema = z
 export const albOidcMethodSchema = z
   .object({
     type: z.literal('alb-oidc'),
-    /** The load balancer that signs `x-amzn-oidc-data` (its `signer`); its region picks the key endpoint. */
-    albArn: z.string().regex(/^arn:aws(-cn|-us-gov)?:elasticloadbalancing:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:loadbalancer\/app\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}$/, 'the ARN of an application load balancer'),
+    /**
+     * The load balancer that signs `x-amzn-oidc-data` (its `signer`); its region picks the key
+     * endpoint. Commercial regions only: GovCloud and China publish the keys elsewhere.
+     */
+    albArn: z.string().regex(/^arn:aws:elasticloadbalancing:[a-z]{2}-[a-z]+-\d:\d{12}:loadbalancer\/app\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}$/, 'the ARN of an application load balancer'),
     /** The IdP client id of the ALB's authenticate action (the token's `client`); unchecked when absent. */
     clientId: oneOrMore.optional(),
     /** The IdP's issuer (the token's `iss`); unchecked when absent. */

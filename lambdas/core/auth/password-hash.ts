@@ -19,7 +19,7 @@ export const DEFAULT_SCRYPT: Readonly<ScryptParams> = Object.freeze({ logN: 15, 
 const SALT_BYTES = 16;
 const KEY_BYTES = 32;
 const MAX_MEMORY = 256 * 1024 * 1024;
-const PHC = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]{11,88})\$([A-Za-z0-9+/]{22,88})$/;
+const PHC = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]{11,88})\$([A-Za-z0-9+/]{43,88})$/;
 
 export interface ParsedHash {
   params: ScryptParams;
@@ -61,7 +61,7 @@ export function parseHash(encoded: string): ParsedHash | undefined {
   }
   const salt = Buffer.from(match[4]!, 'base64');
   const hash = Buffer.from(match[5]!, 'base64');
-  if (salt.length < 8 || hash.length < 16 || hash.length > 64) return undefined;
+  if (salt.length < 8 || hash.length < KEY_BYTES || hash.length > 64) return undefined;
   return { params, salt, hash };
 }
 
