@@ -12,6 +12,7 @@ import { queryResultsJson, type QueryResultsParts } from './protocol/results.js'
 import { column, parseType, type Column, type SqlType, withoutDatetimePrecision, formatType } from './protocol/sql-types.js';
 import { planStatement, type Plan } from './protocol/statements.js';
 import { FINAL_STATES, type GatewayResult, type QueryRecord, type QueryStore } from './stores/query-store.js';
+import { pollWaitingQuery, routeInArrivalOrder, storedRoutingRequest, unanalyzed, waitingLiveWindowMs } from './routing/queueing.js';
 
 export interface GatewayConfig {
   /** Reported by /v1/info; JDBC shows it as the database product version. */
@@ -218,10 +219,19 @@ export function createGateway(deps: GatewayDeps): Gateway {
       record.access = { ...record.access, allowed: decision.allowed, ...(decision.rule ? { rule: decision.rule } : {}), ...(decision.allowed ? {} : { reason: decision.reason }) };
       if (!decision.allowed) throw QueryFailure.of('PERMISSION_DENIED', `Access Denied: ${decision.reason}`);
     }
-    const decision = await deps.router.route({ principal, session, ...(analysis ? { analysis } : {}) });
+    // Routing (issue 5): rules pick a routing group, its fallback chain a target. A query never
+    // starts ahead of older queries waiting in its group; when it must wait, the item keeps the
+    // group and the routing facts, and polls route it again (routing/queueing.ts).
+    const routingRequest = { principal, session, analysis: analysis ?? unanalyzed(record.kind) };
+    const decision = await routeInArrivalOrder(deps, routingRequest, record, now(), waitingLiveWindowMs(config));
     record.routing = { ...decision };
-    if (decision.outcome === 'deny') throw QueryFailure.of('QUERY_REJECTED', `Query rejected by routing: ${decision.reasons.join('; ')}`);
+    if (decision.outcome === 'deny') throw QueryFailure.of('QUERY_REJECTED', `Query rejected by routing: ${decision.reasons[0] ?? 'no reason given'}`);
+    record.routingGroup = decision.group;
     if (decision.outcome === 'target') record.target = decision.target;
+    else {
+      record.waitingGroup = decision.group;
+      record.routingRequest = storedRoutingRequest(routingRequest);
+    }
     record.parameters = plan.parameters;
     record.sessionJson = JSON.stringify(sessionForEngine(session, plan));
   }
@@ -300,7 +310,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
     if (record.result) return gatewayResultResponse(request, record, parts);
     if (record.state !== 'FINISHED' && FINAL_STATES.includes(record.state)) return failedResponse(request, record, parts);
     if (!record.engineHandle) {
-      if (record.target) await submit(record);
+      // Issue 5: a query waiting at the gateway (no target yet) is routed again on each poll and
+      // submitted once a target has room for it, in arrival order (routing/queueing.ts).
+      if (!record.target && record.waitingGroup !== undefined) {
+        const ctx = { router: deps.router, store: deps.store, now, liveWindowMs: waitingLiveWindowMs(config), pollWaitMs: config.pollWaitMs, pollTouchIntervalMs: config.pollTouchIntervalMs };
+        await pollWaitingQuery({ ...ctx, submit: () => submit(record) }, record);
+      } else if (record.target) await submit(record);
       if (record.state === 'FAILED') return failedResponse(request, record, parts);
       return queryResponse(request, record.dialect, { ...parts, state: 'QUEUED', nextUri: nextUri(request, record, 'queued', { n: token.n + 1 }) });
     }

@@ -52,6 +52,16 @@ export interface QueryRecord {
   stats?: EngineStats;
   result?: GatewayResult;
   routing?: Record<string, unknown>;
+  // ---- routing and the gateway queue (issue 5)
+  /** The routing group the query was routed in. */
+  routingGroup?: string;
+  /**
+   * Present only while the query waits at the gateway for room in this routing group (routing
+   * said 'wait'): the partition key of the waiting-by-group index, with `createdAt` as sort key.
+   */
+  waitingGroup?: string;
+  /** What routing needs to route a waiting query again on a later poll (no secrets). */
+  routingRequest?: StoredRoutingRequest;
   access?: Record<string, unknown>;
   /** Epoch seconds after which history may be deleted. */
   expiresAt?: number;
@@ -80,6 +90,36 @@ export interface QueryStore {
   transition(queryId: string, patch: TransitionPatch, now: number): Promise<boolean>;
   /** Notes that the client is still polling. */
   touch(queryId: string, now: number): Promise<void>;
+
+  // ---- the gateway queue (issue 5). Optional: a store without them gives waiting queries no
+  // arrival order among themselves (they still wait, and start when a target has room).
+  /**
+   * How many queries wait at the gateway in `group` ahead of `query`: created earlier (equal
+   * times ordered by query id), still QUEUED without an engine handle, with `waitingGroup` =
+   * `group`, and whose client was seen (lastPollAt, else createdAt) at or after `liveSince`, so
+   * abandoned queries do not hold the line. Counting may stop at `atMost`.
+   */
+  countWaitingAhead?(group: string, query: { queryId: string; createdAt: number }, liveSince: number, atMost: number): Promise<number>;
+  /** A waiting query got a target: records the decision that took it, drops `waitingGroup` and `routingRequest`. */
+  leaveWaiting?(queryId: string, routing: Record<string, unknown>): Promise<void>;
+}
+
+/** The routing facts of a waiting query, kept on its item so any process can route it again. */
+export interface StoredRoutingRequest {
+  principal: { user: string; groups: string[]; method: string };
+  session: {
+    dialect: Dialect;
+    user: string;
+    source?: string;
+    catalog?: string;
+    schema?: string;
+    clientTags: string[];
+    /** The routing-group header. */
+    routingGroup?: string;
+    /** The `routing` extra credential only: other extra credentials are secrets and never stored. */
+    routingHint?: string;
+  };
+  analysis?: { ok: boolean; kind: string; tables: { name: string; parts: string[]; access: 'read' | 'write' }[] };
 }
 
 /** Active queries on one target, counted from the query items themselves (no counter to drift). */

@@ -1,0 +1,166 @@
+import { queryError } from '../errors.js';
+import type { Analysis, Router, RoutingDecision, RoutingRequest } from '../ports.js';
+import type { ClientSession } from '../protocol/headers.js';
+import type { QueryRecord, QueryStore, StoredRoutingRequest } from '../stores/query-store.js';
+
+/**
+ * The gateway queue. When routing answers 'wait' (every usable target of the group is full and
+ * the group waits), the query item is written without a target, with `waitingGroup` and the
+ * routing facts; the client sees QUEUED. Each poll routes it again and submits it once a target
+ * has room for it.
+ *
+ * Arrival order: a query takes a target only if fewer live queries wait ahead of it in its group
+ * than the chosen target has free slots (`headroom`). Older waiting queries thus keep the slots
+ * they need, while several slots can fill at once (not one query per poll round). A new query is
+ * held to the same rule, so it cannot jump a line that formed before it. Waiting queries whose
+ * client stopped polling (no poll within the live window) do not hold the line; the sweeper ends
+ * them. The count comes from the store (`countWaitingAhead`); depths are read from the store too,
+ * so two gateways deciding at the same instant may overshoot a queue limit by the few queries
+ * in flight: limits are soft, as Athena's own queue is.
+ */
+export interface QueueDeps {
+  router: Router;
+  store: QueryStore;
+}
+
+/** How recently a waiting query's client must have been seen for it to hold its place. */
+export function waitingLiveWindowMs(config: { pollTouchIntervalMs: number; pollWaitMs: number }): number {
+  // Waiting polls record the client's presence once per touch interval (see pollWaitingQuery).
+  return 2 * config.pollTouchIntervalMs + config.pollWaitMs + 5_000;
+}
+
+/** For a query that was not analyzed (no analyzer): its statement kind, tables unknown. */
+export function unanalyzed(kind: string | undefined): Analysis {
+  return { ok: false, kind: kind ?? 'UNKNOWN', tables: [], error: 'not analyzed' };
+}
+
+/** What is kept on the item to route a waiting query again: no secrets, no prepared statements. */
+export function storedRoutingRequest(request: RoutingRequest): StoredRoutingRequest {
+  const { principal, session, analysis } = request;
+  const stored: StoredRoutingRequest = {
+    principal: { user: principal.user, groups: [...principal.groups], method: principal.method },
+    session: { dialect: session.dialect, user: session.user, clientTags: [...session.clientTags] },
+  };
+  const s = stored.session;
+  if (session.source !== undefined) s.source = session.source;
+  if (session.catalog !== undefined) s.catalog = session.catalog;
+  if (session.schema !== undefined) s.schema = session.schema;
+  if (session.routingGroup !== undefined) s.routingGroup = session.routingGroup;
+  const hint = session.extraCredentials?.routing;
+  if (hint !== undefined) s.routingHint = hint;
+  if (analysis) stored.analysis = { ok: analysis.ok, kind: analysis.kind, tables: analysis.tables.map((t) => ({ name: t.name, parts: [...t.parts], access: t.access })) };
+  return stored;
+}
+
+export function routingRequestFrom(stored: StoredRoutingRequest): RoutingRequest {
+  const s = stored.session;
+  const session: ClientSession = {
+    dialect: s.dialect,
+    user: s.user,
+    clientTags: s.clientTags ?? [],
+    clientCapabilities: [],
+    properties: {},
+    resourceEstimates: {},
+    roles: {},
+    extraCredentials: s.routingHint !== undefined ? { routing: s.routingHint } : {},
+    preparedStatements: {},
+  };
+  if (s.source !== undefined) session.source = s.source;
+  if (s.catalog !== undefined) session.catalog = s.catalog;
+  if (s.schema !== undefined) session.schema = s.schema;
+  if (s.routingGroup !== undefined) session.routingGroup = s.routingGroup;
+  const request: RoutingRequest = { principal: { ...stored.principal, groups: [...stored.principal.groups] }, session };
+  if (stored.analysis) request.analysis = { ok: stored.analysis.ok, kind: stored.analysis.kind, tables: stored.analysis.tables.map((t) => ({ ...t, parts: [...t.parts] })) };
+  return request;
+}
+
+/** Arrival order: earlier creation first, then query id. Negative when `a` is ahead of `b`. */
+export function compareArrival(a: { createdAt: number; queryId: string }, b: { createdAt: number; queryId: string }): number {
+  return a.createdAt - b.createdAt || (a.queryId < b.queryId ? -1 : a.queryId > b.queryId ? 1 : 0);
+}
+
+function headroomOf(decision: RoutingDecision): number | undefined {
+  const headroom = (decision as { headroom?: unknown }).headroom;
+  return typeof headroom === 'number' && headroom > 0 ? headroom : undefined;
+}
+
+/**
+ * Routes a query and holds it to the arrival order of its group: a 'target' decision becomes
+ * 'wait' when the older live waiting queries of the group need every free slot of that target.
+ * Only decisions that carry a headroom (a target below its limit in a group that waits) are held;
+ * other routers' decisions pass unchanged.
+ */
+export async function routeInArrivalOrder(deps: QueueDeps, request: RoutingRequest, query: { queryId: string; createdAt: number }, now: number, liveWindowMs: number): Promise<RoutingDecision> {
+  const decision = await deps.router.route(request);
+  if (decision.outcome !== 'target') return decision;
+  const headroom = headroomOf(decision);
+  if (headroom === undefined || !deps.store.countWaitingAhead) return decision;
+  let ahead: number;
+  try {
+    ahead = await deps.store.countWaitingAhead(decision.group, query, now - liveWindowMs, headroom);
+  } catch (error) {
+    return { ...decision, reasons: [...decision.reasons, `arrival order not checked: the waiting queries could not be read (${String((error as Error)?.message ?? error)})`] };
+  }
+  if (ahead < headroom) {
+    return ahead === 0 ? decision : { ...decision, reasons: [...decision.reasons, `${ahead} older quer${ahead === 1 ? 'y waits' : 'ies wait'} in group '${decision.group}'; target '${decision.target}' has room for ${headroom}`] };
+  }
+  const { headroom: _h, target: _t, ...rest } = decision as RoutingDecision & { headroom?: number; target: string };
+  return {
+    ...rest,
+    outcome: 'wait',
+    group: decision.group,
+    reasons: [
+      `waiting at the gateway behind ${ahead}${ahead >= headroom ? '+' : ''} older queries of group '${decision.group}': target '${decision.target}' has room for ${headroom} (arrival order)`,
+      ...decision.reasons,
+    ],
+  };
+}
+
+export interface WaitingPollContext extends QueueDeps {
+  now: () => number;
+  liveWindowMs: number;
+  /** How long a poll of a query that still waits is held before answering QUEUED. */
+  pollWaitMs: number;
+  /** How often a waiting query records that its client still polls. */
+  pollTouchIntervalMs: number;
+  /** Submits the record to `record.target` (the gateway's own submit). */
+  submit: () => Promise<void>;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One poll of a query waiting at the gateway: route it again; with a target, submit it and record
+ * the decision that took it out of the queue; denied (say its only target was disabled while it
+ * waited), fail it with the reason; still waiting, note the client's presence and hold the poll
+ * briefly so clients do not spin. Updates `record` in place.
+ */
+export async function pollWaitingQuery(ctx: WaitingPollContext, record: QueryRecord): Promise<void> {
+  const t = ctx.now();
+  const stored = record.routingRequest;
+  const decision: RoutingDecision = stored
+    ? await routeInArrivalOrder(ctx, routingRequestFrom(stored), record, t, ctx.liveWindowMs)
+    : { outcome: 'deny', reasons: ['the waiting query has no routing facts to route it with'] };
+  if (decision.outcome === 'target') {
+    record.target = decision.target;
+    await ctx.submit();
+    if (record.engineHandle && ctx.store.leaveWaiting) {
+      // History: the decision that placed the query (best effort; the target is on the item already).
+      await ctx.store.leaveWaiting(record.queryId, { ...decision, waitedMs: ctx.now() - record.createdAt }).catch(() => undefined);
+    }
+    return;
+  }
+  if (decision.outcome === 'deny') {
+    const error = queryError('QUERY_REJECTED', `Query rejected by routing while waiting: ${decision.reasons[0] ?? 'no reason given'}`);
+    await ctx.store.transition(record.queryId, { state: 'FAILED', error, endReason: 'routing denied the waiting query' }, t);
+    record.state = 'FAILED';
+    record.error = error;
+    record.endedAt = t;
+    return;
+  }
+  if (t - (record.lastPollAt ?? record.createdAt) >= ctx.pollTouchIntervalMs) {
+    await ctx.store.touch(record.queryId, t).catch(() => undefined);
+  }
+  if (ctx.pollWaitMs > 0) await (ctx.sleep ?? sleep)(ctx.pollWaitMs);
+}
