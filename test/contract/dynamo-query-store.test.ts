@@ -66,6 +66,14 @@ describe('DynamoQueryStore transitions', () => {
     expect(item.openShard).toBeUndefined();
   });
 
+  it('records an error, a cancel reason and stats with the final state', async () => {
+    const queryId = id();
+    await f.submit({ queryId, target: 'adhoc', executionId: 'exec-error' });
+    const error = { message: 'boom', errorCode: 65536, errorName: 'GENERIC_INTERNAL_ERROR', errorType: 'INTERNAL_ERROR' as const };
+    expect(await f.store.transition(queryId, { state: 'FAILED', error, endReason: 'engine failed', stats: { elapsedTimeMillis: 5 }, updateType: 'INSERT', updateCount: 3 }, T0 + 9)).toBe(true);
+    expect(await f.store.get(queryId)).toMatchObject({ state: 'FAILED', error, endReason: 'engine failed', stats: { elapsedTimeMillis: 5 }, updateType: 'INSERT', updateCount: 3, endedAt: T0 + 9, updatedAt: T0 + 9 });
+  });
+
   it('refuses a transition of an unknown query', async () => {
     expect(await f.store.transition('20250301_000000_00000_nope0', { state: 'RUNNING' }, T0)).toBe(false);
   });

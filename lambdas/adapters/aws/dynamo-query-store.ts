@@ -80,7 +80,9 @@ export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHisto
     const optional = ['error', 'endReason', 'stats', 'updateType', 'updateCount', 'statistics', 'costUsd'] as const;
     for (const key of optional) {
       if (patch[key] !== undefined) {
-        sets.push(`${key} = :${key}`);
+        // Aliased: `error` is one of DynamoDB's reserved words.
+        names[`#${key}`] = key;
+        sets.push(`#${key} = :${key}`);
         values[`:${key}`] = patch[key];
       }
     }
