@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoUserStore } from '../../../lambdas/adapters/aws/dynamo-user-store.js';
+import { usersTableDefinition } from '../../../lambdas/adapters/aws/tables.js';
+import { chainAuthenticators } from '../../../lambdas/core/auth/chain.js';
+import { passwordMethod } from '../../../lambdas/core/auth/password.js';
+import { hashPassword } from '../../../lambdas/core/auth/password-hash.js';
+import { InMemoryUserStore, type UserRecord, type UserStore } from '../../../lambdas/core/auth/user-store.js';
+import { startLocalDynamo, type LocalDynamo } from '../../../lambdas/local/dynamo.js';
+import { basic, FAST_SCRYPT, fakeTime, request } from './support.js';
+
+const TABLE = 'bifrost-users-test';
+let dynamo: LocalDynamo;
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo([usersTableDefinition(TABLE)]);
+});
+
+afterAll(async () => {
+  await dynamo?.close();
+});
+
+const user = (name: string, extra: Partial<UserRecord> = {}): UserRecord => ({ name, groups: ['g1', 'g2'], disabled: false, failedAttempts: 0, createdAt: 1_000, updatedAt: 1_000, passwordHash: '$scrypt$ln=4,r=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$' + 'A'.repeat(43), ...extra });
+
+/** The same contract, for both implementations. */
+function contract(name: string, makeStore: () => UserStore) {
+  describe(`${name} user store`, () => {
+    it('puts, gets and lists users sorted by name, with groups and flags', async () => {
+      const store = makeStore();
+      await store.put(user('zoe'));
+      await store.put(user('adam', { groups: [], disabled: true }));
+      expect(await store.get('zoe')).toEqual(user('zoe'));
+      expect(await store.get('adam')).toEqual(user('adam', { groups: [], disabled: true }));
+      expect(await store.get('nobody')).toBeUndefined();
+      const names = (await store.list()).map((u) => u.name);
+      expect(names.filter((n) => n === 'adam' || n === 'zoe')).toEqual(['adam', 'zoe']);
+      expect(names).toEqual([...names].sort());
+    });
+
+    it('disables and enables existing users only', async () => {
+      const store = makeStore();
+      await store.put(user('dan'));
+      expect(await store.disable('dan', 2_000)).toBe(true);
+      expect(await store.get('dan')).toMatchObject({ disabled: true, updatedAt: 2_000 });
+      expect(await store.enable('dan', 3_000)).toBe(true);
+      expect(await store.get('dan')).toMatchObject({ disabled: false, updatedAt: 3_000 });
+      expect(await store.disable('ghost', 2_000)).toBe(false);
+      expect(await store.get('ghost')).toBeUndefined();
+    });
+
+    it('counts failures within the window, starts again after it, locks and resets', async () => {
+      const store = makeStore();
+      await store.put(user('fay'));
+      expect(await store.recordFailure('fay', 10_000, 0)).toBe(1);
+      expect(await store.recordFailure('fay', 11_000, 0)).toBe(2);
+      expect(await store.recordFailure('fay', 12_000, 5_000)).toBe(3);
+      expect(await store.recordFailure('fay', 100_000, 50_000)).toBe(1);
+      await store.lock('fay', 200_000);
+      expect(await store.get('fay')).toMatchObject({ failedAttempts: 1, lastFailureAt: 100_000, lockedUntil: 200_000 });
+      await store.resetFailures('fay');
+      const reset = await store.get('fay');
+      expect(reset?.failedAttempts).toBe(0);
+      expect(reset?.lastFailureAt).toBeUndefined();
+      expect(reset?.lockedUntil).toBeUndefined();
+    });
+
+    it('creates nothing for failures of unknown users', async () => {
+      const store = makeStore();
+      expect(await store.recordFailure('ghost', 1, 0)).toBeUndefined();
+      await store.lock('ghost', 5);
+      await store.resetFailures('ghost');
+      expect(await store.get('ghost')).toBeUndefined();
+    });
+
+    it('counts parallel failures exactly', async () => {
+      const store = makeStore();
+      await store.put(user('gus'));
+      await Promise.all(Array.from({ length: 12 }, (_, i) => store.recordFailure('gus', 1_000 + i, 0)));
+      expect((await store.get('gus'))?.failedAttempts).toBe(12);
+    });
+  });
+}
+
+contract('the in-memory', () => new InMemoryUserStore());
+contract('the DynamoDB', () => new DynamoUserStore(dynamo.client, TABLE));
+
+describe('passwords against the DynamoDB store', () => {
+  it('log in, count failures and lock the account', async () => {
+    const store = new DynamoUserStore(dynamo.client, TABLE);
+    await store.put(user('hana', { passwordHash: await hashPassword('hana-secret-9', FAST_SCRYPT), groups: ['analysts'] }));
+    const time = fakeTime();
+    const chain = chainAuthenticators([passwordMethod({ lockout: { maxFailures: 3, lockSeconds: 60, windowSeconds: 60 }, slowdown: { initialDelayMs: 10, maxDelayMs: 40 }, cacheSeconds: 0 }, { store, clock: time.clock, sleep: time.sleep, decoyParams: FAST_SCRYPT })]);
+    expect(await chain.authenticate(request({ authorization: basic('hana', 'hana-secret-9') }))).toMatchObject({ ok: true, principal: { user: 'hana', groups: ['analysts'] } });
+    for (let i = 0; i < 3; i++) expect((await chain.authenticate(request({ authorization: basic('hana', 'nope-' + i) }))).ok).toBe(false);
+    expect(time.sleeps).toEqual([10, 20, 40]);
+    expect((await store.get('hana'))?.lockedUntil).toBeGreaterThan(time.clock());
+    expect((await chain.authenticate(request({ authorization: basic('hana', 'hana-secret-9') }))).ok).toBe(false);
+    time.advance(61_000);
+    expect((await chain.authenticate(request({ authorization: basic('hana', 'hana-secret-9') }))).ok).toBe(true);
+    expect((await store.get('hana'))?.failedAttempts).toBe(0);
+  });
+});
