@@ -237,8 +237,27 @@ export function createRouter(deps: RouterDeps): BifrostRouter {
       return decisionOf(explanation);
     },
     async explain(request) {
-      return evaluate(await source.current(), request, perDecision(deps.depths), health, allowed, true);
+      return readable(await evaluate(await source.current(), request, perDecision(deps.depths), health, allowed, true));
     },
+  };
+}
+
+/** The same explanation with the answer first, for people reading the JSON. */
+function readable(e: RouteExplanation): RouteExplanation {
+  const { outcome, group, target, headroom, whenFull, configVersion, groupReason, facts, rules, rulesNotEvaluated, targets, reasons } = e;
+  return {
+    outcome,
+    ...(group !== undefined ? { group } : {}),
+    ...(target !== undefined ? { target } : {}),
+    ...(headroom !== undefined ? { headroom } : {}),
+    ...(whenFull !== undefined ? { whenFull } : {}),
+    configVersion,
+    groupReason,
+    facts,
+    rules,
+    rulesNotEvaluated,
+    targets,
+    reasons,
   };
 }
 
