@@ -68,10 +68,8 @@ export async function sweep(deps: TrackingDeps): Promise<SweepReport> {
         return;
       }
       const lastPoll = query.lastPollAt ?? query.createdAt;
-      if (lastPoll < cutoffs.polledBefore) {
-        await abandon(deps, query, lastPoll, now, cutoffs, report);
-        return;
-      }
+      // A query the engine could not stop stays open: its recorded state is still corrected below.
+      if (lastPoll < cutoffs.polledBefore && (await abandon(deps, query, lastPoll, now, cutoffs, report))) return;
       if (trueState && trueState !== query.state && query.updatedAt < cutoffs.updatedBefore) {
         if (await store.transition(query.queryId, { state: trueState }, now)) {
           report.reconciled++;
@@ -126,9 +124,15 @@ async function statuses(deps: TrackingDeps, due: OpenQuery[], report: SweepRepor
   return truth;
 }
 
-async function abandon(deps: TrackingDeps, query: OpenQuery, lastPoll: number, now: number, cutoffs: IdleCutoffs, report: SweepReport): Promise<void> {
+/** Stops and ends an abandoned query; false when the engine could not stop it. */
+async function abandon(deps: TrackingDeps, query: OpenQuery, lastPoll: number, now: number, cutoffs: IdleCutoffs, report: SweepReport): Promise<boolean> {
   const log = deps.log ?? silentLog;
   const metrics = deps.metrics ?? noMetrics;
+  // The listing comes from an eventually consistent index: confirm before stopping anything.
+  const current = await deps.store.get(query.queryId);
+  if (!current || isFinal(current.state)) return true;
+  lastPoll = current.lastPollAt ?? current.createdAt;
+  if (lastPoll >= cutoffs.polledBefore) return false;
   const source = query.engineQueryId ? deps.statusFor(query.target) : undefined;
   if (source && query.engineQueryId) {
     try {
@@ -138,7 +142,7 @@ async function abandon(deps: TrackingDeps, query: OpenQuery, lastPoll: number, n
       report.stopFailures++;
       metrics.count('SweepStopFailed');
       log.warn('could not stop an abandoned query; trying again next sweep', { queryId: query.queryId, executionId: query.engineQueryId, error: String(error) });
-      return;
+      return false;
     }
   }
   const timeoutSeconds = Math.round(deps.settings.clientTimeoutMs / 1000);
@@ -161,6 +165,7 @@ async function abandon(deps: TrackingDeps, query: OpenQuery, lastPoll: number, n
     metrics.count('SweepAbandoned');
     log.info('ended an abandoned query', { queryId: query.queryId, user: query.user, target: query.target, lastPollAt: since });
   }
+  return true;
 }
 
 async function forEach<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
