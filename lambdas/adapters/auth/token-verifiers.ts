@@ -120,5 +120,11 @@ export function rejection(error: unknown): TokenRejected {
     if (error instanceof FetchError || error instanceof JwksValidationError || error instanceof JwkValidationError || error instanceof JwksNotAvailableInCacheError) return 'unavailable';
     return 'unavailable';
   })();
-  return new TokenRejected(reason, error instanceof Error ? error.name : undefined);
+  return new TokenRejected(reason, errorName(error));
+}
+
+/** aws-jwt-verify's errors keep the name `Error`: their class says more. */
+function errorName(error: unknown): string {
+  if (!(error instanceof Error)) return typeof error;
+  return error.constructor.name && error.constructor.name !== 'Error' ? error.constructor.name : error.name;
 }

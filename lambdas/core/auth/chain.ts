@@ -96,7 +96,7 @@ export function chainAuthenticators(methods: readonly AuthMethod[], options: Cha
       return { ok: true, principal: { ...principal, groups: [...principal.groups], authenticatedUser: principal.user } as AuthenticatedPrincipal };
     }
     if (!canImpersonate(principal.user, requested)) {
-      log.warn('impersonation refused', { method: principal.method, user: principal.user, requestedUser: requested, path: request.path });
+      log.warn('impersonation refused', { method: principal.method, user: principal.user, requestedUser: requested, path: request.path, ...(request.remoteAddress ? { remoteAddress: request.remoteAddress } : {}) });
       return { ok: false, status: 403, message: impersonationDenied(principal.user, requested) };
     }
     const groups = options.groupsOf ? await options.groupsOf(requested) : [];

@@ -82,7 +82,7 @@ async function verified(verify: VerifyToken, token: string): Promise<VerifiedTok
   } catch (error) {
     if (error instanceof TokenRejected) return refused(error.reason, error.detail);
     // Never the error's message: a library may quote the token in it.
-    return refused('unavailable', `verifier failed (${error instanceof Error ? error.name : typeof error})`);
+    return refused('unavailable', `verifier failed (${error instanceof Error ? error.constructor.name || error.name : typeof error})`);
   }
 }
 
