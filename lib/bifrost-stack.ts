@@ -1,0 +1,292 @@
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import { LoadBalancerTarget } from 'aws-cdk-lib/aws-route53-targets';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { join } from 'node:path';
+import type { BifrostConfig } from '../lambdas/core/config/schema.js';
+import { allow, ATHENA_QUERY_ACTIONS, DYNAMO_READ_ACTIONS, DYNAMO_WRITE_ACTIONS, glueReadPermission, s3ReadPermissions, type Permission } from './constructs/access.js';
+import { AccessLogsBucket } from './constructs/access-logs.js';
+import { AthenaResources } from './constructs/athena.js';
+import { Endpoint } from './constructs/endpoint.js';
+import { GatewayFunction, TASK_ROOT } from './constructs/gateway-function.js';
+import { GlueCatalog } from './constructs/glue-catalog.js';
+import { Monitoring } from './constructs/monitoring.js';
+import { Network } from './constructs/network.js';
+import { QueryEvents } from './constructs/query-events.js';
+import { CONFIG_TABLE_SPEC, GatewayTable, QUERIES_TABLE_SPEC, USERS_TABLE_SPEC } from './constructs/tables.js';
+
+/**
+ * Names of the environment variables the handlers read (lambdas/handlers/env.ts owns them; a test
+ * keeps the two in step).
+ */
+export const ENV_NAMES = {
+  QUERIES_TABLE: 'QUERIES_TABLE',
+  CONFIG_TABLE: 'CONFIG_TABLE',
+  USERS_TABLE: 'USERS_TABLE',
+  CONFIG_FILE: 'CONFIG_FILE',
+  PAGE_TOKEN_SECRET_ARN: 'PAGE_TOKEN_SECRET_ARN',
+} as const;
+
+/** The config file's name inside each function's bundle. */
+export const BUNDLED_CONFIG_NAME = 'bifrost-config.yaml';
+
+/** Handler modules, relative to the project root. */
+export const HANDLERS = {
+  statement: 'lambdas/handlers/statement.ts',
+  athenaEvents: 'lambdas/handlers/athena-events.ts',
+  sweeper: 'lambdas/handlers/sweeper.ts',
+  admin: 'lambdas/handlers/admin.ts',
+} as const;
+
+export interface BifrostStackProps extends StackProps {
+  /** The validated config (parseConfigText), whose deploymentProblems are already ruled out. */
+  readonly config: BifrostConfig;
+  /** The config file it was read from: shipped in every function's bundle for the runtime to read. */
+  readonly configFile: string;
+  /** The repository root: handlers, package-lock.json and tsconfig.json are found from here. */
+  readonly projectRoot: string;
+  /** Deploy the admin function (lambdas/handlers/admin.ts) behind /admin* and /api/admin*. @default false */
+  readonly admin?: boolean;
+  /** Statement function timeout: long polls (gateway.pollWaitMs, at most 10 s) plus engine calls. @default Duration.seconds(30) */
+  readonly statementTimeout?: Duration;
+  /** Statement function memory (CPU scales with it: JSON encoding, gzip, CSV parsing). @default 1024 */
+  readonly statementMemorySize?: number;
+}
+
+/**
+ * Bifrost in one stack, from one config file: the endpoint (ALB with Lambda targets), the
+ * functions, the tables, the Athena workgroups and capacity reservations, the Glue catalog, the
+ * event plumbing, least-privilege IAM, and the alarms. Constructs are declarative; this class only
+ * maps config to their props and resource names to environment variables.
+ */
+export class BifrostStack extends Stack {
+  readonly endpoint: Endpoint;
+  readonly functions: { readonly statement: GatewayFunction; readonly athenaEvents: GatewayFunction; readonly sweeper: GatewayFunction; readonly admin?: GatewayFunction };
+  readonly tables: { readonly queries: GatewayTable; readonly config: GatewayTable; readonly users: GatewayTable };
+  readonly athena: AthenaResources;
+  readonly events: QueryEvents;
+  readonly monitoring: Monitoring;
+  readonly pageTokenKey: secretsmanager.Secret;
+
+  constructor(scope: Construct, id: string, props: BifrostStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const d = config.deployment;
+    const timeout = props.statementTimeout ?? Duration.seconds(30);
+
+    const network = new Network(this, 'Network', { vpcId: d.vpcId, flowLogRetentionDays: d.logRetentionDays });
+
+    this.tables = {
+      queries: new GatewayTable(this, 'QueriesTable', { spec: QUERIES_TABLE_SPEC }),
+      config: new GatewayTable(this, 'ConfigTable', { spec: CONFIG_TABLE_SPEC }),
+      users: new GatewayTable(this, 'UsersTable', { spec: USERS_TABLE_SPEC }),
+    };
+
+    this.pageTokenKey = new secretsmanager.Secret(this, 'PageTokenKey', {
+      description: 'Bifrost: HMAC key that signs the page tokens in nextUri',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+    });
+    Validations.of(this.pageTokenKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'Rotating the page-token key would invalidate the nextUri of every running query (clients get 404 mid-query); the key never leaves the statement function, which alone may read it.',
+    });
+
+    const athenaTargets = Object.entries(config.targets).flatMap(([name, t]) => (t.type === 'athena' ? [{ name, ...t }] : []));
+    const clusterSecrets = Object.values(config.targets).flatMap((t) => (t.type !== 'athena' && t.type !== 'duckdb' && t.credentialsSecret ? [t.credentialsSecret] : []));
+
+    const accessLogsBucket = d.accessLogsBucket ? s3.Bucket.fromBucketName(this, 'ExistingAccessLogs', d.accessLogsBucket) : new AccessLogsBucket(this, 'AccessLogs').bucket;
+
+    // ---- functions
+    const common = {
+      projectRoot: props.projectRoot,
+      depsLockFilePath: join(props.projectRoot, 'package-lock.json'),
+      logRetentionDays: d.logRetentionDays,
+      vpc: network.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      bundledFiles: { [BUNDLED_CONFIG_NAME]: props.configFile },
+    };
+    const baseEnvironment = {
+      [ENV_NAMES.QUERIES_TABLE]: this.tables.queries.table.tableName,
+      [ENV_NAMES.CONFIG_FILE]: `${TASK_ROOT}/${BUNDLED_CONFIG_NAME}`,
+    };
+    const statement = new GatewayFunction(this, 'Statement', {
+      ...common,
+      entry: join(props.projectRoot, HANDLERS.statement),
+      description: 'Bifrost: the Presto/Trino client protocol (POST/GET/DELETE /v1/*)',
+      serviceName: 'bifrost-statement',
+      timeout,
+      memorySize: props.statementMemorySize ?? 1024,
+      environment: {
+        ...baseEnvironment,
+        [ENV_NAMES.CONFIG_TABLE]: this.tables.config.table.tableName,
+        [ENV_NAMES.USERS_TABLE]: this.tables.users.table.tableName,
+        [ENV_NAMES.PAGE_TOKEN_SECRET_ARN]: this.pageTokenKey.secretArn,
+      },
+    });
+    const athenaEvents = new GatewayFunction(this, 'AthenaEvents', {
+      ...common,
+      entry: join(props.projectRoot, HANDLERS.athenaEvents),
+      description: 'Bifrost: applies Athena query state changes to the query items',
+      serviceName: 'bifrost-athena-events',
+      timeout: Duration.seconds(30),
+      memorySize: 256,
+      environment: baseEnvironment,
+    });
+    const sweeper = new GatewayFunction(this, 'Sweeper', {
+      ...common,
+      entry: join(props.projectRoot, HANDLERS.sweeper),
+      description: 'Bifrost: reconciles missed events, cancels abandoned queries, publishes queue depth',
+      serviceName: 'bifrost-sweeper',
+      // Finishes before the next scheduled run starts.
+      timeout: Duration.seconds(55),
+      memorySize: 512,
+      environment: baseEnvironment,
+    });
+    const admin = props.admin
+      ? new GatewayFunction(this, 'Admin', {
+          ...common,
+          entry: join(props.projectRoot, HANDLERS.admin),
+          description: 'Bifrost: admin UI and API',
+          serviceName: 'bifrost-admin',
+          timeout: Duration.seconds(30),
+          memorySize: 512,
+          environment: { ...baseEnvironment, [ENV_NAMES.CONFIG_TABLE]: this.tables.config.table.tableName, [ENV_NAMES.USERS_TABLE]: this.tables.users.table.tableName },
+        })
+      : undefined;
+    this.functions = { statement, athenaEvents, sweeper, admin };
+
+    // ---- Athena and Glue
+    this.athena = new AthenaResources(this, 'Athena', {
+      workgroups: athenaTargets.map((t) => ({ name: t.workgroup, managed: t.managed, bytesScannedCutoffPerQuery: t.bytesScannedCutoffPerQuery, target: t.name })),
+      capacityReservations: Object.entries(config.capacityReservations).map(([name, r]) => ({
+        name,
+        targetDpus: r.targetDpus,
+        workgroupNames: r.targets.map((t) => {
+          const target = config.targets[t];
+          return target?.type === 'athena' ? target.workgroup : t;
+        }),
+      })),
+      resultRetentionDays: d.resultRetentionDays,
+      serverAccessLogsBucket: accessLogsBucket,
+    });
+    new GlueCatalog(this, 'Glue', {
+      databases: Object.entries(config.glue.databases).map(([name, db]) => ({
+        name,
+        description: db.description,
+        tables: Object.entries(db.tables).map(([tableName, t]) => ({ name: tableName, ...t })),
+      })),
+    });
+
+    // ---- endpoint
+    const host = config.gateway.publicUrl ? new URL(config.gateway.publicUrl).hostname : undefined;
+    this.endpoint = new Endpoint(this, 'Endpoint', {
+      vpc: network.vpc,
+      statementFunction: statement.function,
+      adminFunction: admin?.function,
+      certificateArn: d.certificateArn,
+      allowInsecureHttp: d.allowInsecureHttp,
+      allowedCidrs: d.allowedCidrs,
+      internetFacing: d.internetFacing,
+      // Longer than the statement function may take, so the load balancer never cuts a long poll.
+      idleTimeout: Duration.seconds(Math.max(60, timeout.toSeconds() + 30)),
+      rateLimitPer5Minutes: d.waf?.rateLimitPer5Minutes,
+      accessLogsBucket,
+    });
+    if (d.hostedZone && host) {
+      new route53.ARecord(this, 'Alias', {
+        zone: route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', { hostedZoneId: d.hostedZone.id, zoneName: d.hostedZone.name }),
+        recordName: host,
+        target: route53.RecordTarget.fromAlias(new LoadBalancerTarget(this.endpoint.loadBalancer)),
+      });
+    }
+    // ---- events
+    this.events = new QueryEvents(this, 'Events', {
+      workgroupNames: this.athena.workgroupNames,
+      athenaEventsFunction: athenaEvents.function,
+      sweeperFunction: sweeper.function,
+    });
+
+    // ---- IAM: exact actions on exact resources
+    const table = (t: GatewayTable, actions: readonly string[]): Permission => ({ actions, resources: [t.table.tableArn, ...t.indexArns] });
+    const workgroups = (actions: readonly string[]): Permission => ({ actions, resources: this.athena.workgroupArns });
+    const results = this.athena.resultBucket;
+    const resultBucketAccess: Permission[] = [
+      {
+        actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+        resources: [results.arnForObjects('*')],
+        wildcardReason: 'Athena writes, and the gateway reads, result objects named by query execution id under the workgroups\' prefixes of the Bifrost result bucket.',
+      },
+      { actions: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'], resources: [results.bucketArn] },
+    ];
+    const databases = [...Object.keys(config.glue.databases), ...d.readDatabases];
+    const secrets: Permission[] = [...new Set(clusterSecrets)].map((name, i) => {
+      const secret = name.startsWith('arn:') ? secretsmanager.Secret.fromSecretCompleteArn(this, `ClusterSecret${i}`, name) : secretsmanager.Secret.fromSecretNameV2(this, `ClusterSecret${i}`, name);
+      return { actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] };
+    });
+
+    allow(
+      statement.function,
+      table(this.tables.queries, ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
+      table(this.tables.config, ['dynamodb:GetItem']),
+      table(this.tables.users, ['dynamodb:GetItem', 'dynamodb:UpdateItem']),
+      workgroups(ATHENA_QUERY_ACTIONS),
+      glueReadPermission(this, databases),
+      ...s3ReadPermissions(d.dataLocations),
+      ...resultBucketAccess,
+      { actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [this.pageTokenKey.secretArn] },
+      ...secrets,
+    );
+    allow(
+      athenaEvents.function,
+      table(this.tables.queries, ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']),
+      workgroups(['athena:GetQueryExecution', 'athena:BatchGetQueryExecution', 'athena:GetQueryRuntimeStatistics']),
+    );
+    allow(
+      sweeper.function,
+      table(this.tables.queries, ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']),
+      workgroups(['athena:GetQueryExecution', 'athena:BatchGetQueryExecution', 'athena:GetQueryRuntimeStatistics', 'athena:StopQueryExecution']),
+      ...secrets,
+    );
+    if (admin) {
+      allow(
+        admin.function,
+        table(this.tables.queries, ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query']),
+        table(this.tables.config, [...DYNAMO_READ_ACTIONS, ...DYNAMO_WRITE_ACTIONS]),
+        table(this.tables.users, [...DYNAMO_READ_ACTIONS, ...DYNAMO_WRITE_ACTIONS]),
+      );
+    }
+
+    // ---- alarms and dashboard
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      functions: [
+        { label: 'statement', function: statement.function, errorThreshold: 5 },
+        { label: 'athena-events', function: athenaEvents.function },
+        { label: 'sweeper', function: sweeper.function },
+        ...(admin ? [{ label: 'admin', function: admin.function, errorThreshold: 5 }] : []),
+      ],
+      loadBalancer: this.endpoint.loadBalancer,
+      deadLetterQueue: this.events.deadLetterQueue,
+      targets: Object.entries(config.targets).map(([name, t]) => ({ name, queueLimit: t.queueLimit })),
+      workgroupNames: this.athena.workgroupNames,
+      alarmEmail: d.alarmEmail,
+    });
+
+    // ---- outputs
+    const secure = Boolean(d.certificateArn);
+    const clientHost = host ?? this.endpoint.loadBalancer.loadBalancerDnsName;
+    new CfnOutput(this, 'EndpointUrl', { description: 'The URL Presto/Trino clients connect to', value: config.gateway.publicUrl ?? this.endpoint.url });
+    new CfnOutput(this, 'JdbcUrl', {
+      description: 'JDBC URL for the Trino driver (add user and password in the connection properties)',
+      value: secure ? `jdbc:trino://${clientHost}:443?SSL=true` : `jdbc:trino://${clientHost}:80`,
+    });
+    new CfnOutput(this, 'LoadBalancerDnsName', { description: 'Point a DNS alias for the certificate\'s name here', value: this.endpoint.loadBalancer.loadBalancerDnsName });
+    new CfnOutput(this, 'QueriesTableName', { value: this.tables.queries.table.tableName });
+    new CfnOutput(this, 'ConfigTableName', { value: this.tables.config.table.tableName });
+    new CfnOutput(this, 'UsersTableName', { description: 'For `bifrost users add --table ...`', value: this.tables.users.table.tableName });
+    new CfnOutput(this, 'ResultBucketName', { value: this.athena.resultBucket.bucketName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+  }
+}

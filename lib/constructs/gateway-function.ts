@@ -1,0 +1,144 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, LogLevel as EsbuildLogLevel } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/**
+ * The newest Node.js runtime this aws-cdk-lib offers, named explicitly so that a synth is
+ * reproducible (NODEJS_LATEST and determineLatestNodeRuntime move with the library or the Region).
+ */
+export const GATEWAY_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+/** Where Lambda unpacks the bundle (LAMBDA_TASK_ROOT). */
+export const TASK_ROOT = '/var/task';
+
+/** Powertools' metric namespace, shared with the custom metrics the handlers emit. */
+export const METRICS_NAMESPACE = 'Bifrost';
+
+/**
+ * ESM bundles load CommonJS dependencies through esbuild's `require` shim, which needs a real
+ * `require` in module scope.
+ */
+const ESM_REQUIRE_BANNER = "import { createRequire as bifrostCreateRequire } from 'node:module'; const require = bifrostCreateRequire(import.meta.url);";
+
+export interface GatewayFunctionProps {
+  /** The handler module (a TypeScript file exporting `handler`). */
+  readonly entry: string;
+  /** The repository root: esbuild resolves modules from here. */
+  readonly projectRoot: string;
+  /** The lock file the bundle is built from. */
+  readonly depsLockFilePath: string;
+  readonly description: string;
+  /** Powertools' service name (POWERTOOLS_SERVICE_NAME). */
+  readonly serviceName: string;
+  /** Environment variables the handler reads, besides the Powertools settings. */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** @default Duration.seconds(30) */
+  readonly timeout?: Duration;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** Log retention in days (one of CloudWatch Logs' periods). @default 30 */
+  readonly logRetentionDays?: number;
+  /** Powertools log level (POWERTOOLS_LOG_LEVEL). @default 'INFO' */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Run inside this VPC (to reach clusters in private networks). @default not in a VPC */
+  readonly vpc?: ec2.IVpc;
+  /** @default the VPC's private subnets with egress */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /** @default a security group with all outbound traffic allowed (when in a VPC) */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+  /**
+   * Files copied into the bundle next to the handler: name in the bundle -> source path. The
+   * function finds them under LAMBDA_TASK_ROOT (/var/task). @default none
+   */
+  readonly bundledFiles?: Readonly<Record<string, string>>;
+  /** Reserved concurrency. @default unreserved (the account's pool) */
+  readonly reservedConcurrentExecutions?: number;
+}
+
+/**
+ * One of the gateway's Lambda functions, built the same way for all of them: an ESM bundle made by
+ * the local esbuild from the lock file (never Docker), the newest Node.js runtime, X-Ray tracing,
+ * Powertools settings, and a log group with a retention period.
+ */
+export class GatewayFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: GatewayFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      projectRoot: props.projectRoot,
+      depsLockFilePath: props.depsLockFilePath,
+      description: props.description,
+      runtime: GATEWAY_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup: this.logGroup,
+      vpc: props.vpc,
+      vpcSubnets: props.vpc ? props.vpcSubnets : undefined,
+      securityGroups: props.securityGroups,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      awsSdkConnectionReuse: false,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        ...props.environment,
+      },
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // Everything the handler needs goes into the bundle, the AWS SDK included: the versions
+        // are the lock file's, not whatever the runtime happens to ship.
+        externalModules: [],
+        bundleAwsSDK: true,
+        logLevel: EsbuildLogLevel.WARNING,
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir: string, outputDir: string) =>
+            Object.entries(props.bundledFiles ?? {}).map(([name, source]) => `node -e "require('node:fs').copyFileSync(process.argv[1], process.argv[2])" "${source}" "${outputDir}/${name}"`),
+        },
+      },
+    });
+
+    const role = this.function.role;
+    if (role) {
+      Validations.of(role).acknowledge(
+        {
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+          reason: 'AWS-maintained policy that only lets the function write its own CloudWatch logs; Lambda needs it to log at all.',
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so they can only be granted on "*".',
+        },
+      );
+      if (props.vpc) {
+        Validations.of(role).acknowledge({
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+          reason: 'AWS-maintained policy with the network-interface actions Lambda needs to run in the VPC (to reach clusters on private addresses); those EC2 actions support no narrower resources.',
+        });
+      }
+    }
+  }
+}
