@@ -1,0 +1,221 @@
+/**
+ * `analyze(sql, session)`: what a statement reads and writes, for access control and routing.
+ *
+ * Pipeline: lex with the Trino grammar's lexer; refuse several statements; handle the few
+ * statements the grammar does not have (branches, Athena's UNLOAD); rewrite recent syntax the
+ * grammar does not know (rewrite.ts); parse; walk the tree (walker.ts). Whatever cannot be
+ * analyzed gives `ok: false` with the reason: the analysis never guesses and never throws.
+ */
+import type { Token } from 'antlr4ng';
+import type { Analysis, Analyzer, TableAccess } from '../ports.js';
+import { AnalysisError, identifierPart, qualifyTable } from './names.js';
+import { lex, parseTokens, TrinoSqlLexer as L } from './parser.js';
+import { closing, isNameToken, rewrite } from './rewrite.js';
+import { Walker, type NestedAnalysis, type TableEntry } from './walker.js';
+
+export interface AnalysisSession {
+  catalog?: string | undefined;
+  schema?: string | undefined;
+  /** The client's prepared statements (X-Trino-Prepared-Statement), by name. */
+  preparedStatements?: Record<string, string> | undefined;
+}
+
+/** EXECUTE IMMEDIATE inside a prepared statement inside...: a bound against loops. */
+const MAX_DEPTH = 8;
+
+export function analyze(sql: string, session: AnalysisSession = {}): Analysis {
+  return run(sql, session, 0);
+}
+
+/** The `Analyzer` port. */
+export const trinoAnalyzer: Analyzer = { analyze: (sql, session) => analyze(sql, session) };
+
+function failure(error: string, kind = 'unknown'): Analysis {
+  return { ok: false, kind, tables: [], error };
+}
+
+function run(sql: string, session: AnalysisSession, depth: number): Analysis {
+  try {
+    if (depth > MAX_DEPTH) return failure('statements are nested too deeply');
+    return analyzeOne(sql, session, depth);
+  } catch (error) {
+    if (error instanceof AnalysisError) return failure(error.message);
+    return failure(`the analyzer failed: ${(error as Error)?.message ?? String(error)}`);
+  }
+}
+
+function defaultTokens(all: Token[]): Token[] {
+  return all.filter((t) => t.channel === 0 && t.type !== -1);
+}
+
+function analyzeOne(sql: string, session: AnalysisSession, depth: number): Analysis {
+  let { stream, problem } = lex(sql);
+  if (problem) return failure(`line ${problem.line}:${problem.column}: ${problem.message}`);
+  let tokens = defaultTokens(stream.getTokens());
+  const semicolon = tokens.findIndex((t) => t.type === L.SEMICOLON);
+  if (semicolon >= 0 && tokens.slice(semicolon).some((t) => t.type !== L.SEMICOLON)) {
+    const count = tokens.filter((t) => t.type === L.SEMICOLON).length + (tokens[tokens.length - 1]!.type === L.SEMICOLON ? 0 : 1);
+    return failure(`only one statement can be analyzed at a time; the text holds ${count}`);
+  }
+  if (semicolon >= 0) tokens = tokens.slice(0, semicolon);
+  if (tokens.length === 0) return failure('the statement is empty');
+
+  const host = {
+    session,
+    branches: new Map<string, string>(),
+    nested: (inner: string): NestedAnalysis => run(inner, session, depth + 1),
+  };
+  const extended = extension(sql, tokens, host, depth);
+  if (extended) return extended;
+
+  const rewritten = rewrite(sql, tokens);
+  host.branches = rewritten.branches;
+  if (rewritten.changed) {
+    ({ stream, problem } = lex(rewritten.sql));
+    if (problem) return failure(`line ${problem.line}:${problem.column}: ${problem.message}`);
+  }
+  const parsed = parseTokens(stream);
+  if (!parsed.ok) return failure(`line ${parsed.problem.line}:${parsed.problem.column}: ${parsed.problem.message}`);
+  const walker = new Walker(host);
+  walker.statement(parsed.statement.statement());
+  if (rewritten.sessionValues.length) walker.merge(run(`SELECT ${rewritten.sessionValues.join(', ')}`, session, depth + 1));
+  return result(walker);
+}
+
+function tableAccess(e: TableEntry): TableAccess {
+  return {
+    name: e.name,
+    parts: e.parts,
+    access: e.access,
+    columns: [...e.columns].sort(),
+    ...(e.allColumns ? { allColumns: true } : {}),
+    operations: [...e.operations],
+    ...(e.written.size ? { writtenColumns: [...e.written].sort() } : {}),
+    ...(e.renamedTo !== undefined ? { renamedTo: e.renamedTo } : {}),
+    ...(e.renamedFrom !== undefined ? { renamedFrom: e.renamedFrom } : {}),
+    ...(e.branch !== undefined ? { branch: e.branch } : {}),
+  };
+}
+
+function result(w: Walker): Analysis {
+  const out: Analysis = { ok: true, kind: w.kind, statement: w.statementName, tables: [...w.tables.values()].map(tableAccess) };
+  if (w.schemas.size) out.schemas = [...w.schemas.values()];
+  if (w.catalogs.size) out.catalogs = [...w.catalogs.values()];
+  if (w.routines.size) out.routines = [...w.routines.values()];
+  if (w.indirect.size) out.indirectTables = [...w.indirect.values()].map(tableAccess);
+  if (w.unresolved.length) out.unresolved = [...w.unresolved];
+  if (w.impersonate !== undefined) out.impersonate = w.impersonate;
+  return out;
+}
+
+// ------------------------------------------------------------------------ statements the grammar lacks
+
+function upper(t: Token | undefined): string {
+  return t && (t.type === L.IDENTIFIER || (L.symbolicNames[t.type] ?? '').startsWith('KW_')) ? (t.text ?? '').toUpperCase() : '';
+}
+
+/** Reads `a.b.c` at index i. */
+function qualifiedName(tokens: Token[], i: number): { parts: string[]; next: number } {
+  const parts: string[] = [];
+  if (!isNameToken(tokens[i])) throw new AnalysisError('a name is expected');
+  parts.push(identifierPart(tokens[i]!));
+  i++;
+  while (tokens[i]?.text === '.' && isNameToken(tokens[i + 1])) {
+    parts.push(identifierPart(tokens[i + 1]!));
+    i += 2;
+  }
+  return { parts, next: i };
+}
+
+function expectEnd(tokens: Token[], i: number, what: string): void {
+  if (i < tokens.length) throw new AnalysisError(`unexpected '${tokens[i]!.text}' in ${what}`);
+}
+
+/**
+ * Statements outside dt-sql-parser's grammar, recognized token by token: SHOW BRANCHES, CREATE,
+ * DROP and ALTER BRANCH (Trino), UNLOAD (Athena); also behind EXPLAIN or PREPARE ... FROM.
+ */
+function extension(sql: string, tokens: Token[], host: ConstructorParameters<typeof Walker>[0], depth: number): Analysis | undefined {
+  let i = 0;
+  let outer: { kind: string; statement: string } | undefined;
+  for (;;) {
+    if (tokens[i]?.type === L.KW_EXPLAIN) {
+      outer ??= { kind: 'explain', statement: 'explain' };
+      i++;
+      if (tokens[i]?.type === L.KW_ANALYZE) {
+        outer = { kind: 'explain', statement: 'explainAnalyze' };
+        i++;
+        if (tokens[i]?.type === L.KW_VERBOSE) i++;
+      } else if (tokens[i]?.text === '(') {
+        const end = closing(tokens, i);
+        if (end < 0) return undefined;
+        i = end + 1;
+      }
+    } else if (tokens[i]?.type === L.KW_PREPARE && isNameToken(tokens[i + 1]) && tokens[i + 2]?.type === L.KW_FROM) {
+      outer ??= { kind: 'other', statement: 'prepare' };
+      i += 3;
+    } else break;
+  }
+  const first = upper(tokens[i]);
+  const second = upper(tokens[i + 1]);
+  const w = new Walker(host);
+  const finish = (kind: string, statement: string): Analysis => {
+    w.kind = outer?.kind ?? kind;
+    w.statementName = outer?.statement ?? statement;
+    return result(w);
+  };
+  if (first === 'SHOW' && second === 'BRANCHES') {
+    if (![L.KW_IN, L.KW_FROM].includes(tokens[i + 2]?.type ?? 0) || tokens[i + 3]?.type !== L.KW_TABLE) throw new AnalysisError('SHOW BRANCHES expects IN TABLE name');
+    const { parts, next } = qualifiedName(tokens, i + 4);
+    expectEnd(tokens, next, 'SHOW BRANCHES');
+    w.addTable(parts, 'read', 'showBranches');
+    return finish('show', 'showBranches');
+  }
+  if ((first === 'CREATE' || first === 'DROP' || first === 'ALTER') && (second === 'BRANCH' || (first === 'CREATE' && second === 'OR' && upper(tokens[i + 2]) === 'REPLACE' && upper(tokens[i + 3]) === 'BRANCH'))) {
+    let j = i + (second === 'OR' ? 4 : 2);
+    if (first === 'CREATE' && upper(tokens[j]) === 'OR' && upper(tokens[j + 1]) === 'REPLACE') j += 2;
+    if (first === 'CREATE' && upper(tokens[j]) === 'IF' && upper(tokens[j + 1]) === 'NOT' && upper(tokens[j + 2]) === 'EXISTS') j += 3;
+    if (first === 'DROP' && upper(tokens[j]) === 'IF' && upper(tokens[j + 1]) === 'EXISTS') j += 2;
+    if (!isNameToken(tokens[j])) throw new AnalysisError(`${first} BRANCH expects a branch name`);
+    j++;
+    if (first === 'CREATE' && tokens[j]?.type === L.KW_WITH && tokens[j + 1]?.text === '(') {
+      const end = closing(tokens, j + 1);
+      if (end < 0 || tokens.slice(j, end).some((t) => [L.KW_SELECT, L.KW_FROM, L.KW_TABLE].includes(t.type))) throw new AnalysisError('CREATE BRANCH: properties must be constants');
+      j = end + 1;
+    }
+    if (tokens[j]?.type !== L.KW_IN || tokens[j + 1]?.type !== L.KW_TABLE) throw new AnalysisError(`${first} BRANCH expects IN TABLE name`);
+    const { parts, next } = qualifiedName(tokens, j + 2);
+    let k = next;
+    if (first === 'CREATE' && tokens[k]?.type === L.KW_FROM && isNameToken(tokens[k + 1])) k += 2;
+    if (first === 'ALTER') {
+      if (upper(tokens[k]) !== 'FAST' || upper(tokens[k + 1]) !== 'FORWARD' || tokens[k + 2]?.type !== L.KW_TO || !isNameToken(tokens[k + 3])) throw new AnalysisError('ALTER BRANCH expects FAST FORWARD TO branch');
+      k += 4;
+    }
+    expectEnd(tokens, k, `${first} BRANCH`);
+    const op = first === 'CREATE' ? 'createBranch' : first === 'DROP' ? 'dropBranch' : 'alterBranch';
+    w.addTable(parts, 'write', op);
+    return finish('other', op);
+  }
+  if (first === 'UNLOAD' && tokens[i + 1]?.text === '(') {
+    const end = closing(tokens, i + 1);
+    if (end < 0 || end === i + 2) throw new AnalysisError('UNLOAD expects (query)');
+    const inner = run(sql.slice(tokens[i + 2]!.start, tokens[end - 1]!.stop + 1), host.session, depth + 1);
+    if (inner.ok && inner.kind !== 'select' && inner.kind !== 'values') throw new AnalysisError('UNLOAD expects a query');
+    w.merge(inner);
+    if (tokens[end + 1]?.type !== L.KW_TO || tokens[end + 2]?.type !== L.STRING) throw new AnalysisError("UNLOAD expects TO 's3://...'");
+    let k = end + 3;
+    if (tokens[k]?.type === L.KW_WITH && tokens[k + 1]?.text === '(') {
+      const close = closing(tokens, k + 1);
+      if (close < 0 || tokens.slice(k, close).some((t) => [L.KW_SELECT, L.KW_FROM, L.KW_TABLE].includes(t.type))) throw new AnalysisError('UNLOAD: properties must be constants');
+      k = close + 1;
+    }
+    expectEnd(tokens, k, 'UNLOAD');
+    return finish('other', 'unload');
+  }
+  return undefined;
+}
+
+/** Qualifies a name the way tables are qualified, for callers outside the analysis. */
+export function qualifiedTableName(parts: string[], session: AnalysisSession): string[] {
+  return qualifyTable(parts, session);
+}

@@ -1,0 +1,102 @@
+/**
+ * The Trino grammar of dt-sql-parser, imported on its own: the package's index pulls in the
+ * grammars of seven other dialects, the Trino files alone are a quarter of that.
+ *
+ * Parsing runs ANTLR's SLL prediction first (an order of magnitude faster on this grammar) and
+ * falls back to full LL only when SLL reports an error, the usual two-stage strategy: when SLL
+ * succeeds the tree is the one LL would build.
+ *
+ * One statement, then the end of the text. The grammar's entry rule is `statements* EOF` with
+ * optional semicolons, so `SELECT 21 < ALL (VALUES 19)` has a second reading as two statements
+ * (`SELECT 21 < all` and `(VALUES 19)`), and so does `CROSS JOIN LATERAL (...)` (a table named
+ * lateral). ANTLR picks the first alternative of an ambiguity, the wrong one here. We parse
+ * `singleStatement` instead, invoked from an ATN state added to the grammar whose only follow is
+ * EOF, so that full-context prediction sees the end of the text after the statement, as Trino's
+ * own grammar (`singleStatement: statement EOF`) does.
+ */
+import { AtomTransition, BaseErrorListener, BasicState, CharStreams, CommonTokenStream, PredictionMode, RuleTransition, Token, type ATNSimulator, type RecognitionException, type Recognizer } from 'antlr4ng';
+import { TrinoSqlLexer } from 'dt-sql-parser/dist/lib/trino/TrinoSqlLexer.js';
+import { ProgramContext, TrinoSqlParser, type SingleStatementContext } from 'dt-sql-parser/dist/lib/trino/TrinoSqlParser.js';
+
+export { TrinoSqlLexer, TrinoSqlParser };
+
+export interface SyntaxProblem {
+  line: number;
+  column: number;
+  message: string;
+}
+
+class Collector extends BaseErrorListener {
+  first: SyntaxProblem | undefined;
+  override syntaxError<S extends Token, T extends ATNSimulator>(_r: Recognizer<T>, _s: S | null, line: number, column: number, message: string, _e: RecognitionException | null): void {
+    if (!this.first) this.first = { line, column: column + 1, message: shorten(message) };
+  }
+}
+
+/** ANTLR lists every expected token; a long list helps nobody. */
+function shorten(message: string): string {
+  const expecting = message.indexOf(' expecting {');
+  if (expecting >= 0 && message.length > 160) return `${message.slice(0, expecting)} (the statement is not valid Trino SQL there)`;
+  return message.length > 300 ? `${message.slice(0, 300)}...` : message;
+}
+
+const collector = new Collector();
+let lexer: TrinoSqlLexer | undefined;
+let parser: TrinoSqlParser | undefined;
+
+/** Tokens of the default channel and the hidden ones (comments, spaces), as the lexer makes them. */
+export function lex(sql: string): { stream: CommonTokenStream; problem?: SyntaxProblem } {
+  lexer ??= new TrinoSqlLexer(CharStreams.fromString(''));
+  lexer.removeErrorListeners();
+  collector.first = undefined;
+  lexer.addErrorListener(collector);
+  lexer.inputStream = CharStreams.fromString(sql);
+  const stream = new CommonTokenStream(lexer);
+  stream.fill();
+  return collector.first ? { stream, problem: collector.first } : { stream };
+}
+
+export type ParseResult = { ok: true; statement: SingleStatementContext } | { ok: false; problem: SyntaxProblem };
+
+let invokingState = -1;
+
+/** Adds `singleStatement EOF` to the grammar's ATN; returns the state that invokes singleStatement. */
+function singleStatementEntry(): number {
+  if (invokingState >= 0) return invokingState;
+  const atn = TrinoSqlParser._ATN;
+  const follow = new BasicState();
+  follow.ruleIndex = TrinoSqlParser.RULE_program;
+  atn.addState(follow);
+  follow.addTransition(new AtomTransition(atn.ruleToStopState[TrinoSqlParser.RULE_program]!, Token.EOF));
+  const invoking = new BasicState();
+  invoking.ruleIndex = TrinoSqlParser.RULE_program;
+  atn.addState(invoking);
+  invoking.addTransition(new RuleTransition(atn.ruleToStartState[TrinoSqlParser.RULE_singleStatement]!, TrinoSqlParser.RULE_singleStatement, 0, follow));
+  invokingState = invoking.stateNumber;
+  return invokingState;
+}
+
+/** Parses a lexed text as exactly one statement (an optional semicolon, then the end). */
+export function parseTokens(stream: CommonTokenStream): ParseResult {
+  parser ??= new TrinoSqlParser(stream);
+  const p = parser;
+  const entry = singleStatementEntry();
+  p.removeErrorListeners();
+  p.addErrorListener(collector);
+  for (const mode of [PredictionMode.SLL, PredictionMode.LL]) {
+    collector.first = undefined;
+    stream.seek(0);
+    p.tokenStream = stream;
+    p.interpreter.predictionMode = mode;
+    p.context = new ProgramContext(null, -1);
+    p.state = entry;
+    const statement = p.singleStatement();
+    if (!collector.first && stream.LA(1) !== Token.EOF) {
+      const t = stream.LT(1)!;
+      collector.first = { line: t.line, column: t.column + 1, message: `extraneous input '${t.text}' after the statement` };
+    }
+    p.context = null;
+    if (!collector.first) return { ok: true, statement };
+  }
+  return { ok: false, problem: collector.first! };
+}
