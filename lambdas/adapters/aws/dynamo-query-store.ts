@@ -16,6 +16,8 @@ import type {
 } from '../../core/tracking/ports.js';
 import { isExpired } from '../../core/tracking/history.js';
 import { OPEN_QUERY_ATTRIBUTES, QUERIES_TABLE, QUERY_SUMMARY_ATTRIBUTES } from './tables.js';
+import { compareArrival } from '../../core/routing/queueing.js';
+import { WAITING_INDEX } from './tables.js';
 
 /** Attributes the store keeps for its indexes; never part of a QueryRecord. */
 const INTERNAL_ATTRIBUTES = ['activeState', 'openShard', 'sqlPreview'] as const;
@@ -272,6 +274,53 @@ export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHisto
       throw error;
     }
   }
+
+  // ================================================================ gateway queue (routing, issue 5)
+  // Kept apart from the rest of the store on purpose. Reads the `waiting-by-group` index
+  // (WAITING_INDEX in tables.ts: partition `waitingGroup`, sort `createdAt`, projecting state,
+  // engineHandle and lastPollAt), which the queries table must declare (withWaitingIndex).
+  // `waitingGroup` is written by create() as part of the record while a query waits, and removed
+  // by leaveWaiting() once it has a target. The filter keeps the count right even for items that
+  // still carry it (a query canceled or failed while waiting): removing `waitingGroup` in final
+  // transitions as well would keep the index small.
+
+  async countWaitingAhead(group: string, query: { queryId: string; createdAt: number }, liveSince: number, atMost: number): Promise<number> {
+    let count = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: WAITING_INDEX.name,
+          KeyConditionExpression: '#group = :group AND #created <= :created',
+          // A filter may not name a key attribute: liveness (lastPollAt, else createdAt) is checked below.
+          FilterExpression: '#state = :queued AND attribute_not_exists(#handle)',
+          ProjectionExpression: 'queryId, #created, #polled',
+          ExpressionAttributeNames: { '#group': WAITING_INDEX.partitionKey, '#created': WAITING_INDEX.sortKey, '#state': 'state', '#handle': 'engineHandle', '#polled': 'lastPollAt' },
+          ExpressionAttributeValues: { ':group': group, ':created': query.createdAt, ':queued': 'QUEUED' },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of (out.Items ?? []) as { queryId: string; createdAt: number; lastPollAt?: number }[]) {
+        if ((item.lastPollAt ?? item.createdAt) < liveSince || compareArrival(item, query) >= 0) continue;
+        if (++count >= atMost) return count;
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return count;
+  }
+
+  async leaveWaiting(queryId: string, routing: Record<string, unknown>): Promise<void> {
+    await this.conditional({
+      TableName: this.tableName,
+      Key: { queryId },
+      UpdateExpression: 'SET #routing = :routing REMOVE #waiting, #request',
+      ConditionExpression: 'attribute_exists(queryId)',
+      ExpressionAttributeNames: { '#routing': 'routing', '#waiting': WAITING_INDEX.partitionKey, '#request': 'routingRequest' },
+      ExpressionAttributeValues: { ':routing': routing },
+    });
+  }
+  // ================================================================ end of gateway queue block
 }
 
 /** Spreads the open-queries index over a few partitions, stable per query. */
