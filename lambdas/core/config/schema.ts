@@ -80,7 +80,7 @@ export const ruleSchema = z
   .object({
     name,
     description: z.string().optional(),
-    /** Lower runs first; the first matching rule wins. */
+    /** Lower runs first (equal priorities in file order); the first matching rule wins. */
     priority: z.number().int(),
     match: z
       .object({
@@ -88,7 +88,7 @@ export const ruleSchema = z
         user: regex.optional(),
         /** Any of these groups. */
         groups: z.array(z.string()).optional(),
-        /** Regular expression over the client's source (the tool: trino-jdbc, Tableau, ...). */
+        /** Regular expression over the client's source (the tool: trino-jdbc, Tableau, ...), anchored; no source fails it. */
         source: regex.optional(),
         /** All of these client tags. */
         clientTags: z.array(z.string()).optional(),
@@ -96,9 +96,13 @@ export const ruleSchema = z
         routingHint: z.string().optional(),
         /** The X-Trino-Routing-Group / X-Presto-Routing-Group header. */
         routingGroupHeader: z.string().optional(),
-        /** Statement kinds: SELECT, INSERT, CREATE TABLE, ... */
+        /** Statement kinds: SELECT, INSERT, CREATE TABLE, ... (case and spacing ignored). */
         statementKinds: z.array(z.string()).optional(),
-        /** Regular expressions over fully qualified schema (catalog.schema) or table names touched. */
+        /**
+         * Regular expressions over fully qualified schema (catalog.schema) or table names touched,
+         * anchored and case-insensitive; any touched name matching any expression satisfies it.
+         * A statement that was not analyzed (tables unknown) fails them.
+         */
         schemas: z.array(regex).optional(),
         tables: z.array(regex).optional(),
       })
