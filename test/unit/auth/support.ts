@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import type { Logger } from '../../../lambdas/core/gateway.js';
 import type { GatewayRequest } from '../../../lambdas/core/http.js';
 import type { ScryptParams } from '../../../lambdas/core/auth/password-hash.js';
@@ -83,9 +83,3 @@ export const nowSeconds = () => Math.floor(Date.now() / 1000);
 export function otherKeyLike(key: SigningKey): KeyObject {
   return key.alg === 'RS256' ? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey : generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
 }
-
-export function fingerprint(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 12);
-}
-
-export { createPrivateKey };
