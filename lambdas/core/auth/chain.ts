@@ -1,3 +1,4 @@
+import { GatewayError } from '../errors.js';
 import type { Logger } from '../gateway.js';
 import type { GatewayRequest } from '../http.js';
 import type { AuthResult, Authenticator, Principal } from '../ports.js';
@@ -73,7 +74,7 @@ export function chainAuthenticators(methods: readonly AuthMethod[], options: Cha
     const presented = presentedCredential(request);
     if (presented.kind === 'malformed') return refuse('none', presented.reason, 'malformed Authorization header', request);
     for (const method of methods) {
-      const attempt = await method.attempt(request, presented);
+      const attempt = await attemptOrUnavailable(method, request, presented);
       if (attempt.kind === 'absent') continue;
       if (attempt.kind === 'refused') return refuse(method.type, attempt.message, attempt.reason, request, attempt.user);
       return impersonate(request, attempt.principal);
@@ -88,6 +89,20 @@ export function chainAuthenticators(methods: readonly AuthMethod[], options: Cha
     }
     if (presented.kind === 'other') return refuse('none', 'Access Denied: unsupported authentication scheme', 'unsupported Authorization scheme', request);
     return unauthorized(hasHeader ? 'Basic authentication or X-Trino-User must be sent' : 'Unauthorized');
+  }
+
+  /**
+   * A store or network failure is not the client's fault: 503, which clients retry on polls,
+   * rather than a 401 that would send them to ask the user for a password again.
+   */
+  async function attemptOrUnavailable(method: AuthMethod, request: GatewayRequest, presented: Presented): Promise<Attempt> {
+    try {
+      return await method.attempt(request, presented);
+    } catch (error) {
+      if (error instanceof GatewayError) throw error;
+      log.error('authentication unavailable', { method: method.type, error: error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 300) : typeof error, path: request.path });
+      throw new GatewayError(503, 'Authentication is temporarily unavailable; retry');
+    }
   }
 
   async function impersonate(request: GatewayRequest, principal: Principal): Promise<AuthResult> {

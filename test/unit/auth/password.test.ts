@@ -3,7 +3,8 @@ import { chainAuthenticators, BASIC_CHALLENGE } from '../../../lambdas/core/auth
 import { failureDelay, INVALID_CREDENTIALS, passwordMethod, type PasswordPolicy } from '../../../lambdas/core/auth/password.js';
 import { hashPassword, needsRehash, parseHash, verifyPassword } from '../../../lambdas/core/auth/password-hash.js';
 import { InMemoryUserStore } from '../../../lambdas/core/auth/user-store.js';
-import { basic, FAST_SCRYPT, fakeTime, request } from './support.js';
+import { GatewayError } from '../../../lambdas/core/errors.js';
+import { basic, capturingLogger, FAST_SCRYPT, fakeTime, request } from './support.js';
 
 const POLICY: PasswordPolicy = {
   lockout: { maxFailures: 5, lockSeconds: 600, windowSeconds: 600 },
@@ -169,6 +170,17 @@ describe('the password method', () => {
     expect((await auth.authenticate(request({ authorization: basic('alice', 'alice-secret-2') }))).ok).toBe(false);
     time.advance(61_000);
     expect((await auth.authenticate(ok)).ok).toBe(false);
+  });
+
+  it('answers 503 (clients retry polls) when the user store fails, and logs no password', async () => {
+    const log = capturingLogger();
+    const broken = Object.assign(new InMemoryUserStore(), { get: async () => Promise.reject(new Error('ProvisionedThroughputExceededException')) });
+    const auth = chainAuthenticators([passwordMethod(POLICY, { store: broken, clock: time.clock, sleep: time.sleep, decoyParams: FAST_SCRYPT })], { log });
+    const failure = await auth.authenticate(request({ authorization: basic('alice', 'alice-secret-1') })).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(GatewayError);
+    expect(failure).toMatchObject({ httpStatus: 503 });
+    expect(log.text()).toContain('ProvisionedThroughputExceededException');
+    expect(log.text()).not.toContain('alice-secret-1');
   });
 
   it('counts parallel failures exactly', async () => {
