@@ -1,5 +1,5 @@
 import type { QueryError } from '../errors.js';
-import type { ClientSession } from '../protocol/headers.js';
+import type { ClientSession, SessionUpdate } from '../protocol/headers.js';
 import type { SqlType } from '../protocol/sql-types.js';
 
 /**
@@ -67,6 +67,11 @@ export interface EnginePage {
   error?: QueryError;
   /** For statements that change data or schema: Trino's updateType and updateCount. */
   update?: { type: string; count?: number };
+  /**
+   * What the statement changed in the client's session (a proxied cluster's Set-Session,
+   * Added-Prepare, ... response headers): the gateway sends it back in the client's dialect.
+   */
+  sessionUpdate?: SessionUpdate;
 }
 
 export interface EngineHealth {

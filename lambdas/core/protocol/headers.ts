@@ -45,6 +45,8 @@ export const Header = {
   deallocatedPrepare: 'Deallocated-Prepare',
   startedTransactionId: 'Started-Transaction-Id',
   clearTransactionId: 'Clear-Transaction-Id',
+  setAuthorizationUser: 'Set-Authorization-User',
+  resetAuthorizationUser: 'Reset-Authorization-User',
 } as const;
 
 export function wireName(dialect: Dialect, suffix: string): string {
@@ -198,6 +200,9 @@ export interface SessionUpdate {
   deallocatedPrepare?: string[];
   startedTransactionId?: string;
   clearTransactionId?: boolean;
+  /** SET SESSION AUTHORIZATION / RESET SESSION AUTHORIZATION run by an upstream cluster. */
+  setAuthorizationUser?: string;
+  resetAuthorizationUser?: boolean;
 }
 
 export function sessionUpdateHeaders(dialect: Dialect, update: SessionUpdate | undefined): Headers {
@@ -214,5 +219,101 @@ export function sessionUpdateHeaders(dialect: Dialect, update: SessionUpdate | u
   for (const k of update.deallocatedPrepare ?? []) put(Header.deallocatedPrepare, formEncode(k));
   if (update.startedTransactionId !== undefined) put(Header.startedTransactionId, update.startedTransactionId);
   if (update.clearTransactionId) put(Header.clearTransactionId, 'true');
+  if (update.setAuthorizationUser !== undefined) put(Header.setAuthorizationUser, update.setAuthorizationUser);
+  if (update.resetAuthorizationUser) put(Header.resetAuthorizationUser, 'true');
+  return out;
+}
+
+/**
+ * The session update carried by a server's response headers (the reverse of
+ * sessionUpdateHeaders), as a Trino or Presto coordinator sends it. `get` returns every value of
+ * a header, looked up by wire name (case-insensitively); repeated headers may also arrive joined
+ * with commas, as fetch joins them. Undefined when the response changes nothing.
+ */
+export function readSessionUpdate(dialect: Dialect, get: (name: string) => string[]): SessionUpdate | undefined {
+  const all = (suffix: string) =>
+    get(wireName(dialect, suffix))
+      .flatMap((v) => v.split(','))
+      .map((v) => v.trim())
+      .filter(Boolean);
+  const one = (suffix: string) => {
+    const v = get(wireName(dialect, suffix));
+    return v.length ? v.join(',').trim() : undefined;
+  };
+  const pairs = (suffix: string, decodeName: boolean) => {
+    const out: Record<string, string> = {};
+    for (const item of all(suffix)) {
+      const eq = item.indexOf('=');
+      if (eq <= 0) continue;
+      const name = item.slice(0, eq).trim();
+      out[decodeName ? formDecode(name) : name] = formDecode(item.slice(eq + 1).trim());
+    }
+    return Object.keys(out).length ? out : undefined;
+  };
+  const update: SessionUpdate = {};
+  const setCatalog = one(Header.setCatalog);
+  if (setCatalog !== undefined) update.setCatalog = setCatalog;
+  const setSchema = one(Header.setSchema);
+  if (setSchema !== undefined) update.setSchema = setSchema;
+  const setPath = one(Header.setPath);
+  if (setPath !== undefined) update.setPath = setPath;
+  const setSession = pairs(Header.setSession, false);
+  if (setSession) update.setSession = setSession;
+  const clearSession = all(Header.clearSession);
+  if (clearSession.length) update.clearSession = clearSession;
+  const setRole = pairs(Header.setRole, false);
+  if (setRole) update.setRole = setRole;
+  const addedPrepare = pairs(Header.addedPrepare, true);
+  if (addedPrepare) update.addedPrepare = addedPrepare;
+  const deallocated = all(Header.deallocatedPrepare).map(formDecode);
+  if (deallocated.length) update.deallocatedPrepare = deallocated;
+  const started = one(Header.startedTransactionId);
+  if (started !== undefined) update.startedTransactionId = started;
+  if (one(Header.clearTransactionId)?.toLowerCase() === 'true') update.clearTransactionId = true;
+  const authorizationUser = one(Header.setAuthorizationUser);
+  if (authorizationUser !== undefined) update.setAuthorizationUser = authorizationUser;
+  if (one(Header.resetAuthorizationUser)?.toLowerCase() === 'true') update.resetAuthorizationUser = true;
+  return Object.keys(update).length ? update : undefined;
+}
+
+export interface SessionRequestOptions {
+  /** Extra credentials the receiver must not see (gateway-only hints such as `routing`). */
+  withoutExtraCredentials?: readonly string[];
+  /** Send the routing-group header (default false: it is a gateway hint). */
+  withRoutingGroup?: boolean;
+}
+
+/**
+ * The protocol headers that carry a session to a Trino or Presto server, as
+ * StatementClientV1.buildQueryRequest writes them: one header per session property, role,
+ * resource estimate, extra credential and prepared statement, values form-encoded; client tags
+ * and capabilities joined with commas; the transaction id always (NONE outside a transaction).
+ * Returned as [wire name, value] pairs, repeated names kept in order.
+ */
+export function sessionRequestHeaders(dialect: Dialect, session: ClientSession, options: SessionRequestOptions = {}): [string, string][] {
+  const out: [string, string][] = [];
+  const put = (suffix: string, value: string | undefined) => {
+    if (value !== undefined && value !== '') out.push([wireName(dialect, suffix), value]);
+  };
+  put(Header.user, session.user);
+  if (dialect === 'trino') put(Header.originalUser, session.originalUser);
+  put(Header.source, session.source);
+  put(Header.catalog, session.catalog);
+  put(Header.schema, session.catalog ? session.schema : undefined);
+  put(Header.path, session.path);
+  put(Header.timeZone, session.timeZone);
+  put(Header.language, session.language);
+  put(Header.traceToken, session.traceToken);
+  put(Header.clientInfo, session.clientInfo);
+  if (session.clientTags?.length) put(Header.clientTags, session.clientTags.join(','));
+  if (session.clientCapabilities?.length) put(Header.clientCapabilities, session.clientCapabilities.join(','));
+  for (const [k, v] of Object.entries(session.properties ?? {})) put(Header.session, `${k}=${formEncode(v)}`);
+  for (const [k, v] of Object.entries(session.resourceEstimates ?? {})) put(Header.resourceEstimate, `${k}=${formEncode(v)}`);
+  for (const [k, v] of Object.entries(session.roles ?? {})) put(Header.role, `${k}=${formEncode(v)}`);
+  const hidden = new Set(options.withoutExtraCredentials ?? []);
+  for (const [k, v] of Object.entries(session.extraCredentials ?? {})) if (!hidden.has(k)) put(Header.extraCredential, `${k}=${formEncode(v)}`);
+  for (const [k, v] of Object.entries(session.preparedStatements ?? {})) put(Header.preparedStatement, `${formEncode(k)}=${formEncode(v)}`);
+  if (options.withRoutingGroup) put(Header.routingGroup, session.routingGroup);
+  put(Header.transactionId, session.transactionId ?? 'NONE');
   return out;
 }
