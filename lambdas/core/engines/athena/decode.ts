@@ -63,9 +63,11 @@ function decodeDecimal(text: string): string {
 /** Athena prints varbinary as space-separated hex pairs: `48 65 6c`. */
 export function decodeHexBytes(text: string): Uint8Array {
   if (text === '') return new Uint8Array(0);
-  const hex = text.indexOf(' ') >= 0 ? text.replace(/ /g, '') : text;
+  if ((text.length + 1) % 3 !== 0) fail('varbinary', text);
+  for (let i = 2; i < text.length; i += 3) if (text.charCodeAt(i) !== 32) fail('varbinary', text);
+  const hex = text.length > 2 ? text.replace(/ /g, '') : text;
   const bytes = Buffer.from(hex, 'hex');
-  if (bytes.length * 2 !== hex.length || (text.length + 1) % 3 !== 0) fail('varbinary', text);
+  if (bytes.length * 2 !== hex.length) fail('varbinary', text);
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 

@@ -102,11 +102,13 @@ function nameForErrorType(type: number | undefined, category: number | undefined
 /** Words in Athena's messages that name the error better than its numeric type does. */
 const MESSAGE_PATTERNS: [RegExp, ErrorName][] = [
   [SCAN_LIMIT, 'EXCEEDED_SCAN_LIMIT'],
-  [/\b(access denied|not authorized|insufficient permissions|permission denied|AccessDenied)\b/i, 'PERMISSION_DENIED'],
   [/\bTable '[^']*' does not exist\b|\bTable [^ ]+ not found\b|\bEntityNotFoundException\b.*\btable\b/i, 'TABLE_NOT_FOUND'],
-  [/\bSchema '[^']*' does not exist\b|\bDatabase [^ ]+ not found\b|\bdatabase does not exist\b/i, 'SCHEMA_NOT_FOUND'],
+  [/\b(Schema|Database) '?[^ ']+'? (does not exist|not found)\b/i, 'SCHEMA_NOT_FOUND'],
   [/\bColumn '[^']*' cannot be resolved\b/i, 'COLUMN_NOT_FOUND'],
   [/\bmismatched input\b|\bextraneous input\b|\bno viable alternative\b/i, 'SYNTAX_ERROR'],
+  // Athena adds "or requester is not authorized to access requested resources" to not-found
+  // errors: those are matched above, before this.
+  [/\b(access denied|not authorized|insufficient permissions|permission denied|AccessDenied)\b/i, 'PERMISSION_DENIED'],
   [/\bQuery exhausted resources\b/i, 'GENERIC_INSUFFICIENT_RESOURCES'],
   [/\bQuery timeout\b|\btimed out\b/i, 'EXCEEDED_TIME_LIMIT'],
 ];
