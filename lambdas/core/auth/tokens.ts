@@ -76,13 +76,27 @@ function refused(reason: TokenRejectionReason, detail?: string): Attempt {
   return { kind: 'refused', message: tokenMessage(reason), reason: detail ? `${reason}: ${detail}` : reason };
 }
 
+/**
+ * The keys could not be had (network, IdP down) or the verifier broke: not the client's fault,
+ * so the chain answers 503 instead of refusing the token. Its message is safe to log.
+ */
+export class VerifierUnavailable extends Error {
+  constructor(detail: string) {
+    super(`token verification unavailable: ${detail}`);
+    this.name = 'VerifierUnavailable';
+  }
+}
+
 async function verified(verify: VerifyToken, token: string): Promise<VerifiedToken | Attempt> {
   try {
     return await verify(token);
   } catch (error) {
-    if (error instanceof TokenRejected) return refused(error.reason, error.detail);
+    if (error instanceof TokenRejected) {
+      if (error.reason === 'unavailable') throw new VerifierUnavailable(error.detail ?? 'keys unavailable');
+      return refused(error.reason, error.detail);
+    }
     // Never the error's message: a library may quote the token in it.
-    return refused('unavailable', `verifier failed (${error instanceof Error ? error.constructor.name || error.name : typeof error})`);
+    throw new VerifierUnavailable(`verifier failed (${error instanceof Error ? error.constructor.name || error.name : typeof error})`);
   }
 }
 

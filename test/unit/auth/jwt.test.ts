@@ -8,6 +8,7 @@ import { cognitoIssuer, type CognitoMethodConfig, type OidcMethodConfig } from '
 import { jwtMethod, TokenRejected, type VerifyToken } from '../../../lambdas/core/auth/tokens.js';
 import { bearer, ecKey, nowSeconds, otherKeyLike, request, rsaKey, signJwt, type SigningKey } from './support.js';
 import { sign } from 'node:crypto';
+import { GatewayError } from '../../../lambdas/core/errors.js';
 
 const ISSUER = 'https://login.example.com/tenant';
 const AUDIENCE = 'bifrost-gateway';
@@ -151,7 +152,17 @@ describe('JWT bearer tokens of an OIDC issuer (JWKS over the network)', () => {
     const verify = awsTokenVerifiers({ fetcher: { fetch: async (uri) => (asked.push(uri), Promise.reject(new Error('offline'))) } }).jwt(oidcConfig());
     const token = signJwt(rsa, claims(), { jku: 'https://attacker.example.com/keys', x5u: 'https://attacker.example.com/cert' });
     expect(await rejectionOf(verify, token)).toBe('unavailable');
+    expect(asked.length).toBeGreaterThan(0);
     expect(asked.every((u) => u === jwksUri)).toBe(true);
+  });
+
+  it('answers 503 when the keys cannot be fetched: the client may retry, its token is not called invalid', async () => {
+    const verify = awsTokenVerifiers({ fetcher: { fetch: async () => Promise.reject(new Error('connect ETIMEDOUT')) } }).jwt(oidcConfig());
+    const failure = await oidcChain(oidcConfig(), verify)
+      .authenticate(request({ authorization: bearer(signJwt(rsa, claims())) }))
+      .catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(GatewayError);
+    expect(failure).toMatchObject({ httpStatus: 503 });
   });
 });
 

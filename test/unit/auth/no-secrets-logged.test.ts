@@ -10,6 +10,7 @@ import { jwtMethod } from '../../../lambdas/core/auth/tokens.js';
 import { InMemoryUserStore } from '../../../lambdas/core/auth/user-store.js';
 import { parseConfig } from '../../../lambdas/core/config/schema.js';
 import type { AuthResult } from '../../../lambdas/core/ports.js';
+import type { GatewayError } from '../../../lambdas/core/errors.js';
 import { basic, bearer, capturingLogger, ecKey, FAST_SCRYPT, fakeTime, nowSeconds, otherKeyLike, request, rsaKey, signJwt } from './support.js';
 
 const POOL = 'eu-west-1_Secr3tPool';
@@ -74,8 +75,8 @@ describe('failures are logged without the secrets', () => {
     ];
     const albToken = signJwt({ ...alb, privateKey: otherKeyLike(alb) }, { email: 'a@example.com', exp: nowSeconds() + 60 }, { signer: ALB_ARN, exp: nowSeconds() + 60 });
 
-    const answers: AuthResult[] = [];
-    const run = async (p: Promise<AuthResult>) => answers.push(await p);
+    const answers: (AuthResult | { ok: false; status: number; message: string })[] = [];
+    const run = async (p: Promise<AuthResult>) => answers.push(await p.catch((e: GatewayError) => ({ ok: false as const, status: e.httpStatus, message: e.message })));
     await run(statement.authenticate(request({ authorization: basic('alice', secrets[0]), 'x-trino-user': 'alice' })));
     await run(statement.authenticate(request({ authorization: basic('alice', secrets[1]) })));
     await run(statement.authenticate(request({ authorization: basic('bob', secrets[2]) })));
@@ -110,5 +111,7 @@ describe('failures are logged without the secrets', () => {
     expect(logged).toContain('user disabled');
     expect(logged).toContain('expired');
     expect(logged).toContain('impersonation refused');
+    expect(logged).toContain('authentication unavailable');
+    expect(answers).toContainEqual({ ok: false, status: 503, message: 'Authentication is temporarily unavailable; retry' });
   });
 });
