@@ -9,7 +9,8 @@ import { QueryFailure } from '../../lambdas/core/errors.js';
 import type { Analysis, Analyzer, RoutingRequest } from '../../lambdas/core/ports.js';
 import type { ClientSession } from '../../lambdas/core/protocol/headers.js';
 import { planStatement } from '../../lambdas/core/protocol/statements.js';
-import { unanalyzed } from '../../lambdas/core/routing/queueing.js';
+import { trinoAnalyzer } from '../../lambdas/core/sql/analyze.js';
+import { routingAnalysis } from '../../lambdas/core/routing/queueing.js';
 import { explainRoute } from '../../lambdas/core/routing/router.js';
 import { effectiveConfig, type TargetState } from '../../lambdas/core/stores/config-store.js';
 import { parseOptions, type CommandIo } from '../cli.js';
@@ -24,8 +25,8 @@ request:
   --tags T1,T2             client tags
   --routing HINT           the routing extra credential (extraCredentials=routing:HINT)
   --routing-group GROUP    the X-Trino-Routing-Group header
-  --sql SQL                the statement (its kind is used; tables with --tables)
-  --tables T1,T2           tables the statement touches (catalog.schema.table)
+  --sql SQL                the statement: its kind and the tables it touches
+  --tables T1,T2           more tables to treat as touched (catalog.schema.table)
   --catalog C --schema S   the session's catalog and schema
 
 state (what-if):
@@ -53,7 +54,7 @@ const OPTIONS = {
 } as const;
 
 export interface RouteCommandDeps {
-  /** The SQL analyzer, for the tables a statement touches; without it only --tables tells them. */
+  /** The SQL analyzer, for the tables a statement touches (default: the Trino grammar's). */
   analyzer?: Analyzer;
 }
 
@@ -132,7 +133,8 @@ export async function routeCommand(args: string[], io: CommandIo, deps: RouteCom
       io.stdout.write(JSON.stringify({ outcome: 'gateway', note: `${plan.kind === 'session' ? plan.updateType : 'DESCRIBE INPUT'} is answered by the gateway itself: it is not routed` }, null, 2) + '\n');
       return 0;
     }
-    analysis = deps.analyzer ? deps.analyzer.analyze(plan.sql, session) : unanalyzed(plan.updateType ?? 'SELECT');
+    // As the gateway does: the analyzer's tables, the statement kind of the gateway's plan.
+    analysis = routingAnalysis((deps.analyzer ?? trinoAnalyzer).analyze(plan.sql, session), plan.updateType ?? 'SELECT');
   }
   const tables = list(options.tables).map((t) => qualify(t, session));
   if (tables.length) {

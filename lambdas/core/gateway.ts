@@ -12,7 +12,7 @@ import { queryResultsJson, type QueryResultsParts } from './protocol/results.js'
 import { column, parseType, type Column, type SqlType, withoutDatetimePrecision, formatType } from './protocol/sql-types.js';
 import { planStatement, type Plan } from './protocol/statements.js';
 import { FINAL_STATES, type GatewayResult, type QueryRecord, type QueryStore } from './stores/query-store.js';
-import { pollWaitingQuery, routeInArrivalOrder, storedRoutingRequest, unanalyzed, waitingLiveWindowMs } from './routing/queueing.js';
+import { pollWaitingQuery, routeInArrivalOrder, routingAnalysis, storedRoutingRequest, waitingLiveWindowMs } from './routing/queueing.js';
 
 export interface GatewayConfig {
   /** Reported by /v1/info; JDBC shows it as the database product version. */
@@ -222,7 +222,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     // Routing (issue 5): rules pick a routing group, its fallback chain a target. A query never
     // starts ahead of older queries waiting in its group; when it must wait, the item keeps the
     // group and the routing facts, and polls route it again (routing/queueing.ts).
-    const routingRequest = { principal, session, analysis: analysis ?? unanalyzed(record.kind) };
+    const routingRequest = { principal, session, analysis: routingAnalysis(analysis, record.kind) };
     const decision = await routeInArrivalOrder(deps, routingRequest, record, now(), waitingLiveWindowMs(config));
     record.routing = { ...decision };
     if (decision.outcome === 'deny') throw QueryFailure.of('QUERY_REJECTED', `Query rejected by routing: ${decision.reasons[0] ?? 'no reason given'}`);

@@ -34,6 +34,16 @@ export function unanalyzed(kind: string | undefined): Analysis {
   return { ok: false, kind: kind ?? 'UNKNOWN', tables: [], error: 'not analyzed' };
 }
 
+/**
+ * The analysis routing sees: the analyzer's tables and schemas, with the statement kind in the
+ * vocabulary rules use (`statementKinds`: SELECT, INSERT, CREATE TABLE, ..., Trino's update
+ * types, as the gateway records them on the item) rather than the analyzer's own coarser one.
+ */
+export function routingAnalysis(analysis: Analysis | undefined, kind: string | undefined): Analysis {
+  if (!analysis) return unanalyzed(kind);
+  return kind === undefined ? analysis : { ...analysis, kind };
+}
+
 /** What is kept on the item to route a waiting query again: no secrets, no prepared statements. */
 export function storedRoutingRequest(request: RoutingRequest): StoredRoutingRequest {
   const { principal, session, analysis } = request;
@@ -48,7 +58,10 @@ export function storedRoutingRequest(request: RoutingRequest): StoredRoutingRequ
   if (session.routingGroup !== undefined) s.routingGroup = session.routingGroup;
   const hint = session.extraCredentials?.routing;
   if (hint !== undefined) s.routingHint = hint;
-  if (analysis) stored.analysis = { ok: analysis.ok, kind: analysis.kind, tables: analysis.tables.map((t) => ({ name: t.name, parts: [...t.parts], access: t.access })) };
+  if (analysis) {
+    stored.analysis = { ok: analysis.ok, kind: analysis.kind, tables: analysis.tables.map((t) => ({ name: t.name, parts: [...t.parts], access: t.access })) };
+    if (analysis.schemas?.length) stored.analysis.schemas = analysis.schemas.map((x) => x.name);
+  }
   return stored;
 }
 
@@ -70,7 +83,11 @@ export function routingRequestFrom(stored: StoredRoutingRequest): RoutingRequest
   if (s.schema !== undefined) session.schema = s.schema;
   if (s.routingGroup !== undefined) session.routingGroup = s.routingGroup;
   const request: RoutingRequest = { principal: { ...stored.principal, groups: [...stored.principal.groups] }, session };
-  if (stored.analysis) request.analysis = { ok: stored.analysis.ok, kind: stored.analysis.kind, tables: stored.analysis.tables.map((t) => ({ ...t, parts: [...t.parts] })) };
+  if (stored.analysis) {
+    request.analysis = { ok: stored.analysis.ok, kind: stored.analysis.kind, tables: stored.analysis.tables.map((t) => ({ ...t, parts: [...t.parts] })) };
+    // Only the names are kept; routing reads nothing else of a schema access.
+    if (stored.analysis.schemas) request.analysis.schemas = stored.analysis.schemas.map((name) => ({ name, parts: name.split('.'), operation: 'use' }));
+  }
   return request;
 }
 

@@ -179,6 +179,11 @@ export function routingFacts(request: RoutingRequest): RoutingFacts {
       const schema = parts.slice(0, -1).join('.').toLowerCase();
       if (schema && !schemas.includes(schema)) schemas.push(schema);
     }
+    // Schemas the statement names itself (SHOW TABLES FROM s, CREATE SCHEMA s, ...).
+    for (const s of analysis.schemas ?? []) {
+      const name = s.name.toLowerCase();
+      if (!schemas.includes(name)) schemas.push(name);
+    }
     facts.tables = tables;
     facts.schemas = schemas;
   }

@@ -119,7 +119,7 @@ export interface StoredRoutingRequest {
     /** The `routing` extra credential only: other extra credentials are secrets and never stored. */
     routingHint?: string;
   };
-  analysis?: { ok: boolean; kind: string; tables: { name: string; parts: string[]; access: 'read' | 'write' }[] };
+  analysis?: { ok: boolean; kind: string; tables: { name: string; parts: string[]; access: 'read' | 'write' }[]; schemas?: string[] };
 }
 
 /** Active queries on one target, counted from the query items themselves (no counter to drift). */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lambdas/core/config/schema.js';
 import { cachedConfigSource } from '../../../lambdas/core/routing/config-source.js';
 import { createRouter } from '../../../lambdas/core/routing/router.js';
+import { trinoAnalyzer } from '../../../lambdas/core/sql/analyze.js';
 import { MemoryConfigStore } from '../../../lambdas/core/stores/config-store.js';
 import { gatewayHarness } from './support/gateway-harness.js';
 
@@ -121,5 +122,25 @@ describe('gateway queue (whenFull: wait)', () => {
     expect(polled.state).toBe('FAILED');
     expect(polled.error!.message).toBe("Query rejected by routing: no target of group 'team' can take queries (no rules: default group 'team')");
     expect(h.store.items.get(q.id)!.routing!.reasons).toContain("target 'small' skipped: draining: it finishes its running queries and takes no new ones");
+  });
+
+  it('routes on the analyzed tables and the statement kind, and keeps them to route a waiting query again', async () => {
+    const tableConfig = parseConfig({
+      ...config,
+      routingGroups: { ...config.routingGroups, spare: { targets: ['spare'], whenFull: 'wait' } },
+      rules: [{ name: 'sales-writes', priority: 1, match: { statementKinds: ['INSERT'], tables: ['hive\\.sales\\..*'] }, routingGroup: 'spare' }],
+    });
+    const depths = { spare: 5 };
+    const h = gatewayHarness((store) => createRouter({ config: tableConfig, depths: { depth: async (t) => (t === 'spare' ? { queued: 0, running: depths.spare } : store.depth(t)) } }), ['small', 'spare'], trinoAnalyzer);
+    const write = await h.post('a', 'INSERT INTO hive.sales.orders SELECT * FROM hive.web.clicks');
+    const read = await h.post('a', 'SELECT * FROM hive.sales.orders');
+    expect(h.store.items.get(read.id)).toMatchObject({ routingGroup: 'team', target: 'small' });
+    const item = h.store.items.get(write.id)!;
+    expect(item).toMatchObject({ routingGroup: 'spare', waitingGroup: 'spare' });
+    expect(item.routingRequest!.analysis).toEqual({ ok: true, kind: 'INSERT', tables: [expect.objectContaining({ name: 'hive.sales.orders', access: 'write' }), expect.objectContaining({ name: 'hive.web.clicks', access: 'read' })] });
+    depths.spare = 4;
+    await h.poll('a', write.next);
+    expect(h.engines.spare!.submitted).toEqual([write.id]);
+    expect(h.store.items.get(write.id)!.routing!.reasons).toEqual(expect.arrayContaining([expect.stringMatching(/^rule 'sales-writes' \(priority 1\) matched: statement kind any of \[INSERT\], tables any of/)]));
   });
 });

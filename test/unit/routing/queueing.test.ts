@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lambdas/core/config/schema.js';
 import type { Router } from '../../../lambdas/core/ports.js';
 import { createGatewayRouter } from '../../../lambdas/core/routing/index.js';
-import { routeInArrivalOrder, routingRequestFrom, storedRoutingRequest } from '../../../lambdas/core/routing/queueing.js';
+import { routeInArrivalOrder, routingAnalysis, routingRequestFrom, storedRoutingRequest } from '../../../lambdas/core/routing/queueing.js';
+import { routingFacts } from '../../../lambdas/core/routing/rules.js';
 import { MemoryConfigStore } from '../../../lambdas/core/stores/config-store.js';
 import type { QueryStore } from '../../../lambdas/core/stores/query-store.js';
 import { FixedDepths, MemoryQueryStore } from './support/memory-query-store.js';
@@ -27,6 +28,17 @@ describe('stored routing facts', () => {
     expect(again.principal).toEqual(original.principal);
     expect(again.analysis).toEqual(original.analysis);
     expect(again.session).toMatchObject({ user: 'alice', source: 'Tableau', clientTags: ['t'], routingGroup: 'critical' });
+  });
+});
+
+describe('routing analysis', () => {
+  it("uses the gateway's statement kind with the analyzer's tables and named schemas, also after a round trip", () => {
+    const analyzed = { ok: true, kind: 'ctas', statement: 'createTableAsSelect', tables: [{ name: 'hive.a.t', parts: ['hive', 'a', 't'], access: 'write' as const }], schemas: [{ name: 'hive.b', parts: ['hive', 'b'], operation: 'use' as const }] };
+    const req = { ...request(), analysis: routingAnalysis(analyzed, 'CREATE TABLE') };
+    expect(routingFacts(req)).toMatchObject({ statementKind: 'CREATE TABLE', tables: ['hive.a.t'], schemas: ['hive.a', 'hive.b'] });
+    const again = routingRequestFrom(JSON.parse(JSON.stringify(storedRoutingRequest(req))));
+    expect(routingFacts(again)).toEqual(routingFacts(req));
+    expect(routingAnalysis(undefined, 'SELECT')).toMatchObject({ ok: false, kind: 'SELECT', tables: [] });
   });
 });
 

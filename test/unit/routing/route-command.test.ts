@@ -50,6 +50,11 @@ describe('bifrost route', () => {
     expect(denied.reasons[0]).toBe("no target of group 'legacy' can take queries (rule 'legacy-team' (priority 30) chose group 'legacy')");
   });
 
+  it('analyzes the SQL for its kind and tables', async () => {
+    const e = await route('--user', 'sam', '--sql', 'INSERT INTO orders SELECT * FROM web.clicks', '--catalog', 'hive', '--schema', 'sales');
+    expect(e.facts).toMatchObject({ statementKind: 'INSERT', tables: ['hive.sales.orders', 'hive.web.clicks'], schemas: ['hive.sales', 'hive.web'] });
+  });
+
   it('matches the routing-group header, client tags and tables', async () => {
     const header = await route('--user', 'erin', '--routing-group', 'critical', '--tags', 'a,b', '--tables', 'sales.orders', '--catalog', 'hive');
     expect(header).toMatchObject({ group: 'critical', facts: { routingGroupHeader: 'critical', clientTags: ['a', 'b'], tables: ['hive.sales.orders'], schemas: ['hive.sales'] } });

@@ -1,6 +1,6 @@
 import { createGateway, DEFAULT_GATEWAY_CONFIG, type Gateway } from '../../../../lambdas/core/gateway.js';
 import type { Engine, EnginePage, EngineSubmission } from '../../../../lambdas/core/engines/engine.js';
-import { allowAll, headerAuthenticator, type Router } from '../../../../lambdas/core/ports.js';
+import { allowAll, headerAuthenticator, type Analyzer, type Router } from '../../../../lambdas/core/ports.js';
 import { MemoryQueryStore } from './memory-query-store.js';
 
 /** An engine that accepts everything and reports RUNNING until the store says otherwise. */
@@ -36,7 +36,7 @@ export interface Harness {
   finish(id: string): Promise<void>;
 }
 
-export function gatewayHarness(makeRouter: (store: MemoryQueryStore) => Router, targets: string[]): Harness {
+export function gatewayHarness(makeRouter: (store: MemoryQueryStore) => Router, targets: string[], analyzer?: Analyzer): Harness {
   const store = new MemoryQueryStore();
   const engines = Object.fromEntries(targets.map((t) => [t, new FakeEngine(t)]));
   const clock = { now: Date.UTC(2025, 0, 6, 12, 0, 0) };
@@ -47,6 +47,7 @@ export function gatewayHarness(makeRouter: (store: MemoryQueryStore) => Router, 
     router: makeRouter(store),
     authenticator: headerAuthenticator,
     accessControl: allowAll,
+    ...(analyzer ? { analyzer } : {}),
     clock: () => clock.now,
   });
   const base = 'http://gateway.test';
