@@ -74,7 +74,7 @@ export function awsTokenVerifiers(options: TokenVerifierOptions = {}): TokenVeri
       return wrap((token) => verifier.verify(token) as Promise<Record<string, unknown>>);
     },
 
-    albOidc(method: AlbOidcMethodConfig): VerifyToken {
+    albOidc(method: AlbOidcMethodConfig & { albArn: string }): VerifyToken {
       const region = method.albArn.split(':')[3]!;
       const endpoint = `https://public-keys.auth.elb.${region}.amazonaws.com`;
       const keyUri = new RegExp(`^${endpoint.replace(/\./g, '\\.')}/(.+)$`);

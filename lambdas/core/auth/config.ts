@@ -35,6 +35,9 @@ const oneOrMore = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]
 const https = z.url({ protocol: /^https$/, message: 'an https:// URL' });
 const graceSeconds = z.number().int().min(0).max(300).default(0);
 
+/** An application load balancer in a commercial region. */
+export const ALB_ARN_PATTERN = /^arn:aws:elasticloadbalancing:[a-z]{2}-[a-z]+-\d:\d{12}:loadbalancer\/app\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}$/;
+
 export const headerMethodSchema = z.object({ type: z.literal('header') }).strict();
 
 export const passwordMethodSchema = z
@@ -101,9 +104,10 @@ export const albOidcMethodSchema = z
     type: z.literal('alb-oidc'),
     /**
      * The load balancer that signs `x-amzn-oidc-data` (its `signer`); its region picks the key
-     * endpoint. Commercial regions only: GovCloud and China publish the keys elsewhere.
+     * endpoint. Commercial regions only: GovCloud and China publish the keys elsewhere. Absent:
+     * the load balancer the stack creates, whose ARN the admin function gets from its environment.
      */
-    albArn: z.string().regex(/^arn:aws:elasticloadbalancing:[a-z]{2}-[a-z]+-\d:\d{12}:loadbalancer\/app\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}$/, 'the ARN of an application load balancer'),
+    albArn: z.string().regex(ALB_ARN_PATTERN, 'the ARN of an application load balancer').optional(),
     /** The IdP client id of the ALB's authenticate action (the token's `client`); unchecked when absent. */
     clientId: oneOrMore.optional(),
     /** The IdP's issuer (the token's `iss`); unchecked when absent. */
@@ -140,7 +144,7 @@ function checkList(methods: AuthMethodConfig[], path: string, ctx: z.RefinementC
     let key: string = method.type;
     if (method.type === 'alb-oidc') {
       if (!allowAlb) ctx.addIssue({ code: 'custom', path: [path, i, 'type'], message: "the ALB's OIDC login needs a browser, which Presto/Trino clients are not: use it in adminMethods" });
-      key = `alb-oidc ${method.albArn}`;
+      key = `alb-oidc ${method.albArn ?? '(the deployed load balancer)'}`;
     }
     if (method.type === 'jwt') key = `jwt ${jwtIssuer(method)}`;
     if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [path, i], message: method.type === 'jwt' ? `a second jwt method for issuer ${jwtIssuer(method)} would never be reached` : `${method.type} is listed twice` });

@@ -1,6 +1,6 @@
 import type { Logger } from '../gateway.js';
 import { chainAuthenticators, type AuthMethod, type AuthenticatorChain } from './chain.js';
-import { authMethodsFor, jwtIssuer, type AlbOidcMethodConfig, type AuthConfig, type AuthEndpoint, type AuthMode, type JwtMethodConfig } from './config.js';
+import { ALB_ARN_PATTERN, authMethodsFor, jwtIssuer, type AlbOidcMethodConfig, type AuthConfig, type AuthEndpoint, type AuthMode, type JwtMethodConfig } from './config.js';
 import { headerMethod } from './header.js';
 import type { Impersonation } from './impersonation.js';
 import { passwordMethod, storeGroups } from './password.js';
@@ -11,7 +11,7 @@ import type { UserStore } from './user-store.js';
 /** Builds the signature verifiers; the AWS implementation (aws-jwt-verify) is in the adapters. */
 export interface TokenVerifierFactory {
   jwt(method: JwtMethodConfig): VerifyToken;
-  albOidc(method: AlbOidcMethodConfig): VerifyToken;
+  albOidc(method: AlbOidcMethodConfig & { albArn: string }): VerifyToken;
 }
 
 export interface AuthDeps {
@@ -19,6 +19,8 @@ export interface AuthDeps {
   userStore?: UserStore;
   /** Needed when a jwt or alb-oidc method is configured. */
   tokenVerifiers?: TokenVerifierFactory;
+  /** The ARN of the load balancer in front of the admin function, for alb-oidc methods that name none. */
+  albArn?: string;
   /** Who may run as whom; default: nobody as anybody else. */
   canImpersonate?: Impersonation;
   clock?: () => number;
@@ -58,7 +60,10 @@ export function createAuthenticator(config: { auth?: AuthConfig | undefined }, d
       }
       case 'alb-oidc': {
         if (!deps.tokenVerifiers) throw new Error('auth: the alb-oidc method needs token verifiers');
-        return albOidcMethod({ verify: deps.tokenVerifiers.albOidc(method), userClaim: method.userClaim, groupsClaim: method.groupsClaim, ...(method.userPattern ? { userPattern: method.userPattern } : {}) });
+        const albArn = method.albArn ?? deps.albArn;
+        if (!albArn) throw new Error('auth: the alb-oidc method needs the ARN of the load balancer (albArn in the config, or from the environment)');
+        if (!ALB_ARN_PATTERN.test(albArn)) throw new Error(`auth: ${albArn} is not the ARN of an application load balancer in a commercial region`);
+        return albOidcMethod({ verify: deps.tokenVerifiers.albOidc({ ...method, albArn }), userClaim: method.userClaim, groupsClaim: method.groupsClaim, ...(method.userPattern ? { userPattern: method.userPattern } : {}) });
       }
     }
   });

@@ -28,7 +28,7 @@ function keyEndpoint(keys: SigningKey[]) {
 function setup(overrides: Partial<AlbOidcMethodConfig> = {}) {
   const key = ecKey();
   const endpoint = keyEndpoint([key]);
-  const config: AlbOidcMethodConfig = { type: 'alb-oidc', albArn: ALB_ARN, clientId: 'admin-ui-client', issuer: 'https://idp.example.com', userClaim: 'email', groupsClaim: 'groups', graceSeconds: 0, ...overrides };
+  const config: AlbOidcMethodConfig & { albArn: string } = { type: 'alb-oidc', albArn: ALB_ARN, clientId: 'admin-ui-client', issuer: 'https://idp.example.com', userClaim: 'email', groupsClaim: 'groups', graceSeconds: 0, ...overrides };
   const verify = awsTokenVerifiers({ fetcher: endpoint.fetcher }).albOidc(config);
   const chain = chainAuthenticators([albOidcMethod({ verify, userClaim: config.userClaim, groupsClaim: config.groupsClaim })]);
   const exp = nowSeconds() + 120;

@@ -92,5 +92,10 @@ describe('createAuthenticator', () => {
     expect(await statement.authenticate(request({ 'x-trino-user': 'dave' }))).toMatchObject({ ok: false, status: 401, challenge: ['Basic realm="Trino"', 'Bearer realm="Trino", token_type="JWT"'] });
     const admin = createAuthenticator(config, deps, { endpoint: 'admin' });
     expect(admin.methods).toEqual(['alb-oidc']);
+    // The stack creates the load balancer: its ARN can come from the admin function's environment.
+    const deployed = parseConfig({ ...base(), auth: { methods: [{ type: 'password' }], adminMethods: [{ type: 'alb-oidc', clientId: 'c' }] } });
+    expect(() => createAuthenticator(deployed, deps, { endpoint: 'admin' })).toThrow(/ARN of the load balancer/);
+    expect(createAuthenticator(deployed, { ...deps, albArn: ALB_ARN }, { endpoint: 'admin' }).methods).toEqual(['alb-oidc']);
+    expect(() => createAuthenticator(deployed, { ...deps, albArn: 'arn:aws:s3:::bucket' }, { endpoint: 'admin' })).toThrow(/not the ARN/);
   });
 });
