@@ -42,18 +42,22 @@ function nagResourceName(scope: IConstruct, resource: string): string {
 export function allow(fn: lambda.IFunction, ...permissions: Permission[]): void {
   const role = fn.role;
   if (!role) throw new Error(`${fn.node.path} has no role to grant to`);
+  const acknowledgements: { id: string; reason: string }[] = [];
   for (const p of permissions) {
     const wildcardAction = p.actions.find((a) => a.includes('*'));
     if (wildcardAction) throw new Error(`${fn.node.path}: wildcard action ${wildcardAction} refused; list the actions`);
-    if (p.resources.length === 0) continue;
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...p.actions], resources: [...p.resources], conditions: p.conditions }));
     for (const resource of p.resources) {
       const name = nagResourceName(role, resource);
       if (!name.includes('*')) continue;
       if (!p.wildcardReason) throw new Error(`${fn.node.path}: resource ${name} has a wildcard but no reason was given`);
-      Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${name}]`, reason: p.wildcardReason });
+      acknowledgements.push({ id: `AwsSolutions-IAM5[Resource::${name}]`, reason: p.wildcardReason });
     }
   }
+  for (const p of permissions) {
+    if (p.resources.length === 0) continue;
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...p.actions], resources: [...p.resources], conditions: p.conditions }));
+  }
+  if (acknowledgements.length) Validations.of(role).acknowledge(...acknowledgements);
 }
 
 /** An S3 location (s3://bucket/prefix) as the ARNs and condition IAM needs to read it. */

@@ -112,7 +112,6 @@ export class Monitoring extends Construct {
         dimensionsMap: { [QUEUE_DEPTH_METRIC.dimension]: target.name },
         period,
         statistic: 'Maximum',
-        label: target.name,
       });
     for (const target of props.targets) {
       alarm(`queue-full-${target.name}`, depth(target), target.queueLimit, `Bifrost target ${target.name}: queue at its limit (${target.queueLimit}) for ${(props.fullTargetPeriods ?? 3) * 5} minutes`, props.fullTargetPeriods ?? 3);
@@ -136,7 +135,7 @@ export class Monitoring extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Queue depth per target (active queries)',
-        left: props.targets.map(depth),
+        left: props.targets.map((t) => depth(t).with({ label: t.name })),
         leftAnnotations: props.targets.map((t) => ({ value: t.queueLimit, label: `${t.name} limit` })),
         width: 12,
       }),
