@@ -110,7 +110,7 @@ export function chainAuthenticators(methods: readonly AuthMethod[], options: Cha
     if (requested === undefined || requested === principal.user) {
       return { ok: true, principal: { ...principal, groups: [...principal.groups], authenticatedUser: principal.user } as AuthenticatedPrincipal };
     }
-    if (!canImpersonate(principal.user, requested)) {
+    if (!canImpersonate(principal.user, requested, principal)) {
       log.warn('impersonation refused', { method: principal.method, user: principal.user, requestedUser: requested, path: request.path, ...(request.remoteAddress ? { remoteAddress: request.remoteAddress } : {}) });
       return { ok: false, status: 403, message: impersonationDenied(principal.user, requested) };
     }

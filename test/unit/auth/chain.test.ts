@@ -111,7 +111,8 @@ describe('impersonation', () => {
     const { store, password } = await passwordChainParts();
     const asked: [string, string][] = [];
     const chain = chainAuthenticators([password], {
-      canImpersonate: (who, as) => {
+      canImpersonate: (who, as, principal) => {
+        expect(principal).toMatchObject({ user: who, groups: ['service'], method: 'password' });
         asked.push([who, as]);
         return who === 'etl' && as !== 'alice';
       },
