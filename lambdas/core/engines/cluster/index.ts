@@ -1,0 +1,51 @@
+import type { BifrostConfig } from '../../config/schema.js';
+import { ClusterEngine, type ClusterCredentialsProvider, type KnownQuery } from './cluster-engine.js';
+import type { HttpFetch } from './http.js';
+
+export { ClusterEngine, probeClusterInfo, usedPreparedStatements, type ClusterCredentials, type ClusterCredentialsProvider, type ClusterEngineOptions, type InfoProbe, type KnownQuery } from './cluster-engine.js';
+export { ClusterUnreachableError, type HttpFetch, type HttpRequestInit, type HttpResponseLike } from './http.js';
+export { checkClusterHealth, clusterHealthTargets, MemoryHealthStore, nextHealthState, storedTargetHealth, type ClusterHealthReport, type ClusterHealthState, type HealthStore } from './health.js';
+export { parseKillQuery, rewriteKillQuery, type KillQuery } from './kill-query.js';
+export { parseExactJson } from './json.js';
+export { ClusterOrigin, UpstreamUrlError } from './upstream-url.js';
+
+export interface ClusterEnginesDeps {
+  /** The HTTP function (global fetch). */
+  fetch: HttpFetch;
+  /** A credentials provider for a secret id (the door reads Secrets Manager and caches). */
+  credentialsFor?: (secretId: string) => ClusterCredentialsProvider;
+  /** Resolves gateway query ids in kill_query: wire it to the query store's get. */
+  lookupQuery?: (queryId: string) => Promise<KnownQuery | undefined>;
+  /** The gateway's page cap: clusters are asked for pages about this size. */
+  maxPageBytes?: number;
+  pollBudgetMs?: number;
+  submitBudgetMs?: number;
+  requestTimeoutMs?: number;
+  healthTimeoutMs?: number;
+  userAgent?: string;
+}
+
+/** One ClusterEngine per `trino` / `presto` target of the config, by target name. */
+export function createClusterEngines(config: Pick<BifrostConfig, 'targets'>, deps: ClusterEnginesDeps): Record<string, ClusterEngine> {
+  const engines: Record<string, ClusterEngine> = {};
+  for (const [name, target] of Object.entries(config.targets)) {
+    if (target.type !== 'trino' && target.type !== 'presto') continue;
+    if (target.credentialsSecret && !deps.credentialsFor) throw new Error(`Target ${name} names credentialsSecret, but no credentials reader is configured`);
+    engines[name] = new ClusterEngine({
+      name,
+      dialect: target.type,
+      url: target.url,
+      fetch: deps.fetch,
+      ...(target.credentialsSecret && deps.credentialsFor ? { credentials: deps.credentialsFor(target.credentialsSecret) } : {}),
+      ...(deps.lookupQuery ? { lookupQuery: deps.lookupQuery } : {}),
+      // JSON is larger than the cluster's own page measure: ask for half the cap.
+      ...(deps.maxPageBytes ? { targetResultBytes: Math.floor(deps.maxPageBytes / 2) } : {}),
+      ...(deps.pollBudgetMs !== undefined ? { pollBudgetMs: deps.pollBudgetMs } : {}),
+      ...(deps.submitBudgetMs !== undefined ? { submitBudgetMs: deps.submitBudgetMs } : {}),
+      ...(deps.requestTimeoutMs !== undefined ? { requestTimeoutMs: deps.requestTimeoutMs } : {}),
+      ...(deps.healthTimeoutMs !== undefined ? { healthTimeoutMs: deps.healthTimeoutMs } : {}),
+      ...(deps.userAgent ? { userAgent: deps.userAgent } : {}),
+    });
+  }
+  return engines;
+}
