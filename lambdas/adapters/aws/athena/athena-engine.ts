@@ -268,7 +268,7 @@ export class AthenaEngine implements Engine {
       const execution = out.QueryExecution;
       if (!execution) throw new Error(`Athena returned no execution for ${handle.id}`);
       const state = engineState(execution.Status);
-      if (isFinal(state) || known === 'FINISHED' || this.now() + interval > deadline) return execution;
+      if (isFinal(state) || known === 'FINISHED' || this.now() + interval >= deadline) return execution;
       await this.sleep(interval);
     }
   }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GetObjectCommand, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type GetObjectCommandOutput, type S3ClientResolvedConfig, type ServiceInputTypes, type ServiceOutputTypes } from '@aws-sdk/client-s3';
 import type { ColumnInfo, GetQueryResultsOutput, QueryExecution } from '@aws-sdk/client-athena';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import type { RawValue } from '../../../../lambdas/core/engines/athena/decode.js';
@@ -82,10 +82,10 @@ export interface S3ObjectOptions {
 }
 
 /** Serves an object by byte ranges as S3 does (206, Content-Range), and records the ranges asked. */
-export function serveObject(s3: AwsStub<object, object, unknown>, bucket: string, key: string, body: Buffer, options: S3ObjectOptions = {}): { ranges: string[] } {
+export function serveObject(s3: AwsStub<ServiceInputTypes, ServiceOutputTypes, S3ClientResolvedConfig>, bucket: string, key: string, body: Buffer, options: S3ObjectOptions = {}): { ranges: string[] } {
   const ranges: string[] = [];
   const etag = options.etag ?? '"0123456789abcdef0123456789abcdef"';
-  s3.on(GetObjectCommand, { Bucket: bucket, Key: key }).callsFake(async (input: { Range?: string; IfMatch?: string }) => {
+  s3.on(GetObjectCommand, { Bucket: bucket, Key: key }).callsFake(async (input: { Range?: string; IfMatch?: string }): Promise<Partial<GetObjectCommandOutput>> => {
     ranges.push(input.Range ?? '');
     if (options.denied) throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
     if (input.IfMatch && input.IfMatch !== etag) throw Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), { name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
