@@ -46,7 +46,8 @@ export class Network extends Construct {
         S3: { service: ec2.GatewayVpcEndpointAwsService.S3 },
         DynamoDB: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB },
       },
-      restrictDefaultSecurityGroup: false,
+      // Nothing uses the default security group: strip its rules (a custom resource does it).
+      restrictDefaultSecurityGroup: true,
     });
     const flowLogs = new logs.LogGroup(this, 'FlowLogs', {
       retention: (props.flowLogRetentionDays ?? 30) as logs.RetentionDays,
