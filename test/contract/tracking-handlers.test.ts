@@ -1,0 +1,109 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AthenaClient, BatchGetQueryExecutionCommand, StopQueryExecutionCommand } from '@aws-sdk/client-athena';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoQueryStore } from '../../lambdas/adapters/aws/dynamo-query-store.js';
+import { ENV, loadConfig, requireEnv } from '../../lambdas/handlers/env.js';
+import { startLocalDynamo, type LocalDynamo } from '../../lambdas/local/dynamo.js';
+import { stateEvent } from '../unit/tracking/support.js';
+
+const CONFIG = {
+  version: 1,
+  gateway: { pricePerTerabyteUsd: 5 },
+  targets: { adhoc: { type: 'athena', workgroup: 'bifrost-adhoc' } },
+  routingGroups: { main: { targets: ['adhoc'] } },
+  defaultRoutingGroup: 'main',
+};
+
+const context = {
+  functionName: 'bifrost-test',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:bifrost-test',
+  memoryLimitInMB: '256',
+  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+  logGroupName: '/aws/lambda/bifrost-test',
+  logStreamName: '2025/03/01/[$LATEST]abcdef',
+  callbackWaitsForEmptyEventLoop: true,
+  getRemainingTimeInMillis: () => 30_000,
+} as unknown as Context;
+
+const athena = mockClient(AthenaClient);
+let dynamo: LocalDynamo;
+let store: DynamoQueryStore;
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+  store = new DynamoQueryStore(dynamo.client, dynamo.tables.queries);
+  Object.assign(process.env, {
+    [ENV.QUERIES_TABLE]: dynamo.tables.queries,
+    [ENV.CONFIG_JSON]: JSON.stringify(CONFIG),
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  });
+});
+afterAll(async () => {
+  await dynamo.close();
+});
+
+async function submitted(queryId: string, executionId: string, createdAt: number) {
+  await store.create({ queryId, user: 'alice', dialect: 'trino', sql: 'SELECT 1', sqlDigest: 'd', state: 'QUEUED', target: 'adhoc', createdAt, updatedAt: createdAt });
+  await store.attachHandle(queryId, 'adhoc', `handle-${executionId}`, executionId);
+}
+
+describe('athena-events handler', () => {
+  it('applies an EventBridge event to the query item, with statistics from Athena', async () => {
+    await submitted('20250301_120000_00001_hndlr', 'exec-handler-1', Date.now());
+    athena.on(BatchGetQueryExecutionCommand).resolves({
+      QueryExecutions: [
+        {
+          QueryExecutionId: 'exec-handler-1',
+          StatementType: 'DML',
+          Status: { State: 'SUCCEEDED', SubmissionDateTime: new Date(), CompletionDateTime: new Date() },
+          Statistics: { DataScannedInBytes: 2 ** 40, TotalExecutionTimeInMillis: 1000, QueryQueueTimeInMillis: 10, QueryPlanningTimeInMillis: 20, EngineExecutionTimeInMillis: 900 },
+          WorkGroup: 'bifrost-adhoc',
+        },
+      ],
+      UnprocessedQueryExecutionIds: [],
+    });
+    const { handler } = await import('../../lambdas/handlers/athena-events.js');
+    expect(await handler(stateEvent('exec-handler-1', 'RUNNING', '2'), context)).toEqual({ outcome: 'applied', queryId: '20250301_120000_00001_hndlr' });
+    expect(await handler(stateEvent('exec-handler-1', 'SUCCEEDED', '3'), context)).toEqual({ outcome: 'applied', queryId: '20250301_120000_00001_hndlr' });
+    expect(await store.get('20250301_120000_00001_hndlr')).toMatchObject({ state: 'FINISHED', eventSequence: 3, costUsd: 5, statistics: { dataScannedBytes: 2 ** 40, planningTimeMillis: 20 } });
+    expect(await handler(stateEvent('someone-elses', 'RUNNING', '2', {}, 'primary'), context)).toEqual({ outcome: 'unknown-query' });
+  });
+});
+
+describe('sweeper handler', () => {
+  it('stops and ends an abandoned query', async () => {
+    const longAgo = Date.now() - 3_600_000;
+    await submitted('20250301_120000_00002_hndlr', 'exec-handler-2', longAgo);
+    athena.on(BatchGetQueryExecutionCommand).resolves({
+      QueryExecutions: [{ QueryExecutionId: 'exec-handler-2', StatementType: 'DML', Status: { State: 'RUNNING', SubmissionDateTime: new Date(longAgo) }, WorkGroup: 'bifrost-adhoc' }],
+      UnprocessedQueryExecutionIds: [],
+    });
+    athena.on(StopQueryExecutionCommand).resolves({});
+    const { handler } = await import('../../lambdas/handlers/sweeper.js');
+    expect(await handler({}, context)).toMatchObject({ examined: 1, abandoned: 1 });
+    expect(athena.commandCalls(StopQueryExecutionCommand)[0]!.args[0].input).toEqual({ QueryExecutionId: 'exec-handler-2' });
+    expect(await store.get('20250301_120000_00002_hndlr')).toMatchObject({ state: 'CANCELED', error: { errorName: 'ABANDONED_QUERY' } });
+  });
+});
+
+describe('env', () => {
+  it('reads the config from CONFIG_JSON first, else from CONFIG_FILE', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bifrost-env-'));
+    const file = join(dir, 'bifrost.yaml');
+    writeFileSync(file, 'version: 1\ntargets: {x: {type: duckdb}}\nroutingGroups: {g: {targets: [x]}}\ndefaultRoutingGroup: g\n');
+    expect(Object.keys(loadConfig({ CONFIG_FILE: file }).targets)).toEqual(['x']);
+    expect(Object.keys(loadConfig({ CONFIG_FILE: file, CONFIG_JSON: JSON.stringify(CONFIG) }).targets)).toEqual(['adhoc']);
+    expect(() => loadConfig({})).toThrow(/CONFIG_JSON or CONFIG_FILE/);
+    expect(() => requireEnv(ENV.QUERIES_TABLE, {})).toThrow(/QUERIES_TABLE/);
+  });
+});
