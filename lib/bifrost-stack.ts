@@ -28,6 +28,8 @@ export const ENV_NAMES = {
   USERS_TABLE: 'USERS_TABLE',
   CONFIG_FILE: 'CONFIG_FILE',
   PAGE_TOKEN_SECRET_ARN: 'PAGE_TOKEN_SECRET_ARN',
+  /** The stack's load balancer, for the admin function's alb-oidc authentication. */
+  LOAD_BALANCER_ARN: 'LOAD_BALANCER_ARN',
 } as const;
 
 /** The config file's name inside each function's bundle. */
@@ -195,6 +197,7 @@ export class BifrostStack extends Stack {
       rateLimitPer5Minutes: d.waf?.rateLimitPer5Minutes,
       accessLogsBucket,
     });
+    admin?.function.addEnvironment(ENV_NAMES.LOAD_BALANCER_ARN, this.endpoint.loadBalancer.loadBalancerArn);
     if (d.hostedZone && host) {
       new route53.ARecord(this, 'Alias', {
         zone: route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', { hostedZoneId: d.hostedZone.id, zoneName: d.hostedZone.name }),
