@@ -283,10 +283,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   // ---------------------------------------------------------------- GET nextUri
 
+  /**
+   * The signed nextUri is the capability, as in Trino (whose executing endpoints are public):
+   * presto-client, for one, sends no user on its GETs. The token is bound to the query and its
+   * user; a request that names a different user is answered as if the query did not exist.
+   */
   async function loadForPoll(request: GatewayRequest, queryId: string, payload: string, signature: string): Promise<{ record: QueryRecord; token: PageToken }> {
-    const user = pollUser(request);
-    const token = user === undefined ? undefined : signer.verify(queryId, user, payload, signature);
-    if (!token) throw new GatewayError(404, 'Query not found');
     let record: QueryRecord | undefined;
     try {
       record = await deps.store.get(queryId);
@@ -295,7 +297,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
       log.warn('store read failed', { queryId, error: String(error) });
       throw new GatewayError(503, 'Query state is temporarily unavailable; retry');
     }
-    if (!record || record.user !== user) throw new GatewayError(404, 'Query not found');
+    const token = record ? signer.verify(queryId, record.user, payload, signature) : undefined;
+    const user = pollUser(request);
+    if (!record || !token || (user !== undefined && user !== record.user)) throw new GatewayError(404, 'Query not found');
     return { record, token };
   }
 
@@ -376,7 +380,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       ...(next ? { nextUri: nextUri(request, record, page.state === 'QUEUED' ? 'queued' : 'executing', next) } : {}),
       ...(page.update && done ? { updateType: page.update.type, ...(page.update.count !== undefined ? { updateCount: page.update.count } : {}) } : {}),
     };
-    return queryResponse(request, record.dialect, result);
+    return queryResponse(request, record.dialect, result, sessionUpdateHeaders(record.dialect, page.sessionUpdate));
   }
 
   /** Writes the item only when something changed: a state change, or the client's presence. */
