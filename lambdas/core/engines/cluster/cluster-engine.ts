@@ -62,6 +62,14 @@ export interface ClusterEngineOptions {
   lookupQuery?: (queryId: string) => Promise<KnownQuery | undefined>;
   /** Sent as User-Agent. */
   userAgent?: string;
+  /**
+   * Memory for recently read pages with rows (default 8 MB, 0: none). When a cluster page is
+   * bigger than the gateway's byte cap, the gateway reads the same cursor again for each cut;
+   * the page is kept so that the cluster is not asked (and the JSON not parsed) again. Pages
+   * are deterministic per cursor, so this changes nothing but the cost; any process can still
+   * serve any poll without it.
+   */
+  pageCacheBytes?: number;
   clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -95,6 +103,7 @@ export class ClusterEngine implements Engine {
   private readonly healthTimeoutMs: number;
   private readonly targetResultBytes: number;
   private readonly userAgent: string;
+  private readonly pages: PageCache;
 
   constructor(private readonly options: ClusterEngineOptions) {
     this.name = options.name;
@@ -107,6 +116,7 @@ export class ClusterEngine implements Engine {
     this.healthTimeoutMs = options.healthTimeoutMs ?? 2_000;
     this.targetResultBytes = options.targetResultBytes ?? 400_000;
     this.userAgent = options.userAgent ?? 'bifrost-gateway';
+    this.pages = new PageCache(options.pageCacheBytes ?? 8_000_000, 60_000, this.http.clock);
   }
 
   /** The coordinator's origin (scheme://host:port), for messages and health checks. */
@@ -200,6 +210,8 @@ export class ClusterEngine implements Engine {
     } catch (error) {
       return this.failed('GENERIC_INTERNAL_ERROR', `Cluster '${this.name}': ${(error as Error).message}`);
     }
+    const cached = this.pages.get(path);
+    if (cached) return cached;
     const wait = Math.max(0, Math.floor(options.maxWaitMs));
     url.searchParams.set('maxWait', `${wait}ms`);
     url.searchParams.set('targetResultSize', `${Math.max(1024, Math.floor(this.targetResultBytes))}B`);
@@ -218,7 +230,9 @@ export class ClusterEngine implements Engine {
       return this.failed('REMOTE_HOST_GONE', `Cluster '${this.name}' (${this.origin.origin}) no longer knows query ${handle.id} (HTTP ${response.status}): it may have restarted or dropped the query`);
     }
     if (response.status !== 200) return { state: 'FAILED', error: this.refusal(response, 'poll').error };
-    return this.page(handle, response.body, this.sessionUpdateOf(response));
+    const page = await this.page(handle, response.body, this.sessionUpdateOf(response));
+    if (page.rows?.length && page.state !== 'FAILED') this.pages.put(path, page, response.body.length);
+    return page;
   }
 
   private async page(handle: Handle, body: string, sessionUpdate: SessionUpdate | undefined): Promise<EnginePage> {
@@ -332,6 +346,47 @@ export class ClusterEngine implements Engine {
 
   private failed(name: ErrorName, message: string): EnginePage {
     return { state: 'FAILED', error: queryError(name, message) };
+  }
+}
+
+/** Recently read pages by cursor, bounded by size (the JSON's length, times two) and age. */
+class PageCache {
+  private readonly entries = new Map<string, { page: EnginePage; size: number; at: number }>();
+  private total = 0;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly ttlMs: number,
+    private readonly clock: () => number,
+  ) {}
+
+  get(cursor: string): EnginePage | undefined {
+    const entry = this.entries.get(cursor);
+    if (!entry) return undefined;
+    if (this.clock() - entry.at > this.ttlMs) {
+      this.drop(cursor);
+      return undefined;
+    }
+    return entry.page;
+  }
+
+  put(cursor: string, page: EnginePage, bodyLength: number): void {
+    const size = bodyLength * 2;
+    if (size > this.maxBytes) return;
+    this.drop(cursor);
+    this.entries.set(cursor, { page, size, at: this.clock() });
+    this.total += size;
+    for (const key of this.entries.keys()) {
+      if (this.total <= this.maxBytes) break;
+      this.drop(key);
+    }
+  }
+
+  private drop(cursor: string): void {
+    const entry = this.entries.get(cursor);
+    if (!entry) return;
+    this.total -= entry.size;
+    this.entries.delete(cursor);
   }
 }
 

@@ -133,6 +133,17 @@ export async function checkClusterHealth(deps: ClusterHealthDeps): Promise<Clust
   );
 }
 
+/** A probe over engines' health() (ClusterEngine probes /v1/info): for checkClusterHealth. */
+export function engineProbe(engines: Record<string, { health(): Promise<{ healthy: boolean; detail?: string }> } | undefined>): (target: string) => Promise<ProbeResult> {
+  return async (target) => {
+    const engine = engines[target];
+    if (!engine) return { ok: false, detail: `no engine for target ${target}` };
+    const health = await engine.health();
+    const version = /^version (.+)$/.exec(health.detail ?? '')?.[1];
+    return { ok: health.healthy, detail: health.detail ?? (health.healthy ? 'up' : 'down'), ...(version ? { version } : {}) };
+  };
+}
+
 /** The cluster targets of a config with their thresholds (disabled targets are not checked). */
 export function clusterHealthTargets(config: Pick<BifrostConfig, 'targets'>): Record<string, ClusterHealthTarget> {
   const out: Record<string, ClusterHealthTarget> = {};

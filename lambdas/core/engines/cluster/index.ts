@@ -4,7 +4,7 @@ import type { HttpFetch } from './http.js';
 
 export { ClusterEngine, probeClusterInfo, usedPreparedStatements, type ClusterCredentials, type ClusterCredentialsProvider, type ClusterEngineOptions, type InfoProbe, type KnownQuery } from './cluster-engine.js';
 export { ClusterUnreachableError, type HttpFetch, type HttpRequestInit, type HttpResponseLike } from './http.js';
-export { checkClusterHealth, clusterHealthTargets, MemoryHealthStore, nextHealthState, storedTargetHealth, type ClusterHealthReport, type ClusterHealthState, type HealthStore } from './health.js';
+export { checkClusterHealth, clusterHealthTargets, engineProbe, MemoryHealthStore, nextHealthState, storedTargetHealth, type ClusterHealthDeps, type ClusterHealthReport, type ClusterHealthState, type ClusterHealthTarget, type HealthStore, type ProbeResult, type StoredTargetHealthOptions } from './health.js';
 export { parseKillQuery, rewriteKillQuery, type KillQuery } from './kill-query.js';
 export { parseExactJson } from './json.js';
 export { ClusterOrigin, UpstreamUrlError } from './upstream-url.js';
@@ -23,6 +23,7 @@ export interface ClusterEnginesDeps {
   requestTimeoutMs?: number;
   healthTimeoutMs?: number;
   userAgent?: string;
+  pageCacheBytes?: number;
 }
 
 /** One ClusterEngine per `trino` / `presto` target of the config, by target name. */
@@ -45,6 +46,7 @@ export function createClusterEngines(config: Pick<BifrostConfig, 'targets'>, dep
       ...(deps.requestTimeoutMs !== undefined ? { requestTimeoutMs: deps.requestTimeoutMs } : {}),
       ...(deps.healthTimeoutMs !== undefined ? { healthTimeoutMs: deps.healthTimeoutMs } : {}),
       ...(deps.userAgent ? { userAgent: deps.userAgent } : {}),
+      ...(deps.pageCacheBytes !== undefined ? { pageCacheBytes: deps.pageCacheBytes } : {}),
     });
   }
   return engines;

@@ -228,6 +228,22 @@ describe('ClusterEngine: poll', () => {
     expect(b).toEqual(a);
   });
 
+  it('keeps a page with rows for the cuts that read it again, and only that', async () => {
+    const cluster = new FakeCluster('trino-types');
+    const e = engine(cluster);
+    const { handle } = await e.submit(submission('SELECT ...'));
+    const queued = await e.poll(handle, undefined, POLL);
+    await e.poll(handle, queued.nextCursor, POLL);
+    await e.poll(handle, queued.nextCursor, POLL);
+    expect(cluster.made('GET', '/v1/statement/executing/')).toHaveLength(1);
+    await e.poll(handle, undefined, POLL);
+    // A page without rows is asked again (it may change: the long poll).
+    expect(cluster.made('GET', '/v1/statement/queued/')).toHaveLength(2);
+    const uncached = engine(cluster, { pageCacheBytes: 0 });
+    await uncached.poll(handle, queued.nextCursor, POLL);
+    expect(cluster.made('GET', '/v1/statement/executing/')).toHaveLength(2);
+  });
+
   it('keeps a cluster error verbatim', async () => {
     const cluster = new FakeCluster('trino-failed');
     const e = engine(cluster);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoHealthStore } from '../../../../lambdas/adapters/aws/dynamo-health-store.js';
 import { configTableDefinition } from '../../../../lambdas/adapters/aws/tables.js';
-import { checkClusterHealth, clusterHealthTargets, MemoryHealthStore, nextHealthState, storedTargetHealth, type ClusterHealthState, type HealthStore } from '../../../../lambdas/core/engines/cluster/index.js';
+import { checkClusterHealth, clusterHealthTargets, MemoryHealthStore, nextHealthState, storedTargetHealth, type ClusterHealthState, type HealthStore, type ProbeResult } from '../../../../lambdas/core/engines/cluster/index.js';
 import { parseConfig } from '../../../../lambdas/core/config/schema.js';
 import { createRouter } from '../../../../lambdas/core/routing/router.js';
 import { startLocalDynamo, type LocalDynamo } from '../../../../lambdas/local/dynamo.js';
@@ -31,7 +31,7 @@ describe('checkClusterHealth', () => {
   it('probes every cluster, records the states and reports changes', async () => {
     const store = new MemoryHealthStore();
     let clock = 0;
-    const probes: Record<string, typeof ok> = { a: ok, b: down };
+    const probes: Record<string, ProbeResult> = { a: ok, b: down };
     const deps = { targets: { a: spec, b: { unhealthyAfter: 2, healthyAfter: 1 } }, probe: async (t: string) => probes[t]!, store, clock: () => ++clock };
     expect((await checkClusterHealth(deps)).map((r) => [r.target, r.healthy, r.changed])).toEqual([
       ['a', true, false],
