@@ -32,9 +32,16 @@ const mutation = fc.oneof(
   fc.record({ kind: fc.constant('duplicate' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 40 }) }),
 );
 
-function mutate(sql: string, mutations: fc.RecordValue<unknown>[]): string {
+interface Mutation {
+  kind: string;
+  at: number;
+  text?: string;
+  length?: number;
+}
+
+function mutate(sql: string, mutations: Mutation[]): string {
   let s = sql;
-  for (const m of mutations as { kind: string; at: number; text?: string; length?: number }[]) {
+  for (const m of mutations) {
     const at = s.length ? m.at % (s.length + 1) : 0;
     if (m.kind === 'insert') s = s.slice(0, at) + m.text + s.slice(at);
     else if (m.kind === 'delete') s = s.slice(0, at) + s.slice(at + m.length!);
