@@ -90,7 +90,8 @@ interface Handle {
 
 /** Gateway-only hints among the extra credentials: never sent to a cluster. */
 const HIDDEN_EXTRA_CREDENTIALS = ['routing'];
-const MAX_FIRST_ANSWER_CHARS = 200_000;
+// The handle is stored in the query item (DynamoDB: 400 KB with the SQL text).
+const MAX_FIRST_ANSWER_CHARS = 64_000;
 
 export class ClusterEngine implements Engine {
   readonly name: string;
@@ -221,7 +222,7 @@ export class ClusterEngine implements Engine {
     } catch (error) {
       if (error instanceof ClusterUnreachableError) {
         // Best effort, one short attempt: a cluster that answers again should not keep running a query nobody reads.
-        await this.call('DELETE', url.toString().replace(/\?.*$/, ''), [], undefined, 500, 500, 'idempotent', handle.u).catch(() => undefined);
+        await this.call('DELETE', this.origin.urlOf(path), [], undefined, 500, 500, 'idempotent', handle.u).catch(() => undefined);
         return this.failed('REMOTE_HOST_GONE', `Cluster '${this.name}' (${this.origin.origin}) stopped answering while running query ${handle.id}: ${error.message} (${error.attempts} attempts); the query was ended`);
       }
       throw error;

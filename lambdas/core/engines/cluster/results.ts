@@ -42,7 +42,10 @@ export function readQueryResults(body: string): UpstreamResults {
   const stats = isObject(q.stats) ? q.stats : undefined;
   const upstreamState = typeof stats?.state === 'string' ? stats.state : 'RUNNING';
   const nextUri = typeof q.nextUri === 'string' && q.nextUri !== '' ? q.nextUri : undefined;
-  const error = isObject(q.error) ? readError(q.error) : undefined;
+  let error = isObject(q.error) ? readError(q.error) : undefined;
+  if (!error && nextUri === undefined && upstreamState === 'FAILED') {
+    error = { message: 'The cluster reported the query FAILED without an error', errorCode: 65536, errorName: 'GENERIC_INTERNAL_ERROR', errorType: 'INTERNAL_ERROR' };
+  }
   const result: UpstreamResults = { id: q.id as string, state: stateOf(upstreamState, nextUri !== undefined, error), upstreamState };
   if (nextUri !== undefined && !error) result.nextUri = nextUri;
   if (error) result.error = error;
