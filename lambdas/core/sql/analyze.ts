@@ -51,14 +51,13 @@ function defaultTokens(all: Token[]): Token[] {
 function analyzeOne(sql: string, session: AnalysisSession, depth: number): Analysis {
   let { stream, problem } = lex(sql);
   if (problem) return failure(`line ${problem.line}:${problem.column}: ${problem.message}`);
-  let tokens = defaultTokens(stream.getTokens());
-  const semicolon = tokens.findIndex((t) => t.type === L.SEMICOLON);
-  if (semicolon >= 0 && tokens.slice(semicolon).some((t) => t.type !== L.SEMICOLON)) {
-    const count = tokens.filter((t) => t.type === L.SEMICOLON).length + (tokens[tokens.length - 1]!.type === L.SEMICOLON ? 0 : 1);
-    return failure(`only one statement can be analyzed at a time; the text holds ${count}`);
-  }
-  if (semicolon >= 0) tokens = tokens.slice(0, semicolon);
+  const tokens = defaultTokens(stream.getTokens());
+  if (tokens[tokens.length - 1]?.type === L.SEMICOLON) tokens.pop();
   if (tokens.length === 0) return failure('the statement is empty');
+  // A semicolon before the end separates statements, except inside a SQL routine's BEGIN ... END,
+  // which the grammar parses; whether the text is one statement is the parser's call.
+  const several = tokens.some((t) => t.type === L.SEMICOLON);
+  const MANY = 'only one statement can be analyzed at a time';
 
   const host = {
     session,
@@ -66,7 +65,7 @@ function analyzeOne(sql: string, session: AnalysisSession, depth: number): Analy
     nested: (inner: string): NestedAnalysis => run(inner, session, depth + 1),
   };
   const extended = extension(sql, tokens, host, depth);
-  if (extended) return extended;
+  if (extended) return several ? failure(MANY) : extended;
 
   const rewritten = rewrite(sql, tokens);
   host.branches = rewritten.branches;
@@ -75,7 +74,7 @@ function analyzeOne(sql: string, session: AnalysisSession, depth: number): Analy
     if (problem) return failure(`line ${problem.line}:${problem.column}: ${problem.message}`);
   }
   const parsed = parseTokens(stream);
-  if (!parsed.ok) return failure(`line ${parsed.problem.line}:${parsed.problem.column}: ${parsed.problem.message}`);
+  if (!parsed.ok) return failure(several ? `${MANY} (line ${parsed.problem.line}:${parsed.problem.column}: ${parsed.problem.message})` : `line ${parsed.problem.line}:${parsed.problem.column}: ${parsed.problem.message}`);
   const walker = new Walker(host);
   walker.statement(parsed.statement.statement());
   if (rewritten.sessionValues.length) walker.merge(run(`SELECT ${rewritten.sessionValues.join(', ')}`, session, depth + 1));

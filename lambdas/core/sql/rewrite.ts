@@ -9,7 +9,9 @@
  * - `CREATE MATERIALIZED VIEW ... WHEN STALE FAIL|INLINE`: the clause dropped;
  * - `FROM VALUES (...), (...)` without brackets (Presto): brackets added;
  * - `WITH SESSION name = value, ...` before a query: dropped, the values are returned so that
- *   they are analyzed too.
+ *   they are analyzed too;
+ * - in SQL routines, `FOR i IN a TO b [BY c] DO ... END FOR`: `WHILE a <= b + c DO ... END WHILE`
+ *   (routine bodies hold expressions only, never relations).
  */
 import type { Token } from 'antlr4ng';
 import { TrinoSqlLexer as L } from './parser.js';
@@ -57,7 +59,7 @@ export function closing(tokens: Token[], open: number): number {
   return -1;
 }
 
-const TRIGGERS = /corresponding|@|nearest|stale|values|session/i;
+const TRIGGERS = /corresponding|@|nearest|stale|values|session|\bfor\b/i;
 
 export function rewrite(sql: string, tokens: Token[]): Rewritten {
   const result: Rewritten = { sql, changed: false, branches: new Map(), sessionValues: [] };
@@ -112,6 +114,25 @@ export function rewrite(sql: string, tokens: Token[]): Rewritten {
       if (end < 0) throw new AnalysisError('VALUES: unbalanced brackets');
       insertBefore(i, '(');
       insertAfter(end, ')');
+    } else if (t.type === L.KW_FOR && isNameToken(tokens[i + 1]) && tokens[i + 2]?.type === L.KW_IN && tokens.some((x) => x.type === L.KW_FUNCTION)) {
+      let depth = 0;
+      let to = -1;
+      let by = -1;
+      let j = i + 3;
+      for (; j < tokens.length; j++) {
+        const x = tokens[j]!;
+        if (x.text === '(') depth++;
+        else if (x.text === ')') depth--;
+        else if (depth === 0 && x.type === L.KW_TO && to < 0) to = j;
+        else if (depth === 0 && x.type === L.KW_BY && to > 0) by = j;
+        else if (depth === 0 && x.type === L.KW_DO) break;
+      }
+      if (to < 0 || j >= tokens.length) throw new AnalysisError('FOR expects: FOR name IN lower TO upper DO');
+      edits.push({ start: t.start, end: tokens[i + 2]!.stop + 1, text: 'WHILE' });
+      replace(to, '<=');
+      if (by > 0) replace(by, '+');
+    } else if (t.type === L.KW_FOR && tokens[i - 1]?.type === L.KW_END && tokens.some((x) => x.type === L.KW_FUNCTION)) {
+      replace(i, 'WHILE');
     } else if (t.type === L.KW_WITH && tokens[i + 1]?.type === L.KW_SESSION && sessionSpecAt(tokens, i + 2)) {
       const end = withSession(sql, tokens, i, result.sessionValues);
       drop(i, end);

@@ -103,6 +103,11 @@ const cases: Record<string, Case> = {
   'corresponding': { sql: 'SELECT * FROM a UNION ALL CORRESPONDING BY (x) SELECT * FROM b', tables: ['read:a', 'read:b'] },
   'nearest join': { sql: 'SELECT * FROM trades t CROSS JOIN NEAREST (FROM quotes q WHERE q.s = t.s MATCH q.ts <= t.ts)', tables: ['read:quotes', 'read:trades'] },
   'with session': { sql: "WITH SESSION query_max_run_time = '2h', SESSION hive.x = true SELECT * FROM t", tables: ['read:t'] },
+  'a SQL routine with semicolons in BEGIN ... END and a FOR loop': {
+    sql: 'WITH FUNCTION sum_odd(n bigint) RETURNS bigint BEGIN DECLARE total bigint DEFAULT 0; top: FOR i IN 1 TO n BY 1 DO IF i % 2 = 0 THEN ITERATE top; END IF; SET total = total + i; END FOR; RETURN total; END SELECT sum_odd(x) FROM t',
+    tables: ['read:t'],
+  },
+  'a subquery in a routine body': { sql: 'WITH FUNCTION m() RETURNS bigint RETURN (SELECT count(*) FROM secret) SELECT m()', tables: ['read:secret'] },
   'with function': { sql: 'WITH FUNCTION meaning() RETURNS bigint RETURN 42 SELECT meaning() FROM t', tables: ['read:t'] },
   'group by auto': { sql: 'SELECT a, count(*) FROM t GROUP BY AUTO', tables: ['read:t'] },
   'quantified comparison with ALL': { sql: 'SELECT 21 < ALL (VALUES 19, 20, 21)', tables: [] },
@@ -129,6 +134,8 @@ describe('analyze: fails closed', () => {
   it.each([
     ['several statements', 'SELECT 1; SELECT * FROM secret', /only one statement/],
     ['several statements without a semicolon between them cannot pass as one', 'SELECT 1 SELECT * FROM secret', /line 1/],
+    ['a routine followed by a second statement', 'WITH FUNCTION f() RETURNS bigint BEGIN RETURN 1; END SELECT f(); SELECT * FROM secret', /only one statement/],
+    ['a branch statement followed by a second statement', 'SHOW BRANCHES IN TABLE t; SELECT * FROM secret', /only one statement/],
     ['a syntax error', 'SELEC * FROM secret', /line 1:1/],
     ['an unterminated string', "SELECT * FROM secret WHERE a = 'x", /line 1/],
     ['an unterminated comment', 'SELECT * FROM secret /* x', /line 1/],
