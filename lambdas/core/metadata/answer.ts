@@ -277,6 +277,8 @@ function recognizeShow(sql: string, tokens: Token[], session: Session): Recogniz
 }
 
 async function requireSchema(sql: string, tables: MetadataTables, catalog: string, schema: string): Promise<void> {
+  // Access first: the answer then says nothing about whether a hidden schema exists.
+  if (!tables.maySeeSchema(catalog, schema)) throw semantic(sql, 'PERMISSION_DENIED', `Access Denied: Cannot show tables of schema ${catalog}.${schema}`);
   if (!(await tables.catalogs()).includes(catalog)) throw semantic(sql, 'CATALOG_NOT_FOUND', `Catalog '${catalog}' not found`);
   if (!(await tables.schemas(catalog)).includes(schema)) throw semantic(sql, 'SCHEMA_NOT_FOUND', `Schema '${schema}' does not exist`);
 }
@@ -335,6 +337,9 @@ interface Target {
 
 function resolveFrom(sql: string, parts: string[], session: Session): Target | undefined {
   const [catalog, schema, table] = parts.length === 3 ? parts : parts.length === 2 ? [session.catalog, parts[0], parts[1]] : [session.catalog, session.schema, parts[0]];
+  if (catalog === undefined && schema === INFORMATION_SCHEMA && table !== undefined && ['schemata', 'tables', 'columns'].includes(table)) {
+    return { system: false, names: parts, table: () => Promise.reject(semantic(sql, 'GENERIC_USER_ERROR', 'Catalog must be specified when session catalog is not set')) };
+  }
   if (catalog === undefined || schema === undefined || table === undefined) return undefined;
   const names = [catalog, schema, table];
   if (catalog === 'system' && schema === 'jdbc') {
@@ -353,7 +358,10 @@ function resolveFrom(sql: string, parts: string[], session: Session): Target | u
     return {
       system: false,
       names,
-      table: async (tables) => ((await tables.catalogs()).includes(catalog) ? tables.informationSchema(catalog, table) : undefined),
+      table: async (tables) => {
+        if (!(await tables.catalogs()).includes(catalog)) throw semantic(sql, 'CATALOG_NOT_FOUND', `Catalog '${catalog}' not found`);
+        return tables.informationSchema(catalog, table);
+      },
     };
   }
   return undefined;

@@ -85,6 +85,8 @@ interface Listing {
 }
 
 const key = (...parts: string[]) => JSON.stringify(parts);
+/** Listings are kept in name order, so that answers without ORDER BY are stable. */
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export class MetadataCache {
   readonly ttlMs: number;
@@ -116,12 +118,12 @@ export class MetadataCache {
   }
 
   catalogs(): Promise<string[]> {
-    return this.catalogList.get('', () => this.source.listCatalogs());
+    return this.catalogList.get('', async () => [...(await this.source.listCatalogs())].sort(byName));
   }
 
   async schemas(catalog: string): Promise<string[]> {
     if (!(await this.catalogs()).includes(catalog)) return [];
-    return this.schemaLists.get(catalog, () => this.source.listSchemas(catalog));
+    return this.schemaLists.get(catalog, async () => [...(await this.source.listSchemas(catalog))].sort(byName));
   }
 
   /** Whether the schema exists (information_schema always does in a known catalog). */
@@ -141,6 +143,11 @@ export class MetadataCache {
     return listing.tables;
   }
 
+  /** Whether a listing of the schema is cached (with or without columns). */
+  hasListing(catalog: string, schema: string): boolean {
+    return this.listing(catalog, schema) !== undefined;
+  }
+
   private listing(catalog: string, schema: string): Listing | undefined {
     const k = key(catalog, schema);
     return this.fullListings.peek(k) ?? this.listings.peek(k);
@@ -148,7 +155,7 @@ export class MetadataCache {
 
   private async list(catalog: string, schema: string, withColumns: boolean): Promise<Listing> {
     if (!(await this.hasSchema(catalog, schema))) return { tables: [], withColumns: true };
-    const tables = await this.source.listTables(catalog, schema, withColumns ? { withColumns: true } : {});
+    const tables = [...(await this.source.listTables(catalog, schema, withColumns ? { withColumns: true } : {}))].sort((a, b) => byName(a.name, b.name));
     return { tables, withColumns: withColumns || (tables.length > 0 && tables.every((t) => t.columns !== undefined)) };
   }
 
@@ -156,6 +163,18 @@ export class MetadataCache {
   async table(catalog: string, schema: string, name: string): Promise<MetadataTable | undefined> {
     const listing = this.listing(catalog, schema);
     if (listing) return listing.tables.find((t) => t.name === name);
+    const found = await this.tableLookups.get(key(catalog, schema, name), async () => {
+      if (!(await this.hasSchema(catalog, schema))) return null;
+      const tables = await this.source.listTables(catalog, schema, { name });
+      return tables.find((t) => t.name === name) ?? null;
+    });
+    return found ?? undefined;
+  }
+
+  /** One table with its details (comment, columns): from a listing with columns, else one lookup. */
+  async tableDetails(catalog: string, schema: string, name: string): Promise<MetadataTable | undefined> {
+    const full = this.fullListings.peek(key(catalog, schema));
+    if (full) return full.tables.find((t) => t.name === name);
     const found = await this.tableLookups.get(key(catalog, schema, name), async () => {
       if (!(await this.hasSchema(catalog, schema))) return null;
       const tables = await this.source.listTables(catalog, schema, { name });

@@ -158,6 +158,11 @@ export class MetadataTables {
     return this.visible.catalog(catalog) && this.visible.schema(catalog, schema) && this.visible.table(catalog, schema, table);
   }
 
+  /** Whether the user may see the schema (information_schema always). */
+  maySeeSchema(catalog: string, schema: string): boolean {
+    return this.visible.catalog(catalog) && (schema === INFORMATION_SCHEMA || this.visible.schema(catalog, schema));
+  }
+
   async catalogs(filter?: ColumnFilter): Promise<string[]> {
     const all = await this.cache.catalogs();
     return all.filter((c) => pass(filter, c) && this.visible.catalog(c));
@@ -169,15 +174,19 @@ export class MetadataTables {
     return schemas.filter((s) => pass(filter, s) && (s === INFORMATION_SCHEMA || this.visible.schema(catalog, s)));
   }
 
-  /** Tables of a schema the user may see; exact names are looked up rather than listed. */
-  async tables(catalog: string, schema: string, filter?: ColumnFilter): Promise<MetadataTable[]> {
+  /**
+   * Tables of a schema the user may see; exact names are looked up rather than listed. When the
+   * caller will want the columns too and the schema must be listed anyway, it is listed with
+   * them: the same number of calls as a listing of names.
+   */
+  async tables(catalog: string, schema: string, filter?: ColumnFilter, wantColumns = false): Promise<MetadataTable[]> {
     if (schema === INFORMATION_SCHEMA) return Object.keys(INFORMATION_SCHEMA_TABLES).filter((n) => pass(filter, n)).map(informationSchemaTable);
     if (!this.visible.schema(catalog, schema)) return [];
     let tables: MetadataTable[];
     if (filter?.exact) {
       const found = await Promise.all([...new Set(filter.exact)].map((name) => this.cache.table(catalog, schema, name)));
       tables = found.filter((x): x is MetadataTable => x !== undefined);
-    } else tables = await this.cache.tables(catalog, schema);
+    } else tables = await this.cache.tables(catalog, schema, wantColumns && !this.cache.hasListing(catalog, schema));
     return tables.filter((x) => pass(filter, x.name) && this.visible.table(catalog, schema, x.name));
   }
 
@@ -200,17 +209,17 @@ export class MetadataTables {
   }
 
   /** Every visible (catalog, schema, table) the scan's filters allow. */
-  private async *tablesFor(scan: Scan, keys: Keys): AsyncGenerator<{ catalog: string; schema: string; tables: MetadataTable[] }> {
+  private async *tablesFor(scan: Scan, keys: Keys, wantColumns = false): AsyncGenerator<{ catalog: string; schema: string; tables: MetadataTable[] }> {
     for (const catalog of await this.catalogsFor(scan, keys)) {
       for (const schema of await this.schemasFor(scan, keys, catalog)) {
-        const tables = await this.tables(catalog, schema, filterOf(scan, keys.table));
+        const tables = await this.tables(catalog, schema, filterOf(scan, keys.table), wantColumns);
         if (tables.length) yield { catalog, schema, tables };
       }
     }
   }
 
   private async *columnsFor(scan: Scan, keys: Keys): AsyncGenerator<{ catalog: string; schema: string; table: MetadataTable; columns: MetadataColumn[] }> {
-    for await (const { catalog, schema, tables } of this.tablesFor(scan, keys)) {
+    for await (const { catalog, schema, tables } of this.tablesFor(scan, keys, true)) {
       const columns = schema === INFORMATION_SCHEMA ? new Map(tables.map((x) => [x.name, x.columns!])) : await this.cache.columnsOf(catalog, schema, tables);
       for (const table of tables) {
         const list = columns.get(table.name);
@@ -270,11 +279,14 @@ export class MetadataTables {
         const tableFilter = filterOf(scan, keys.table);
         for (const catalog of await this.catalogsFor(scan, keys)) {
           for (const schema of await this.schemasFor(scan, keys, catalog)) {
-            let tables = await this.tables(catalog, schema, tableFilter);
-            // Light listings carry no comments: read them with the tables' details.
-            if (!tableFilter?.exact && schema !== INFORMATION_SCHEMA && tables.some((x) => x.comment === undefined)) {
-              const full = new Map((await this.cache.tables(catalog, schema, true)).map((x) => [x.name, x]));
-              tables = tables.map((x) => full.get(x.name) ?? x);
+            let tables = await this.tables(catalog, schema, tableFilter, true);
+            // Listings of names carry no comments: read them with the tables' details.
+            if (schema !== INFORMATION_SCHEMA && tables.some((x) => x.comment === undefined)) {
+              if (tableFilter?.exact) tables = await Promise.all(tables.map(async (x) => (await this.cache.tableDetails(catalog, schema, x.name)) ?? x));
+              else {
+                const full = new Map((await this.cache.tables(catalog, schema, true)).map((x) => [x.name, x]));
+                tables = tables.map((x) => full.get(x.name) ?? x);
+              }
             }
             for (const x of tables) out.push([catalog, schema, x.name, x.comment ?? null]);
           }
