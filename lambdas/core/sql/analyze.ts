@@ -64,7 +64,13 @@ function analyzeOne(sql: string, session: AnalysisSession, depth: number): Analy
     branches: new Map<string, string>(),
     nested: (inner: string): NestedAnalysis => run(inner, session, depth + 1),
   };
-  const extended = extension(sql, tokens, host, depth);
+  let extended: Analysis | undefined;
+  try {
+    extended = extension(sql, tokens, host, depth);
+  } catch (error) {
+    if (several && error instanceof AnalysisError) return failure(MANY);
+    throw error;
+  }
   if (extended) return several ? failure(MANY) : extended;
 
   const rewritten = rewrite(sql, tokens);
