@@ -35,10 +35,10 @@ describe('DynamoQueryStore transitions', () => {
     await expect(f.submit({ queryId })).rejects.toThrow();
     const record = await f.store.get(queryId);
     expect(record).toMatchObject({ queryId, target: 'adhoc', engineQueryId: 'exec-create', state: 'QUEUED' });
-    expect(record).not.toHaveProperty('activeState');
+    expect(record).not.toHaveProperty('activeKey');
     expect(record).not.toHaveProperty('openShard');
     expect(record).not.toHaveProperty('sqlPreview');
-    expect(await raw(queryId)).toMatchObject({ activeState: 'QUEUED', sqlPreview: 'SELECT 1' });
+    expect(await raw(queryId)).toMatchObject({ activeKey: `QUEUED#${queryId}`, sqlPreview: 'SELECT 1' });
   });
 
   it('attaches a handle once', async () => {
@@ -56,13 +56,13 @@ describe('DynamoQueryStore transitions', () => {
     expect(await f.store.transition(queryId, { state: 'QUEUED', eventSequence: 1 }, T0 + 2)).toBe(false);
     expect(await f.store.transition(queryId, { state: 'RUNNING', eventSequence: 2 }, T0 + 3)).toBe(false);
     expect(await f.store.transition(queryId, { state: 'QUEUED', eventSequence: 3 }, T0 + 4)).toBe(true);
-    expect((await raw(queryId)).activeState).toBe('QUEUED');
+    expect((await raw(queryId)).activeKey).toBe(`QUEUED#${queryId}`);
     expect(await f.store.transition(queryId, { state: 'FINISHED', eventSequence: 5 }, T0 + 5)).toBe(true);
     expect(await f.store.transition(queryId, { state: 'RUNNING', eventSequence: 9 }, T0 + 6)).toBe(false);
     expect(await f.store.transition(queryId, { state: 'FAILED' }, T0 + 7)).toBe(false);
     const item = await raw(queryId);
     expect(item).toMatchObject({ state: 'FINISHED', eventSequence: 5, endedAt: T0 + 5 });
-    expect(item.activeState).toBeUndefined();
+    expect(item.activeKey).toBeUndefined();
     expect(item.openShard).toBeUndefined();
   });
 
@@ -202,7 +202,7 @@ describe('table definition', () => {
     const active = def.GlobalSecondaryIndexes!.find((i) => i.IndexName === QUERIES_TABLE.activeIndex.name)!;
     expect(active.KeySchema).toEqual([
       { AttributeName: 'target', KeyType: 'HASH' },
-      { AttributeName: 'activeState', KeyType: 'RANGE' },
+      { AttributeName: 'activeKey', KeyType: 'RANGE' },
     ]);
     expect(active.Projection).toEqual({ ProjectionType: 'KEYS_ONLY' });
     for (const index of def.GlobalSecondaryIndexes!) {

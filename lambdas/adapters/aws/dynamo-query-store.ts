@@ -20,7 +20,7 @@ import { compareArrival } from '../../core/routing/queueing.js';
 import { WAITING_INDEX } from './tables.js';
 
 /** Attributes the store keeps for its indexes; never part of a QueryRecord. */
-const INTERNAL_ATTRIBUTES = ['activeState', 'openShard', 'sqlPreview'] as const;
+const INTERNAL_ATTRIBUTES = ['activeKey', 'openShard', 'sqlPreview'] as const;
 const SQL_PREVIEW_CHARS = 500;
 /** Round trips one history page may take when a filter drops most items. */
 const MAX_HISTORY_ROUND_TRIPS = 10;
@@ -30,11 +30,12 @@ const MAX_HISTORY_ROUND_TRIPS = 10;
  * before it: final states stay final, and events carry a sequence number so duplicates and stale
  * events change nothing.
  *
- * Queue depth needs no counter. `activeState` (QUEUED or RUNNING) exists exactly while a query is
- * active and is written in the same update as `state`; the `active-by-target` index is keyed on
- * (`target`, `activeState`), so it holds exactly the active queries that have a target, and a
- * target's depth is a COUNT query on it. `openShard` does the same for every non-final query
- * (also those waiting at the gateway without a target), for the sweeper.
+ * Queue depth needs no counter. `activeKey` (`QUEUED#<queryId>` or `RUNNING#<queryId>`) exists
+ * exactly while a query is active and is written in the same update as `state` (the writer knows
+ * both parts: the new state and the item's key). The `active-by-target` index is keyed on
+ * (`target`, `activeKey`), so it holds exactly the active queries that have a target, and a
+ * target's depth is a COUNT query per state prefix on it. `openShard` does the same for every
+ * non-final query (also those waiting at the gateway without a target), for the sweeper.
  */
 export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHistory {
   private readonly doc: DynamoDBDocumentClient;
@@ -51,7 +52,7 @@ export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHisto
   async create(record: QueryRecord): Promise<void> {
     const item: Record<string, unknown> = { ...record, sqlPreview: record.sql.slice(0, SQL_PREVIEW_CHARS) };
     if (!FINAL_STATES.includes(record.state)) {
-      item.activeState = record.state;
+      item.activeKey = activeKey(record.state, record.queryId);
       item.openShard = openShard(record.queryId);
     }
     await this.doc.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(queryId)' }));
@@ -66,7 +67,7 @@ export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHisto
     return this.conditional({
       TableName: this.tableName,
       Key: { queryId },
-      // The query is not final, so its activeState is already there: setting the target puts it in the index.
+      // The query is not final, so its activeKey is already there: setting the target puts it in the index.
       UpdateExpression: `SET target = :target, engineHandle = :handle${engineQueryId ? ', engineQueryId = :eid' : ''}`,
       ConditionExpression: 'attribute_exists(queryId) AND attribute_not_exists(engineHandle) AND NOT (#state IN (:f1, :f2, :f3))',
       ExpressionAttributeNames: { '#state': 'state' },
@@ -101,9 +102,10 @@ export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHisto
     if (FINAL_STATES.includes(patch.state)) {
       sets.push('endedAt = :now');
       // Leaving both sparse indexes: the query no longer counts towards its target's depth.
-      update = `SET ${sets.join(', ')} REMOVE activeState, openShard`;
+      update = `SET ${sets.join(', ')} REMOVE activeKey, openShard, waitingGroup`;
     } else {
-      sets.push('activeState = :state');
+      sets.push('activeKey = :activeKey');
+      values[':activeKey'] = activeKey(patch.state, queryId);
       update = `SET ${sets.join(', ')}`;
     }
     return this.conditional({
@@ -143,9 +145,9 @@ export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHisto
         new QueryCommand({
           TableName: this.tableName,
           IndexName: name,
-          KeyConditionExpression: '#pk = :pk AND #sk = :sk',
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :state)',
           ExpressionAttributeNames: { '#pk': partitionKey, '#sk': sortKey },
-          ExpressionAttributeValues: { ':pk': target, ':sk': state },
+          ExpressionAttributeValues: { ':pk': target, ':state': `${state}#` },
           Select: 'COUNT',
           ExclusiveStartKey: start,
         }),
@@ -321,6 +323,14 @@ export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHisto
     });
   }
   // ================================================================ end of gateway queue block
+}
+
+/**
+ * The sort key of an active query in the active-by-target index. Unique per query: besides being
+ * natural, dynalite (local mode) tells index entries with equal keys apart by a 24-bit hash only.
+ */
+function activeKey(state: string, queryId: string): string {
+  return `${state}#${queryId}`;
 }
 
 /** Spreads the open-queries index over a few partitions, stable per query. */

@@ -5,9 +5,10 @@ import type { CreateTableCommandInput, GlobalSecondaryIndex } from '@aws-sdk/cli
  * the two in step. Names here are logical: deployed names come from the environment.
  *
  * The queries table holds one item per query (history and tracking in one record). Its indexes:
- * - `active-by-target` (sparse): `activeState` = QUEUED | RUNNING exists only while a query is
- *   active, so the index holds exactly the active queries that have a target; depth per target
- *   and state is a COUNT query on it. Nothing to drift: no counter, no read before a write.
+ * - `active-by-target` (sparse): `activeKey` = `<QUEUED|RUNNING>#<queryId>` exists only while a
+ *   query is active, so the index holds exactly the active queries that have a target; depth per
+ *   target and state is a COUNT query on a key prefix. Nothing to drift: no counter, no read
+ *   before a write.
  * - `open-queries` (sparse): `openShard` exists while a query is not final (also while it waits
  *   at the gateway without a target); the sweeper reads it, shard by shard.
  * - `by-engine-id` (sparse): the engine's own id (Athena QueryExecutionId) to the query id.
@@ -16,7 +17,7 @@ import type { CreateTableCommandInput, GlobalSecondaryIndex } from '@aws-sdk/cli
 export const QUERIES_TABLE = {
   partitionKey: 'queryId',
   /** Sparse index of active queries: both keys exist only while a query is queued or running on a target. */
-  activeIndex: { name: 'active-by-target', partitionKey: 'target', sortKey: 'activeState' },
+  activeIndex: { name: 'active-by-target', partitionKey: 'target', sortKey: 'activeKey' },
   /** Sparse index of non-final queries, spread over `openShards` partitions, for the sweeper. */
   openIndex: { name: 'open-queries', partitionKey: 'openShard', sortKey: 'queryId' },
   /** Sparse index from the engine's own query id (Athena QueryExecutionId) to the query id. */
@@ -69,7 +70,7 @@ export function queriesTableDefinition(tableName: string): CreateTableCommandInp
     AttributeDefinitions: [
       { AttributeName: 'queryId', AttributeType: 'S' },
       { AttributeName: 'target', AttributeType: 'S' },
-      { AttributeName: 'activeState', AttributeType: 'S' },
+      { AttributeName: 'activeKey', AttributeType: 'S' },
       { AttributeName: 'openShard', AttributeType: 'N' },
       { AttributeName: 'engineQueryId', AttributeType: 'S' },
       { AttributeName: 'user', AttributeType: 'S' },
