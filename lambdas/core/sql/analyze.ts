@@ -138,7 +138,8 @@ function expectEnd(tokens: Token[], i: number, what: string): void {
 
 /**
  * Statements outside dt-sql-parser's grammar, recognized token by token: SHOW BRANCHES, CREATE,
- * DROP and ALTER BRANCH (Trino), UNLOAD (Athena); also behind EXPLAIN or PREPARE ... FROM.
+ * DROP and ALTER BRANCH (Trino), UNLOAD, OPTIMIZE and VACUUM (Athena); also behind EXPLAIN or
+ * PREPARE ... FROM.
  */
 function extension(sql: string, tokens: Token[], host: ConstructorParameters<typeof Walker>[0], depth: number): Analysis | undefined {
   let i = 0;
@@ -200,6 +201,24 @@ function extension(sql: string, tokens: Token[], host: ConstructorParameters<typ
     const op = first === 'CREATE' ? 'createBranch' : first === 'DROP' ? 'dropBranch' : 'alterBranch';
     w.addTable(parts, 'write', op);
     return finish('other', op);
+  }
+  if ((first === 'OPTIMIZE' || first === 'VACUUM') && isNameToken(tokens[i + 1])) {
+    // Athena's Iceberg maintenance: OPTIMIZE t REWRITE DATA USING BIN_PACK [WHERE p]; VACUUM t.
+    const { next } = qualifiedName(tokens, i + 1);
+    const name = sql.slice(tokens[i + 1]!.start, tokens[next - 1]!.stop + 1);
+    let text: string;
+    if (first === 'VACUUM') {
+      expectEnd(tokens, next, 'VACUUM');
+      text = `ALTER TABLE ${name} EXECUTE vacuum`;
+    } else {
+      if (upper(tokens[next]) !== 'REWRITE' || upper(tokens[next + 1]) !== 'DATA' || tokens[next + 2]?.type !== L.KW_USING || upper(tokens[next + 3]) !== 'BIN_PACK') throw new AnalysisError('OPTIMIZE expects REWRITE DATA USING BIN_PACK');
+      const where = tokens[next + 4];
+      if (where && where.type !== L.KW_WHERE) throw new AnalysisError(`unexpected '${where.text}' in OPTIMIZE`);
+      text = `ALTER TABLE ${name} EXECUTE optimize${where ? ` ${sql.slice(where.start, tokens[tokens.length - 1]!.stop + 1)}` : ''}`;
+    }
+    const inner = run(text, host.session, depth + 1);
+    w.merge(inner);
+    return finish('other', first === 'VACUUM' ? 'vacuum' : 'optimize');
   }
   if (first === 'UNLOAD' && tokens[i + 1]?.text === '(') {
     const end = closing(tokens, i + 1);

@@ -11,7 +11,9 @@
  * - `WITH SESSION name = value, ...` before a query: dropped, the values are returned so that
  *   they are analyzed too;
  * - in SQL routines, `FOR i IN a TO b [BY c] DO ... END FOR`: `WHILE a <= b + c DO ... END WHILE`
- *   (routine bodies hold expressions only, never relations).
+ *   (routine bodies hold expressions only, never relations);
+ * - the JSON predicate `x IS [NOT] JSON [VALUE|SCALAR|ARRAY|OBJECT] [WITH|WITHOUT UNIQUE [KEYS]]`:
+ *   `x IS [NOT] NULL`.
  */
 import type { Token } from 'antlr4ng';
 import { TrinoSqlLexer as L } from './parser.js';
@@ -59,7 +61,7 @@ export function closing(tokens: Token[], open: number): number {
   return -1;
 }
 
-const TRIGGERS = /corresponding|@|nearest|stale|values|session|\bfor\b/i;
+const TRIGGERS = /corresponding|@|nearest|stale|values|session|\bfor\b|\bjson\b/i;
 
 export function rewrite(sql: string, tokens: Token[]): Rewritten {
   const result: Rewritten = { sql, changed: false, branches: new Map(), sessionValues: [] };
@@ -133,6 +135,14 @@ export function rewrite(sql: string, tokens: Token[]): Rewritten {
       if (by > 0) replace(by, '+');
     } else if (t.type === L.KW_FOR && tokens[i - 1]?.type === L.KW_END && tokens.some((x) => x.type === L.KW_FUNCTION)) {
       replace(i, 'WHILE');
+    } else if (t.type === L.KW_JSON && (tokens[i - 1]?.type === L.KW_IS || (tokens[i - 1]?.type === L.KW_NOT && tokens[i - 2]?.type === L.KW_IS))) {
+      let end = i;
+      if ([L.KW_VALUE, L.KW_SCALAR, L.KW_ARRAY, L.KW_OBJECT].includes(tokens[end + 1]?.type ?? -2)) end++;
+      if ((tokens[end + 1]?.type === L.KW_WITH || tokens[end + 1]?.type === L.KW_WITHOUT) && tokens[end + 2]?.type === L.KW_UNIQUE) {
+        end += 2;
+        if (tokens[end + 1]?.type === L.KW_KEYS) end++;
+      }
+      edits.push({ start: t.start, end: tokens[end]!.stop + 1, text: 'NULL' });
     } else if (t.type === L.KW_WITH && tokens[i + 1]?.type === L.KW_SESSION && sessionSpecAt(tokens, i + 2)) {
       const end = withSession(sql, tokens, i, result.sessionValues);
       drop(i, end);
