@@ -68,24 +68,34 @@ export async function readCsvPage(s3: S3Client, request: CsvPageRequest): Promis
     etag = tag ?? etag;
     if (bytes.length === 0) return { rows: [], nextOffset: offset, size, ...(etag ? { etag } : {}) };
     const eof = offset + bytes.length >= total;
-    const records = parseRecords(bytes, eof);
-    let header: RawValue[] | undefined;
-    let start = 0;
-    if (offset === 0 && records.length > 0) {
-      header = records[0]!.values;
-      start = 1;
-    }
+    const skipHeader = offset === 0 ? 1 : 0;
     const rows: RawValue[][] = [];
-    let consumed = start > 0 ? records[0]!.end : 0;
+    let consumed = 0;
     let budget = 0;
-    for (let i = start; i < records.length && rows.length < maxRows; i++) {
-      const record = records[i]!;
-      const estimate = estimateJsonBytes(record.values);
-      if (rows.length > 0 && budget + estimate > pageBytes) break;
-      budget += estimate;
-      rows.push(record.values);
-      consumed = record.end;
-    }
+    let seen = 0;
+    let full = false;
+    // Takes whole records until the page is full; parsing stops soon after (see parseRecords).
+    const take = (records: CsvRecord[]): boolean => {
+      for (; seen < records.length && !full; seen++) {
+        const record = records[seen]!;
+        if (seen < skipHeader) {
+          consumed = record.end;
+          continue;
+        }
+        const estimate = estimateJsonBytes(record.values);
+        if ((rows.length > 0 && budget + estimate > pageBytes) || rows.length >= maxRows) {
+          full = true;
+          break;
+        }
+        budget += estimate;
+        rows.push(record.values);
+        consumed = record.end;
+      }
+      return full;
+    };
+    const records = parseRecords(bytes, eof, take);
+    take(records);
+    const header = skipHeader && records.length > 0 ? records[0]!.values : undefined;
     if (rows.length > 0 || eof) return { rows, ...(header ? { header } : {}), nextOffset: offset + consumed, size, ...(etag ? { etag } : {}) };
     // Not one whole record in the range: read more.
     if (readBytes >= MAX_READ_BYTES) throw new Error(`A row of the result file is larger than ${MAX_READ_BYTES} bytes`);
@@ -125,7 +135,7 @@ async function getRange(s3: S3Client, location: CsvLocation, first: number, last
   return { bytes, total, ...(response.ETag ? { tag: response.ETag } : {}) };
 }
 
-interface CsvRecord {
+export interface CsvRecord {
   values: RawValue[];
   /** Offset just after the record (its line break included), relative to the buffer. */
   end: number;
@@ -177,13 +187,27 @@ function selfCheck(make: () => ParserApi): boolean {
 
 const makeParser: () => ParserApi = selfCheck(nullAwareParser) ? nullAwareParser : castingParser;
 
-/** Complete records of a buffer with their end offsets; a partial last record is left out unless `eof`. */
-export function parseRecords(bytes: Uint8Array, eof: boolean): CsvRecord[] {
+/** Bytes handed to the parser at a time, so that parsing stops soon after a page is full. */
+const SLICE_BYTES = 64 * 1024;
+
+/**
+ * Complete records of a buffer with their end offsets; a partial last record is left out unless
+ * `eof`. `enough`, asked after each slice, stops the parse early once it has what it needs.
+ */
+export function parseRecords(bytes: Uint8Array, eof: boolean, enough?: (records: CsvRecord[]) => boolean, sliceBytes = SLICE_BYTES): CsvRecord[] {
   const api = makeParser();
   const records: CsvRecord[] = [];
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  const error = api.parse(buf, eof, (record) => records.push({ values: record as RawValue[], end: api.info.bytes }), () => {});
-  if (error) throw new Error(`The result file is not valid CSV: ${error.message}`);
+  const push = (record: unknown) => records.push({ values: record as RawValue[], end: api.info.bytes });
+  const close = () => {};
+  for (let start = 0; start < buf.length || start === 0; start += sliceBytes) {
+    const end = Math.min(buf.length, start + sliceBytes);
+    const last = end >= buf.length;
+    const error = api.parse(buf.subarray(start, end), last && eof, push, close);
+    if (error) throw new Error(`The result file is not valid CSV: ${error.message}`);
+    if (last) break;
+    if (enough?.(records)) return records;
+  }
   // At the end of the file the last record may have no line break: it ends with the buffer.
   if (eof && records.length > 0) records[records.length - 1]!.end = bytes.length;
   return records;

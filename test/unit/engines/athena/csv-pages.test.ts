@@ -49,6 +49,17 @@ describe('result CSV pages', () => {
     expect(records.map((r) => r.end)).toEqual([12, 20, 52]);
   });
 
+  it('parses the same records whatever the slices it is fed (multi-byte characters, quotes and line breaks cut anywhere)', () => {
+    const value = fc.option(fc.string({ unit: 'grapheme', maxLength: 10 }), { nil: null });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(value, value), { maxLength: 30 }), fc.integer({ min: 1, max: 40 }), (rows, slice) => {
+        const body = Buffer.from(csvText(['a', 'b'], rows));
+        expect(parseRecords(body, true, undefined, slice)).toEqual(parseRecords(body, true));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('reads the whole file back over any page and range sizes, cutting only between records', async () => {
     const value = fc.option(fc.string({ unit: 'grapheme', maxLength: 12 }).map((s) => s.replace(/\r/g, '')), { nil: null });
     await fc.assert(

@@ -1,0 +1,321 @@
+/**
+ * Athena result decoding throughput (issue 3): rows per second for a 16-column mixed-type result
+ * of 1,000,000 rows, through the engine, on the real AWS SDK clients (their deserializers run;
+ * only the network is replaced by in-memory responses):
+ *
+ * - API path: GetQueryResults pages of 1,000 rows (Athena's JSON → SDK objects → Bifrost values);
+ * - CSV path: the result CSV read by byte ranges through S3 GetObject (csv-parse → Bifrost values);
+ * - ceiling: JSON.parse of the same rows as the Trino protocol's own `data` JSON, page by page,
+ *   i.e. what a client does with rows that need no decoding at all.
+ *
+ * Target: the CSV path at no less than a third of the ceiling. Also reported: JSON.parse of the
+ * GetQueryResults responses holding the same rows (the least any API-based decoder must do), and
+ * the parse-and-decode core of each path without the SDK, to show where the time goes.
+ */
+import { Readable } from 'node:stream';
+import { performance } from 'node:perf_hooks';
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { S3Client } from '@aws-sdk/client-s3';
+import { AthenaEngine } from '../lambdas/adapters/aws/athena/athena-engine.js';
+import { parseRecords } from '../lambdas/adapters/aws/athena/csv-pages.js';
+import { hexBytesText, type RawValue } from '../lambdas/core/engines/athena/decode.js';
+import { decodeRows, resultTypes } from '../lambdas/core/engines/athena/results.js';
+import type { PollOptions } from '../lambdas/core/engines/engine.js';
+import { rowEncoder } from '../lambdas/core/protocol/encode.js';
+import type { BenchResult } from './run.js';
+
+const ROWS = 1_000_000;
+const PAGE_ROWS = 1000;
+/** Distinct pages of data; the result cycles through them (the decoders see the same mix). */
+const DISTINCT_PAGES = 50;
+const EXECUTION_ID = '8d4f1a2c-1b2c-4d5e-8f90-0123456789ab';
+const BUCKET = 'bench-results';
+const KEY = `results/${EXECUTION_ID}.csv`;
+
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const col = (Name: string, Type: string, Precision = 0, Scale = 0) => ({ CatalogName: 'hive', SchemaName: '', TableName: '', Name, Label: Name, Type, Precision, Scale, Nullable: 'UNKNOWN', CaseSensitive: Type === 'varchar' });
+const COLUMNS = [
+  col('id', 'bigint', 19),
+  col('name', 'varchar', 2147483647),
+  col('price', 'decimal', 12, 2),
+  col('ratio', 'double', 17),
+  col('active', 'boolean'),
+  col('day', 'date'),
+  col('ts', 'timestamp', 3),
+  col('qty', 'integer', 10),
+  col('note', 'varchar', 2147483647),
+  col('payload', 'varbinary', 2147483647),
+  col('score', 'float', 17),
+  col('small', 'smallint', 5),
+  col('big', 'bigint', 19),
+  col('tags', 'array'),
+  col('meta', 'json'),
+  col('country', 'char', 2),
+];
+
+function generateRows(): RawValue[][] {
+  const next = random(42);
+  const words = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta', 'Zürich', 'naïve'];
+  const rows: RawValue[][] = [];
+  for (let i = 0; i < DISTINCT_PAGES * PAGE_ROWS; i++) {
+    const r = next();
+    const bytes = new Uint8Array(8).map(() => Math.floor(next() * 256));
+    rows.push([
+      String(i),
+      `${words[i % 10]} ${words[(i * 7) % 10]} ${i}`,
+      (next() * 100000).toFixed(2),
+      String(next() * 1000),
+      next() < 0.5 ? 'true' : 'false',
+      `20${10 + (i % 15)}-0${1 + (i % 9)}-${10 + (i % 18)}`,
+      `2024-0${1 + (i % 9)}-1${i % 10} 1${i % 10}:2${i % 10}:3${i % 10}.${String(i % 1000).padStart(3, '0')}`,
+      String(Math.floor(next() * 2_000_000) - 1_000_000),
+      r < 0.2 ? null : r < 0.25 ? '' : `said "${words[i % 10]}", then left\u2014twice`,
+      hexBytesText(bytes),
+      String(Math.fround(next() * 100)),
+      String((i % 60000) - 30000),
+      String(BigInt(Math.floor(next() * 2 ** 53)) * 1000n + 123n),
+      `[${words[i % 10]}, ${words[(i + 3) % 10]}]`,
+      `{"k":${i % 100},"v":"${words[i % 10]}"}`,
+      ['US', 'DE', 'FR', 'JP', 'BR'][i % 5]!,
+    ]);
+  }
+  return rows;
+}
+
+function csvLine(values: readonly RawValue[]): string {
+  return values.map((v) => (v == null ? '' : '"' + v.replace(/"/g, '""') + '"')).join(',') + '\n';
+}
+
+/** A virtual object: the header, then the data chunk repeated; served by byte ranges. */
+class RepeatedCsv {
+  readonly header: Buffer;
+  readonly chunk: Buffer;
+  readonly size: number;
+  constructor(rows: RawValue[][], repeat: number) {
+    this.header = Buffer.from(csvLine(COLUMNS.map((c) => c.Name)));
+    this.chunk = Buffer.from(rows.map(csvLine).join(''));
+    this.size = this.header.length + this.chunk.length * repeat;
+  }
+  range(first: number, last: number): Buffer {
+    const parts: Buffer[] = [];
+    let pos = first;
+    while (pos <= last) {
+      if (pos < this.header.length) {
+        const end = Math.min(last + 1, this.header.length);
+        parts.push(this.header.subarray(pos, end));
+        pos = end;
+        continue;
+      }
+      const inChunk = (pos - this.header.length) % this.chunk.length;
+      const take = Math.min(last + 1 - pos, this.chunk.length - inChunk);
+      parts.push(this.chunk.subarray(inChunk, inChunk + take));
+      pos += take;
+    }
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  }
+}
+
+const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
+
+function executionBody(): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      QueryExecution: {
+        QueryExecutionId: EXECUTION_ID,
+        Query: 'SELECT * FROM bench',
+        StatementType: 'DML',
+        SubstatementType: 'SELECT',
+        ResultConfiguration: { OutputLocation: `s3://${BUCKET}/${KEY}` },
+        QueryExecutionContext: { Database: 'bench', Catalog: 'awsdatacatalog' },
+        Status: { State: 'SUCCEEDED', SubmissionDateTime: 1714558210.123, CompletionDateTime: 1714558233.944 },
+        Statistics: { EngineExecutionTimeInMillis: 21000, DataScannedInBytes: 180000000, TotalExecutionTimeInMillis: 23821, QueryQueueTimeInMillis: 267 },
+        WorkGroup: 'primary',
+        EngineVersion: { SelectedEngineVersion: 'AUTO', EffectiveEngineVersion: 'Athena engine version 3' },
+      },
+    }),
+  );
+}
+
+/** GetQueryResults response bodies, one per distinct page; the first page of the result has the header row. */
+function resultPageBodies(rows: RawValue[][]): { first: Buffer; pages: Buffer[]; last: Buffer } {
+  const meta = { ColumnInfo: COLUMNS };
+  const toRow = (values: readonly RawValue[]) => ({ Data: values.map((v) => (v == null ? {} : { VarCharValue: v })) });
+  const pages: Buffer[] = [];
+  for (let p = 0; p < DISTINCT_PAGES; p++) {
+    pages.push(Buffer.from(JSON.stringify({ UpdateCount: 0, ResultSet: { Rows: rows.slice(p * PAGE_ROWS, (p + 1) * PAGE_ROWS).map(toRow), ResultSetMetadata: meta }, NextToken: 'NEXT' })));
+  }
+  const first = Buffer.from(JSON.stringify({ UpdateCount: 0, ResultSet: { Rows: [toRow(COLUMNS.map((c) => c.Name)), ...rows.slice(0, PAGE_ROWS - 1).map(toRow)], ResultSetMetadata: meta }, NextToken: 'NEXT' }));
+  const last = Buffer.from(JSON.stringify({ UpdateCount: 0, ResultSet: { Rows: [toRow(rows[PAGE_ROWS - 1]!)], ResultSetMetadata: meta }, NextToken: 'NEXT' }));
+  return { first, pages, last };
+}
+
+function athenaClient(bodies: { first: Buffer; pages: Buffer[]; last: Buffer }, totalPages: number): AthenaClient {
+  const execution = executionBody();
+  return new AthenaClient({
+    region: 'us-east-1',
+    credentials,
+    maxAttempts: 1,
+    requestHandler: {
+      handle: async (request: { headers: Record<string, string>; body: string | Uint8Array }) => {
+        const target = request.headers['x-amz-target'];
+        let body: Buffer;
+        if (target === 'AmazonAthena.GetQueryExecution') body = execution;
+        else {
+          const input = JSON.parse(Buffer.from(request.body).toString('utf8')) as { NextToken?: string; MaxResults?: number };
+          const index = input.NextToken ? Number(input.NextToken.split(':')[1]) : 0;
+          // 999 rows after the header, then full pages, then the one row left: exactly ROWS rows.
+          let text = index === 0 ? bodies.first : index === totalPages - 1 ? bodies.last : bodies.pages[index % DISTINCT_PAGES]!;
+          if (input.MaxResults === 1) text = Buffer.from(JSON.stringify({ UpdateCount: 0, ResultSet: { Rows: [{ Data: COLUMNS.map((c) => ({ VarCharValue: c.Name })) }], ResultSetMetadata: { ColumnInfo: COLUMNS } }, NextToken: 'x' }));
+          // Page tokens carry the page number; the last page has none.
+          const json = text.toString('utf8').replace('"NextToken":"NEXT"', index + 1 < totalPages ? `"NextToken":"page:${index + 1}"` : '"_":0');
+          body = Buffer.from(json);
+        }
+        return { response: { statusCode: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: Readable.from([body]) } };
+      },
+    } as never,
+  });
+}
+
+function s3Client(object: RepeatedCsv): S3Client {
+  return new S3Client({
+    region: 'us-east-1',
+    credentials,
+    maxAttempts: 1,
+    requestHandler: {
+      handle: async (request: { headers: Record<string, string> }) => {
+        const m = /bytes=(\d+)-(\d+)/.exec(request.headers.range ?? request.headers.Range ?? '')!;
+        const first = Number(m[1]);
+        const last = Math.min(Number(m[2]), object.size - 1);
+        const body = object.range(first, last);
+        return {
+          response: {
+            statusCode: 206,
+            headers: { 'content-type': 'text/csv', 'content-length': String(body.length), 'content-range': `bytes ${first}-${last}/${object.size}`, etag: '"bench"' },
+            body: Readable.from([body]),
+          },
+        };
+      },
+    } as never,
+  });
+}
+
+async function readAllPages(engine: AthenaEngine, handle: string): Promise<{ rows: number; pages: number }> {
+  const options: PollOptions = { maxWaitMs: 0, maxRows: 20_000, knownState: 'FINISHED', knownStateAt: 0 };
+  let cursor: string | undefined;
+  let rows = 0;
+  let pages = 0;
+  for (;;) {
+    const page = await engine.poll(handle, cursor, options);
+    rows += page.rows?.length ?? 0;
+    pages++;
+    if (!page.nextCursor) return { rows, pages };
+    cursor = page.nextCursor;
+  }
+}
+
+const handle = JSON.stringify({ v: 1, id: EXECUTION_ID, wg: 'primary', k: 'query' });
+
+async function timed<T>(fn: () => Promise<T> | T): Promise<{ ms: number; value: T }> {
+  const start = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - start, value };
+}
+
+export default async function bench(): Promise<BenchResult> {
+  const rows = generateRows();
+  const types = resultTypes(COLUMNS);
+  const repeat = ROWS / rows.length;
+  const totalPages = ROWS / PAGE_ROWS + 1; // the header row pushes one row onto an extra page
+
+  // Ceiling: JSON.parse of the protocol's data JSON, page by page.
+  const encode = rowEncoder(types);
+  const decodedRows = decodeRows(types, rows);
+  const jsonPages: string[] = [];
+  for (let p = 0; p < DISTINCT_PAGES; p++) jsonPages.push('[' + decodedRows.slice(p * PAGE_ROWS, (p + 1) * PAGE_ROWS).map(encode).join(',') + ']');
+  const ceilingRun = () => {
+    let n = 0;
+    for (let i = 0; i < ROWS / PAGE_ROWS; i++) n += (JSON.parse(jsonPages[i % DISTINCT_PAGES]!) as unknown[]).length;
+    return n;
+  };
+  ceilingRun();
+  const ceiling = await timed(ceilingRun);
+
+  // A second, looser ceiling: JSON.parse of the GetQueryResults responses holding the same rows.
+  const bodies = resultPageBodies(rows);
+  const apiTexts = bodies.pages.map((b) => b.toString('utf8'));
+  const apiCeilingRun = () => {
+    let n = 0;
+    for (let i = 0; i < ROWS / PAGE_ROWS; i++) n += (JSON.parse(apiTexts[i % DISTINCT_PAGES]!) as { ResultSet: { Rows: unknown[] } }).ResultSet.Rows.length;
+    return n;
+  };
+  apiCeilingRun();
+  const apiCeiling = await timed(apiCeilingRun);
+
+  // API path through the engine and the SDK.
+  const apiEngine = new AthenaEngine({ athena: athenaClient(bodies, totalPages), workgroup: 'primary', csvFastPath: false, tableTypes: false });
+  await readAllPages(new AthenaEngine({ athena: athenaClient(bodies, 20), workgroup: 'primary', csvFastPath: false }), handle);
+  const api = await timed(() => readAllPages(apiEngine, handle));
+
+  // CSV path through the engine and the SDK.
+  const object = new RepeatedCsv(rows, repeat);
+  const csvEngine = () => new AthenaEngine({ athena: athenaClient(bodies, totalPages), s3: s3Client(object), workgroup: 'primary', tableTypes: false });
+  const warm = new RepeatedCsv(rows, 2);
+  await readAllPages(new AthenaEngine({ athena: athenaClient(bodies, totalPages), s3: s3Client(warm), workgroup: 'primary' }), handle);
+  const csv = await timed(() => readAllPages(csvEngine(), handle));
+
+  // The parse-and-decode cores, without the SDK.
+  const apiCore = await timed(() => {
+    let n = 0;
+    for (let i = 0; i < ROWS / PAGE_ROWS; i++) {
+      const out = JSON.parse(apiTexts[i % DISTINCT_PAGES]!) as { ResultSet: { Rows: { Data: { VarCharValue?: string }[] }[] } };
+      const raw = out.ResultSet.Rows.map((r) => r.Data.map((d) => d.VarCharValue));
+      n += decodeRows(types, raw).length;
+    }
+    return n;
+  });
+  const csvCore = await timed(() => {
+    let n = 0;
+    for (let i = 0; i < repeat; i++) n += decodeRows(types, parseRecords(object.chunk, true).map((r) => r.values)).length;
+    return n;
+  });
+  const parseOnly = await timed(() => {
+    let n = 0;
+    for (let i = 0; i < repeat; i++) n += parseRecords(object.chunk, true).length;
+    return n;
+  });
+
+  if (api.value.rows !== ROWS || csv.value.rows !== ROWS) throw new Error(`row counts differ: api ${api.value.rows}, csv ${csv.value.rows}`);
+  const perSec = (ms: number) => Math.round((ROWS / ms) * 1000);
+  const ceilingRate = perSec(ceiling.ms);
+  const csvRate = perSec(csv.ms);
+  const ratio = Math.round((csvRate / ceilingRate) * 1000) / 1000;
+  return {
+    title: `Decoding a ${COLUMNS.length}-column mixed-type Athena result of ${ROWS.toLocaleString('en-US')} rows through the engine on the real SDK clients (network replaced by in-memory responses), against JSON.parse of the same rows as Trino protocol JSON.`,
+    figures: {
+      rows: ROWS,
+      columns: COLUMNS.length,
+      csvBytes: object.size,
+      ceilingJsonParseRowsPerSec: ceilingRate,
+      getQueryResultsJsonParseRowsPerSec: perSec(apiCeiling.ms),
+      apiPathRowsPerSec: perSec(api.ms),
+      apiPathPages: api.value.pages,
+      csvPathRowsPerSec: csvRate,
+      csvPathPages: csv.value.pages,
+      csvPathToCeilingRatio: ratio,
+      apiPathToCeilingRatio: Math.round((perSec(api.ms) / ceilingRate) * 1000) / 1000,
+      csvPathToGetQueryResultsJsonParseRatio: Math.round((csvRate / perSec(apiCeiling.ms)) * 1000) / 1000,
+      apiParseDecodeWithoutSdkRowsPerSec: perSec(apiCore.ms),
+      csvParseDecodeWithoutSdkRowsPerSec: perSec(csvCore.ms),
+      csvParseOnlyRowsPerSec: perSec(parseOnly.ms),
+    },
+    targets: [{ name: 'CSV path ≥ 1/3 of the JSON.parse ceiling', met: ratio >= 1 / 3, detail: `${csvRate} rows/s vs ${ceilingRate} rows/s (ratio ${ratio})` }],
+  };
+}
