@@ -107,7 +107,12 @@ export function mockGlue(spec: GlueCatalogSpec) {
   const mock = mockClient(GlueClient);
   const calls = { GetDatabases: 0, GetTables: 0, GetTable: 0 };
   const requests: { command: string; input: unknown }[] = [];
-  const tablesOf = (db: string) => Object.entries(spec[db]!.tables).map(([n, t]) => glueTable(db, n, t));
+  const built = new Map<string, Table[]>();
+  const tablesOf = (db: string) => {
+    let tables = built.get(db);
+    if (!tables) built.set(db, (tables = Object.entries(spec[db]!.tables).map(([n, t]) => glueTable(db, n, t))));
+    return tables;
+  };
   mock.on(GetDatabasesCommand).callsFake((input: { MaxResults?: number; NextToken?: string; AttributesToGet?: string[] }) => {
     calls.GetDatabases++;
     requests.push({ command: 'GetDatabases', input });
