@@ -86,7 +86,7 @@ export function rewrite(sql: string, tokens: Token[]): Rewritten {
         }
         drop(i, end);
       }
-    } else if (t.type === L.UNRECOGNIZED && t.text === '@' && isNameToken(tokens[i - 1]) && isNameToken(tokens[i + 1])) {
+    } else if (t.type === L.UNRECOGNIZED && t.text === '@' && isNameToken(tokens[i - 1]) && isNameToken(tokens[i + 1]) && tokens[i + 2]?.text !== '.') {
       const parts = [identifierPart(tokens[i - 1]!)];
       for (let j = i - 2; j >= 1 && tokens[j]!.text === '.' && isNameToken(tokens[j - 1]); j -= 2) parts.unshift(identifierPart(tokens[j - 1]!));
       result.branches.set(parts.join('.'), identifierPart(tokens[i + 1]!));

@@ -147,6 +147,7 @@ describe('analyze: fails closed', () => {
     ['an empty quoted name', 'SELECT * FROM ""', /Zero-length/],
     ['a name of four parts', 'SELECT * FROM a.b.c.d', /line 1/],
     ['a statement the grammar lacks', 'SHOW PARTITIONS secret', /line 1/],
+    ['a branch name with a dot', 'SELECT * FROM t @ secret_schema.secret', /line 1/],
     ['not Trino SQL', 'SHOW COMMENT ON TABLE secret', /not supported/],
     ['execute immediate of a bad statement', "EXECUTE IMMEDIATE 'SELECT * FROM secret; SELECT 1'", /only one statement/],
     ['execute immediate with a bad escape', "EXECUTE IMMEDIATE U&'SELECT \\00'", /Unicode/],
