@@ -2,8 +2,10 @@
  * Query tracking: the state of every query and the depth of every target, kept true under what
  * EventBridge does (duplicates, reordering, lost events) by conditional updates and a sweeper.
  */
-export { applyStateChange, ATHENA_EVENT_SOURCE, STATE_CHANGE_DETAIL_TYPE } from './state-change.js';
-export type { AthenaStateChangeDetail, AthenaStateChangeEvent, StateChangeOutcome, StateChangeResult } from './state-change.js';
+export { applyStateChange, engineStateChangeEvent, ATHENA_EVENT_SOURCE, STATE_CHANGE_DETAIL_TYPE } from './state-change.js';
+export type { AthenaStateChangeDetail, AthenaStateChangeEvent, EngineStateChange, StateChangeOutcome, StateChangeResult } from './state-change.js';
+export { engineStatus } from './engine-status.js';
+export type { EngineQueryStatus } from './engine-status.js';
 export { sweep } from './sweeper.js';
 export type { SweepReport } from './sweeper.js';
 export type { TrackingDeps } from './deps.js';

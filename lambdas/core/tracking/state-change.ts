@@ -1,4 +1,4 @@
-import { isFinal } from '../engines/engine.js';
+import { isFinal, type EngineState } from '../engines/engine.js';
 import type { QueryState } from '../stores/query-store.js';
 import { noMetrics, realSleep, silentLog, type TrackingDeps } from './deps.js';
 import { finalPatch, queryStateOf, statisticsPatch } from './outcome.js';
@@ -112,9 +112,11 @@ export async function applyStateChange(deps: TrackingDeps, event: AthenaStateCha
   if (source) {
     try {
       const found = (await source.batchGet([parsed.executionId])).statuses.find((s) => s.executionId === parsed.executionId);
-      // A status that does not show the final state yet has no final statistics.
+      // A status that does not show the final state yet has no final statistics: worth a retry.
+      // An execution the status API does not know (any more) is not.
       if (found && isFinal(queryStateOf(found.state) ?? 'QUEUED')) status = found;
-      else statusFailure = new Error(`the status API does not show execution ${parsed.executionId} as final yet`);
+      else if (found) statusFailure = new Error(`the status API does not show execution ${parsed.executionId} as final yet`);
+      else metrics.count('StatisticsUnavailable');
     } catch (error) {
       statusFailure = error;
     }
@@ -179,4 +181,40 @@ async function lookup(deps: TrackingDeps, event: ParsedEvent): Promise<string | 
     if (again) return again;
   }
   return undefined;
+}
+
+/** A state change as an engine reports it (the local engine's `onStateChange`). */
+export interface EngineStateChange {
+  engineQueryId: string;
+  previousState?: EngineState;
+  currentState: EngineState;
+  sequenceNumber: number | string;
+  /** Defaults to now. */
+  time?: number;
+}
+
+const ATHENA_NAMES: Record<EngineState, string> = { QUEUED: 'QUEUED', RUNNING: 'RUNNING', FINISHED: 'SUCCEEDED', FAILED: 'FAILED', CANCELED: 'CANCELLED' };
+
+/**
+ * The "Athena Query State Change" event for an engine's state change, so that engines other
+ * than Athena (the local DuckDB engine) feed the same `applyStateChange`. No workgroup: an
+ * unknown id is looked up again after short waits (the engine may report before the gateway
+ * has recorded its id).
+ */
+export function engineStateChangeEvent(change: EngineStateChange): AthenaStateChangeEvent {
+  return {
+    version: '0',
+    id: `${change.engineQueryId}-${change.sequenceNumber}`,
+    'detail-type': STATE_CHANGE_DETAIL_TYPE,
+    source: ATHENA_EVENT_SOURCE,
+    time: new Date(change.time ?? Date.now()).toISOString(),
+    resources: [],
+    detail: {
+      versionId: '0',
+      currentState: ATHENA_NAMES[change.currentState],
+      ...(change.previousState ? { previousState: ATHENA_NAMES[change.previousState] } : {}),
+      queryExecutionId: change.engineQueryId,
+      sequenceNumber: String(change.sequenceNumber),
+    },
+  };
 }
