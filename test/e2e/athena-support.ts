@@ -5,10 +5,13 @@ import {
   StartQueryExecutionCommand,
   StopQueryExecutionCommand,
   TooManyRequestsException,
+  type AthenaClientResolvedConfig,
   type GetQueryResultsOutput,
   type QueryExecution,
+  type ServiceInputTypes as AthenaInput,
+  type ServiceOutputTypes as AthenaOutput,
 } from '@aws-sdk/client-athena';
-import { S3Client } from '@aws-sdk/client-s3';
+import { S3Client, type S3ClientResolvedConfig, type ServiceInputTypes as S3Input, type ServiceOutputTypes as S3Output } from '@aws-sdk/client-s3';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import type { RawValue } from '../../lambdas/core/engines/athena/decode.js';
 import { AthenaResult, columnInfo, execution, fixture, serveObject } from '../unit/engines/athena/support.js';
@@ -79,22 +82,21 @@ export class FakeAthena {
   getQueryResultsCalls = 0;
 
   constructor(
-    athena: AwsStub<object, object, unknown>,
-    s3: AwsStub<object, object, unknown>,
+    athena: AwsStub<AthenaInput, AthenaOutput, AthenaClientResolvedConfig>,
+    s3: AwsStub<S3Input, S3Output, S3ClientResolvedConfig>,
     readonly all: Record<string, Scenario> = scenarios(),
   ) {
-    const a = athena as unknown as AwsStub<never, never, never> & { on: (c: unknown) => { callsFake: (f: (input: never) => unknown) => void } };
-    a.on(StartQueryExecutionCommand).callsFake((input: { QueryString: string; ClientRequestToken: string; WorkGroup?: string }) => this.start(input));
-    a.on(GetQueryExecutionCommand).callsFake((input: { QueryExecutionId: string }) => this.status(input.QueryExecutionId));
-    a.on(GetQueryResultsCommand).callsFake((input: { QueryExecutionId: string; NextToken?: string; MaxResults?: number }) => this.results(input));
-    a.on(StopQueryExecutionCommand).callsFake((input: { QueryExecutionId: string }) => {
-      this.stopped.push(input.QueryExecutionId);
-      const q = this.byId.get(input.QueryExecutionId);
+    athena.on(StartQueryExecutionCommand).callsFake(async (input) => this.start({ QueryString: input.QueryString!, ClientRequestToken: input.ClientRequestToken!, ...(input.WorkGroup ? { WorkGroup: input.WorkGroup } : {}) }));
+    athena.on(GetQueryExecutionCommand).callsFake(async (input) => this.status(input.QueryExecutionId!));
+    athena.on(GetQueryResultsCommand).callsFake(async (input) => this.results({ QueryExecutionId: input.QueryExecutionId!, ...(input.NextToken ? { NextToken: input.NextToken } : {}), ...(input.MaxResults ? { MaxResults: input.MaxResults } : {}) }));
+    athena.on(StopQueryExecutionCommand).callsFake(async (input) => {
+      this.stopped.push(input.QueryExecutionId!);
+      const q = this.byId.get(input.QueryExecutionId!);
       if (q) q.cancelled = true;
       return {};
     });
     for (const [name, scenario] of Object.entries(this.all)) {
-      if (scenario.result) serveObject(s3 as never, 'amzn-s3-demo-bucket', `results/${name}.csv`, scenario.result.csv());
+      if (scenario.result) serveObject(s3, 'amzn-s3-demo-bucket', `results/${name}.csv`, scenario.result.csv());
     }
   }
 

@@ -37,7 +37,7 @@ afterAll(async () => {
 beforeEach(() => {
   athenaMock.reset();
   s3Mock.reset();
-  fake = new FakeAthena(athenaMock as never, s3Mock as never, scenarios());
+  fake = new FakeAthena(athenaMock, s3Mock, scenarios());
 });
 
 const trino = (source = 'fast-path') => Trino.create({ server: server.url, auth: new BasicAuth('alice'), catalog: 'hive', schema: 'mydatabase', source });
