@@ -14,7 +14,7 @@
  * EOF, so that full-context prediction sees the end of the text after the statement, as Trino's
  * own grammar (`singleStatement: statement EOF`) does.
  */
-import { AtomTransition, BaseErrorListener, BasicState, CharStreams, CommonTokenStream, PredictionMode, RuleTransition, Token, type ATNSimulator, type RecognitionException, type Recognizer } from 'antlr4ng';
+import { AtomTransition, BailErrorStrategy, BaseErrorListener, BasicState, CharStreams, CommonTokenStream, DefaultErrorStrategy, ParseCancellationException, PredictionMode, RuleTransition, Token, type ATNSimulator, type RecognitionException, type Recognizer } from 'antlr4ng';
 import { TrinoSqlLexer } from 'dt-sql-parser/dist/lib/trino/TrinoSqlLexer.js';
 import { ProgramContext, TrinoSqlParser, type SingleStatementContext } from 'dt-sql-parser/dist/lib/trino/TrinoSqlParser.js';
 
@@ -76,7 +76,15 @@ function singleStatementEntry(): number {
   return invokingState;
 }
 
-/** Parses a lexed text as exactly one statement (an optional semicolon, then the end). */
+const bail = new BailErrorStrategy();
+const recover = new DefaultErrorStrategy();
+
+/**
+ * Parses a lexed text as exactly one statement (an optional semicolon, then the end): first with
+ * SLL prediction and an error strategy that gives up at the first error (no recovery work on
+ * the fast path), then, only if that fails, with full LL and the default strategy, which also
+ * gives the error message.
+ */
 export function parseTokens(stream: CommonTokenStream): ParseResult {
   parser ??= new TrinoSqlParser(stream);
   const p = parser;
@@ -88,9 +96,17 @@ export function parseTokens(stream: CommonTokenStream): ParseResult {
     stream.seek(0);
     p.tokenStream = stream;
     p.interpreter.predictionMode = mode;
+    p.errorHandler = mode === PredictionMode.SLL ? bail : recover;
     p.context = new ProgramContext(null, -1);
     p.state = entry;
-    const statement = p.singleStatement();
+    let statement: SingleStatementContext;
+    try {
+      statement = p.singleStatement();
+    } catch (error) {
+      if (!(error instanceof ParseCancellationException)) throw error;
+      p.context = null;
+      continue;
+    }
     if (!collector.first && stream.LA(1) !== Token.EOF) {
       const t = stream.LT(1)!;
       collector.first = { line: t.line, column: t.column + 1, message: `extraneous input '${t.text}' after the statement` };
@@ -98,5 +114,5 @@ export function parseTokens(stream: CommonTokenStream): ParseResult {
     p.context = null;
     if (!collector.first) return { ok: true, statement };
   }
-  return { ok: false, problem: collector.first! };
+  return { ok: false, problem: collector.first ?? { line: 1, column: 1, message: 'the statement could not be parsed' } };
 }
