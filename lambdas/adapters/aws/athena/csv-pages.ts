@@ -123,6 +123,7 @@ async function getRange(s3: S3Client, location: CsvLocation, first: number, last
     }
     throw error;
   }
+  if (!response) throw new CsvUnavailableError(`No answer reading s3://${location.bucket}/${location.key}`);
   const metadata = response.Metadata ?? {};
   // Client-side encrypted objects (CSE_KMS) carry their envelope in the metadata: the bytes are ciphertext.
   if ('x-amz-cek-alg' in metadata || 'x-amz-key-v2' in metadata || 'x-amz-key' in metadata || 'x-amz-wrap-alg' in metadata) {
