@@ -33,7 +33,7 @@ import { complexHints, needsTableColumns, planAthenaStatement, type CatalogColum
 import { athenaQueryError, athenaRequestError, engineState, engineStats } from '../../../core/engines/athena/status.js';
 import { isFinal } from '../../../core/engines/engine.js';
 import { QueryFailure, queryError } from '../../../core/errors.js';
-import { bindParameters } from '../../../core/protocol/lexer.js';
+import { planAthenaParameters } from '../../../core/engines/athena/parameters.js';
 import { csvLocation, CsvUnavailableError, readCsvPage } from './csv-pages.js';
 
 /** Settings of one Athena target (a workgroup) and the clients it uses. */
@@ -72,7 +72,6 @@ export interface AthenaEngineOptions {
 }
 
 const DEFAULT_CATALOGS: Record<string, string> = { hive: 'AwsDataCatalog', awsdatacatalog: 'AwsDataCatalog' };
-const MAX_PARAMETER_LENGTH = 1024;
 const WHOLE_OUTPUT_MAX_PAGES = 100;
 
 interface ExecutionFacts {
@@ -130,15 +129,14 @@ export class AthenaEngine implements Engine {
     const catalogName = plan.catalog ?? session.catalog;
     const catalog = this.athenaCatalog(catalogName);
     const database = plan.kind === 'query' || plan.kind === 'update' ? session.schema : (plan.schema ?? session.schema);
-    const parameters = submission.parameters ?? [];
-    const inline = parameters.some((p) => p.length === 0 || p.length > MAX_PARAMETER_LENGTH);
-    const sql = inline && parameters.length ? bindParameters(plan.sql, parameters) : plan.sql;
+    // ExecutionParameters where Athena takes them; literals written into the text otherwise.
+    const { queryString: sql, executionParameters } = planAthenaParameters(plan.sql, submission.parameters ?? []);
     const input: StartQueryExecutionInput = {
       QueryString: sql,
       WorkGroup: this.options.workgroup,
-      ClientRequestToken: clientRequestToken(submission.queryId, [this.options.workgroup, catalog, database, sql, inline ? '' : JSON.stringify(parameters)]),
+      ClientRequestToken: clientRequestToken(submission.queryId, [this.options.workgroup, catalog, database, sql, JSON.stringify(executionParameters ?? [])]),
       ...(catalog || database ? { QueryExecutionContext: { ...(catalog ? { Catalog: catalog } : {}), ...(database ? { Database: database } : {}) } } : {}),
-      ...(!inline && parameters.length ? { ExecutionParameters: parameters } : {}),
+      ...(executionParameters?.length ? { ExecutionParameters: executionParameters } : {}),
       ...(this.options.outputLocation ? { ResultConfiguration: { OutputLocation: this.options.outputLocation } } : {}),
       ...(this.options.resultReuse?.enabled
         ? { ResultReuseConfiguration: { ResultReuseByAgeConfiguration: { Enabled: true, ...(this.options.resultReuse.maxAgeMinutes !== undefined ? { MaxAgeInMinutes: this.options.resultReuse.maxAgeMinutes } : {}) } } }
