@@ -59,6 +59,24 @@ export function createMetadataDeps(options: MetadataOptions): MetadataDeps {
   };
 }
 
+/** The hook with its dependencies bound: what the gateway keeps for the life of the process. */
+export interface MetadataService {
+  answer(sql: string, session: Session, principal: Principal): Promise<GatewayResult | undefined>;
+  /** Forget cached metadata and answers (e.g. after DDL that went through this process). */
+  clear(): void;
+}
+
+export function createMetadataService(options: MetadataOptions): MetadataService {
+  const deps = createMetadataDeps(options);
+  return {
+    answer: (sql, session, principal) => answerMetadata(sql, session, principal, deps),
+    clear: () => {
+      deps.cache.clear();
+      deps.answers.clear();
+    },
+  };
+}
+
 /** Answers per user: the same statement from the same user within the TTL costs nothing. */
 export class AnswerCache {
   private readonly entries = new Map<string, { result: GatewayResult; expiresAt: number }>();

@@ -1,4 +1,4 @@
-import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
+import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand, type ColumnInfo } from '@aws-sdk/client-athena';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -23,7 +23,7 @@ const EXECUTION_ID = 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111';
 const OUTPUT = `s3://athena-results-bucket/bifrost/${EXECUTION_ID}.csv`;
 const PROBE = 'SELECT * FROM (SELECT order_id, total, ordered_at FROM orders WHERE status = \'open\') "Custom SQL Query" LIMIT 0';
 
-const COLUMNS = [
+const COLUMNS: ColumnInfo[] = [
   { CatalogName: 'hive', SchemaName: '', TableName: '', Name: 'order_id', Label: 'order_id', Type: 'bigint', Precision: 19, Scale: 0, Nullable: 'UNKNOWN', CaseSensitive: false },
   { CatalogName: 'hive', SchemaName: '', TableName: '', Name: 'total', Label: 'total', Type: 'decimal', Precision: 12, Scale: 2, Nullable: 'UNKNOWN', CaseSensitive: false },
   { CatalogName: 'hive', SchemaName: '', TableName: '', Name: 'ordered_at', Label: 'ordered_at', Type: 'timestamp', Precision: 3, Scale: 0, Nullable: 'UNKNOWN', CaseSensitive: false },

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { awsMetadataSource } from '../../../lambdas/adapters/aws/metadata/index.js';
-import { answerMetadata, createMetadataDeps, type MetadataDeps } from '../../../lambdas/core/metadata/answer.js';
+import { answerMetadata, createMetadataDeps, createMetadataService, type MetadataDeps } from '../../../lambdas/core/metadata/answer.js';
 import type { Principal } from '../../../lambdas/core/ports.js';
 import { mockGlue, SAMPLE_CATALOG } from './glue-mock.js';
 import { alice, bob, rows } from './support.js';
@@ -167,5 +167,16 @@ describe('caching', () => {
   it('concurrent requests share one source call', async () => {
     await Promise.all([ask('SHOW TABLES'), ask('SHOW TABLES', bob), ask("SHOW TABLES LIKE 'o%'"), ask('SHOW SCHEMAS')]);
     expect(glue.calls).toEqual({ GetDatabases: 1, GetTables: 1, GetTable: 0 });
+  });
+
+  it('the service binds the hook to its caches; clear() forgets them', async () => {
+    const service = createMetadataService({ source: awsMetadataSource({ catalogs: { hive: { athenaCatalog: 'AwsDataCatalog' } }, glue: glue.client }), canSee: () => true, version: 'v' });
+    expect(rows(await service.answer('SHOW TABLES', session, alice))).toHaveLength(3);
+    expect(rows(await service.answer('SHOW TABLES', session, alice))).toHaveLength(3);
+    expect(glue.calls.GetTables).toBe(1);
+    service.clear();
+    await service.answer('SHOW TABLES', session, alice);
+    expect(glue.calls.GetTables).toBe(2);
+    expect(await service.answer('SELECT * FROM orders', session, alice)).toBeUndefined();
   });
 });
