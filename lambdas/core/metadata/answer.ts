@@ -317,7 +317,21 @@ function isFalse(query: SelectQuery): boolean {
   return query.where?.kind === 'literal' && (query.where.value === false || query.where.value === null);
 }
 
+/** A cheap look before parsing: ordinary queries name none of these and have a FROM. */
+function mayBeMetadata(tokens: Token[], session: Session): boolean {
+  if (session.catalog === 'system' || session.schema === INFORMATION_SCHEMA) return true;
+  let from = false;
+  for (const t of tokens) {
+    if (t.kind !== 'word' && t.kind !== 'quoted') continue;
+    const name = t.text.toLowerCase();
+    if (name === INFORMATION_SCHEMA || name === 'jdbc' || name === 'metadata' || name === 'version') return true;
+    if (t.kind === 'word' && t.upper === 'FROM') from = true;
+  }
+  return !from;
+}
+
 function recognizeSelect(sql: string, tokens: Token[], session: Session, version: string): Recognized | undefined {
+  if (!mayBeMetadata(tokens, session)) return undefined;
   let query: SelectQuery;
   try {
     query = parseSelect(sql);
