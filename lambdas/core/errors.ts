@@ -18,6 +18,7 @@ export const ErrorCodes = {
   DIVISION_BY_ZERO: { code: 8, type: 'USER_ERROR' },
   INVALID_CAST_ARGUMENT: { code: 9, type: 'USER_ERROR' },
   ALREADY_EXISTS: { code: 12, type: 'USER_ERROR' },
+  ADMINISTRATIVELY_KILLED: { code: 38, type: 'USER_ERROR' },
   NOT_SUPPORTED: { code: 13, type: 'USER_ERROR' },
   INVALID_SESSION_PROPERTY: { code: 14, type: 'USER_ERROR' },
   CONSTRAINT_VIOLATION: { code: 16, type: 'USER_ERROR' },

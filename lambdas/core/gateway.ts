@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import type { Engine, EnginePage } from './engines/engine.js';
+import { isEngineBusy, type Engine, type EnginePage } from './engines/engine.js';
+import { parseKillQuery, type KillQuery } from './engines/cluster/kill-query.js';
+import { bindParameters, tokenize } from './protocol/lexer.js';
 import { GatewayError, QueryFailure, queryError, type QueryError } from './errors.js';
 import { header, jsonResponse, textResponse, type GatewayRequest, type GatewayResponse } from './http.js';
 import type { AccessControl, Analysis, Analyzer, Authenticator, Principal, Router } from './ports.js';
 import { detectDialect, readSession, sessionUpdateHeaders, type ClientSession, type Dialect } from './protocol/headers.js';
 import { rowEncoder } from './protocol/encode.js';
 import { PageTokenSigner, type PageToken } from './protocol/page-token.js';
-import { newQueryId } from './protocol/query-id.js';
+import { isQueryId, newQueryId } from './protocol/query-id.js';
 import { queryResultsJson, type QueryResultsParts } from './protocol/results.js';
 import { column, parseType, type Column, type SqlType, withoutDatetimePrecision, formatType } from './protocol/sql-types.js';
 import { planStatement, type Plan } from './protocol/statements.js';
@@ -138,14 +140,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   async function postStatement(request: GatewayRequest): Promise<GatewayResponse> {
     const principal = await authenticate(request);
-    const session = readSession(request.headers);
-    if (session.user !== principal.user && principal.method === 'header') session.user = principal.user;
+    // The authenticator has checked the user header against the principal (impersonation rules);
+    // a client that sends only credentials (curl -u) runs as the authenticated user.
+    const session = readSession(request.headers, undefined, principal.user);
+    session.user = principal.user;
     const sql = decodeSql(request.body);
     const created = now();
     const queryId = newQueryId(created);
     const record: QueryRecord = {
       queryId,
       user: principal.user,
+      ...(principal.authenticatedUser && principal.authenticatedUser !== principal.user ? { authenticatedUser: principal.authenticatedUser } : {}),
       source: session.source,
       dialect: session.dialect,
       sql,
@@ -162,7 +167,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
       }
       plan = planStatement(sql, session);
       record.kind = plan.kind === 'query' ? (plan.updateType ?? 'SELECT') : plan.kind === 'session' ? plan.updateType : 'DESCRIBE INPUT';
-      if (plan.kind === 'query') await admit(record, plan, principal, session);
+      const kill = plan.kind === 'query' ? parseKillQuery(plan.sql) : undefined;
+      if (kill) record.result = await killFromSql(kill, principal);
+      else if (plan.kind === 'query') await admit(record, plan, principal, session);
       else record.result = gatewayResult(plan);
       if (record.result) {
         record.state = 'FINISHED';
@@ -274,6 +281,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
         if (current) Object.assign(record, current);
       }
     } catch (error) {
+      if (isEngineBusy(error)) {
+        // No room on the engine right now (Athena's TooManyRequests): the query stays QUEUED
+        // without a handle, and the next poll submits it again. Nothing is lost.
+        log.info('engine busy, query stays queued', { queryId: record.queryId, target: record.target });
+        return;
+      }
       const failure = error instanceof QueryFailure ? error.error : queryError('GENERIC_INTERNAL_ERROR', `The engine refused the query: ${String((error as Error)?.message ?? error)}`);
       log.warn('submit failed', { queryId: record.queryId, target: record.target, errorName: failure.errorName });
       await deps.store.transition(record.queryId, { state: 'FAILED', error: failure }, now());
@@ -300,7 +313,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const token = record ? signer.verify(queryId, record.user, payload, signature) : undefined;
     const user = pollUser(request);
     if (!record || !token || (user !== undefined && user !== record.user)) throw new GatewayError(404, 'Query not found');
+    if (!deps.authenticator.trustsUserHeader && !owns(await authenticate(request), record)) throw new GatewayError(404, 'Query not found');
     return { record, token };
+  }
+
+  /** The query's user, or whoever authenticated to run it as that user. */
+  function owns(principal: Principal, record: QueryRecord): boolean {
+    return principal.user === record.user || (principal.authenticatedUser ?? principal.user) === (record.authenticatedUser ?? record.user);
   }
 
   function pollUser(request: GatewayRequest): string | undefined {
@@ -329,8 +348,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
       if (!engine) throw QueryFailure.of('CONFIGURATION_INVALID', `Target ${record.target} is no longer configured`);
       page = await engine.poll(record.engineHandle, token.c, { maxWaitMs: config.pollWaitMs, maxRows: config.maxRowsPerPage, knownState: record.state, knownStateAt: record.updatedAt });
     } catch (error) {
-      const failure = error instanceof QueryFailure ? error.error : queryError('GENERIC_INTERNAL_ERROR', `Lost contact with the engine: ${String((error as Error)?.message ?? error)}`);
-      page = { state: 'FAILED', error: failure };
+      if (!(error instanceof QueryFailure)) {
+        // Pages are deterministic per cursor, so a transient engine error (a throttled or failed
+        // API call) is answered 503: clients retry the same GET, and the query goes on.
+        log.warn('engine poll failed', { queryId: record.queryId, target: record.target, error: String((error as Error)?.message ?? error) });
+        throw new GatewayError(503, 'The engine is temporarily unavailable; retry');
+      }
+      page = { state: 'FAILED', error: error.error };
     }
     await recordProgress(record, page);
     if (page.state === 'FAILED' || page.state === 'CANCELED') {
@@ -354,9 +378,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
       let bytes = 2;
       for (let i = skip; i < rows.length; i++) {
         const text = encode(parametric ? rows[i]! : truncateDatetimes(rows[i]!, types));
-        if (encoded.length > 0 && bytes + text.length + 1 > config.maxPageBytes) break;
+        const size = Buffer.byteLength(text, 'utf8') + 1;
+        if (encoded.length > 0 && bytes + size > config.maxPageBytes) break;
         encoded.push(text);
-        bytes += text.length + 1;
+        bytes += size;
       }
       taken = encoded.length;
       dataJson = '[' + encoded.join(',') + ']';
@@ -456,15 +481,39 @@ export function createGateway(deps: GatewayDeps): Gateway {
   async function killQuery(request: GatewayRequest, queryId: string): Promise<GatewayResponse> {
     const principal = await authenticate(request);
     const record = await deps.store.get(queryId);
-    if (!record || record.user !== principal.user) throw new GatewayError(404, 'Query not found');
+    if (!record || !owns(principal, record)) throw new GatewayError(404, 'Query not found');
     await cancelRecord(record, 'canceled by the client (DELETE /v1/query)');
     return { status: 204, headers: {}, body: '' };
   }
 
-  async function cancelRecord(record: QueryRecord, reason: string): Promise<void> {
+  async function cancelRecord(record: QueryRecord, reason: string, error = queryError('USER_CANCELED', 'Query was canceled')): Promise<void> {
     if (FINAL_STATES.includes(record.state)) return;
-    await cancelQuietly(record);
-    await deps.store.transition(record.queryId, { state: 'CANCELED', error: queryError('USER_CANCELED', 'Query was canceled'), endReason: reason }, now());
+    if (record.engineHandle && record.target) {
+      try {
+        await deps.engineFor(record.target)?.cancel(record.engineHandle);
+      } catch (cause) {
+        // Recording CANCELED for a query that still runs would hide it from its target's depth:
+        // leave the state alone; the client may retry, and the sweeper stops abandoned queries.
+        log.warn('engine cancel failed', { queryId: record.queryId, error: String(cause) });
+        throw new GatewayError(503, 'The query could not be canceled right now; retry');
+      }
+    }
+    await deps.store.transition(record.queryId, { state: 'CANCELED', error, endReason: reason }, now());
+  }
+
+  /** `CALL system.runtime.kill_query(...)` on a gateway query id: cancelled wherever it runs. */
+  async function killFromSql(kill: KillQuery, principal: Principal): Promise<GatewayResult> {
+    const target = isQueryId(kill.queryId) ? await deps.store.get(kill.queryId) : undefined;
+    if (!target) throw QueryFailure.of('NOT_FOUND', `Target query not found: ${kill.queryId}`);
+    if (!owns(principal, target)) throw QueryFailure.of('PERMISSION_DENIED', `Access Denied: Cannot kill query ${kill.queryId}`);
+    const message = kill.message ? `Query killed. Message: ${kill.message}` : 'Query killed. No message provided.';
+    try {
+      await cancelRecord(target, `killed by ${principal.user} (kill_query)`, queryError('ADMINISTRATIVELY_KILLED', message));
+    } catch (error) {
+      if (error instanceof GatewayError) throw QueryFailure.of('GENERIC_INTERNAL_ERROR', `Query ${kill.queryId} could not be killed right now; try again`);
+      throw error;
+    }
+    return { columns: [{ name: 'result', type: 'boolean' }], rowsJson: '[[true]]', updateType: 'CALL' };
   }
 
   async function cancelQuietly(record: QueryRecord): Promise<void> {
@@ -505,9 +554,10 @@ function compress(request: GatewayRequest, response: GatewayResponse): GatewayRe
   return { ...response, headers: { ...response.headers, 'Content-Encoding': ['gzip'], Vary: ['Accept-Encoding'] }, body: gzipSync(response.body, { level: 1 }) };
 }
 
-/** DESCRIBE OUTPUT needs only the columns: run the statement with no rows. */
+/** DESCRIBE OUTPUT needs only the columns: run the statement with no rows, parameters as NULL. */
 function describeOutputSql(sql: string): string {
-  return `SELECT * FROM (${sql.replace(/\?/g, 'NULL')}) AS bifrost_describe LIMIT 0`;
+  const placeholders = tokenize(sql).filter((t) => t.kind === 'param').length;
+  return `SELECT * FROM (${placeholders ? bindParameters(sql, Array(placeholders).fill('NULL')) : sql}) AS bifrost_describe LIMIT 0`;
 }
 
 function typeSize(type: SqlType): number {

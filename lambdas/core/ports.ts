@@ -4,6 +4,8 @@ import type { GatewayRequest } from './http.js';
 /** Who is asking: established by an Authenticator, used by routing and access control. */
 export interface Principal {
   user: string;
+  /** Who proved their identity, when they act as another user (impersonation). */
+  authenticatedUser?: string;
   groups: string[];
   /** How the principal was established (header, password, jwt, alb-oidc). */
   method: string;
@@ -16,6 +18,11 @@ export type AuthResult =
 
 export interface Authenticator {
   authenticate(request: GatewayRequest): Promise<AuthResult>;
+  /**
+   * True when the user header is taken on trust (local mode). Then polls are not authenticated,
+   * as in Trino, whose nextUri endpoints are public; otherwise every poll proves its user too.
+   */
+  readonly trustsUserHeader?: boolean;
 }
 
 /** A table a statement touches, fully qualified and lower-cased. */
@@ -150,6 +157,7 @@ export interface Router {
 
 /** Trusts the user header: only for local mode or when explicitly enabled. */
 export const headerAuthenticator: Authenticator = {
+  trustsUserHeader: true,
   async authenticate(request) {
     const user = request.headers['x-trino-user']?.[0] ?? request.headers['x-presto-user']?.[0];
     if (!user) return { ok: false, status: 400, message: 'User must be set' };

@@ -203,6 +203,19 @@ export class DuckDbEngine implements Engine {
     return { healthy: true };
   }
 
+  /** What the engine knows of a query, for the sweeper's reconciliation in local mode. */
+  status(handle: string): { state: EngineState; statistics?: { totalTimeMillis: number; queueTimeMillis: number; engineTimeMillis: number }; error?: QueryError } | undefined {
+    const query = this.queries.get(handle);
+    if (!query) return undefined;
+    const end = query.endedAt ?? Date.now();
+    const started = query.startedAt ?? end;
+    return {
+      state: query.state,
+      statistics: { totalTimeMillis: end - query.createdAt, queueTimeMillis: started - query.createdAt, engineTimeMillis: end - started },
+      ...(query.error ? { error: query.error } : {}),
+    };
+  }
+
   /** How many queries hold results in memory (for tests and the load benchmark). */
   get heldQueries(): number {
     return this.queries.size;

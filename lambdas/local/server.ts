@@ -1,23 +1,33 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { BodyTooLargeError, fromNodeRequest, writeNodeResponse } from '../adapters/http/node.js';
 import { DynamoQueryStore } from '../adapters/aws/dynamo-query-store.js';
+import { DynamoConfigStore } from '../adapters/aws/dynamo-config-store.js';
+import { DynamoUserStore } from '../adapters/aws/dynamo-user-store.js';
+import { DynamoHealthStore } from '../adapters/aws/dynamo-health-store.js';
+import { configTableDefinition, usersTableDefinition } from '../adapters/aws/tables.js';
+import { createAuthenticator } from '../core/auth/index.js';
+import { parseConfigText, type BifrostConfig } from '../core/config/schema.js';
 import type { Engine } from '../core/engines/engine.js';
+import { checkClusterHealth, clusterHealthTargets, createClusterEngines, engineProbe, storedTargetHealth } from '../core/engines/cluster/index.js';
 import { createGateway, DEFAULT_GATEWAY_CONFIG, type GatewayConfig, type GatewayDeps, type Logger } from '../core/gateway.js';
 import { textResponse } from '../core/http.js';
-import { allowAll, headerAuthenticator, singleTargetRouter, type AccessControl, type Analyzer, type Authenticator, type Router } from '../core/ports.js';
-import type { QueryStore } from '../core/stores/query-store.js';
+import { allowAll, type AccessControl, type Analyzer, type Authenticator, type Router } from '../core/ports.js';
+import { createGatewayRouter } from '../core/routing/index.js';
+import { applyStateChange, engineStateChangeEvent, engineStatus, sweep, trackingSettings, type TrackingDeps } from '../core/tracking/index.js';
 import { DuckDbEngine } from './duckdb-engine.js';
 import { startLocalDynamo, type LocalDynamo } from './dynamo.js';
 
 export interface LocalServerOptions {
   port?: number;
   host?: string;
-  /** Engines by target name; by default the embedded DuckDB engine as target `local`. */
+  /** Targets, routing and auth; by default config/local.yaml (the embedded DuckDB engine). */
+  config?: BifrostConfig;
+  /** Engines by target name, replacing those the config would build (tests, Athena local mode). */
   engines?: Record<string, Engine>;
-  defaultTarget?: string;
   gateway?: Partial<GatewayConfig>;
   router?: Router;
   authenticator?: Authenticator;
@@ -25,43 +35,109 @@ export interface LocalServerOptions {
   analyzer?: Analyzer;
   /** TLS key and certificate (PEM) to serve HTTPS, as JDBC needs for passwords. */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /** How often the sweeper runs (reconciliation, abandoned queries, cluster health). */
+  sweepIntervalMs?: number;
   log?: Logger;
 }
 
 export interface LocalServer {
   url: string;
   port: number;
-  store: QueryStore;
+  config: BifrostConfig;
+  store: DynamoQueryStore;
   dynamo: LocalDynamo;
   engines: Record<string, Engine>;
+  /** Runs the sweeper once, as the schedule would. */
+  sweep(): Promise<void>;
   close(): Promise<void>;
 }
 
+export const LOCAL_TABLES = { config: 'bifrost-config', users: 'bifrost-users' } as const;
+
+export function defaultLocalConfig(): BifrostConfig {
+  return parseConfigText(readFileSync(new URL('../../config/local.yaml', import.meta.url), 'utf8'));
+}
+
+const silent: Logger = { info() {}, warn() {}, error() {} };
+
 /**
- * Bifrost on localhost: the same core as the Lambda, behind node:http, with DynamoDB's API
- * served in-process by dynalite and the embedded DuckDB engine.
+ * Bifrost on localhost: the same core as the Lambda functions, behind node:http, with DynamoDB's
+ * API served in-process by dynalite, the embedded DuckDB engine, and the state-change handler and
+ * sweeper fed by the local engine's own events.
  */
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
-  const dynamo = await startLocalDynamo();
+  const config = options.config ?? defaultLocalConfig();
+  const log = options.log ?? silent;
+  const dynamo = await startLocalDynamo([configTableDefinition(LOCAL_TABLES.config), usersTableDefinition(LOCAL_TABLES.users)]);
   const store = new DynamoQueryStore(dynamo.client, dynamo.tables.queries);
-  let ownedEngine: DuckDbEngine | undefined;
-  let engines = options.engines;
-  if (!engines) {
-    ownedEngine = await DuckDbEngine.create();
-    engines = { local: ownedEngine };
-  }
-  const defaultTarget = options.defaultTarget ?? Object.keys(engines)[0]!;
-  const deps: GatewayDeps = {
-    config: { ...DEFAULT_GATEWAY_CONFIG, maxPageBytes: 4_000_000, pageTokenKey: randomBytes(32), ...options.gateway },
+  const gatewayConfig: GatewayConfig = {
+    ...DEFAULT_GATEWAY_CONFIG,
+    environment: config.gateway.environment,
+    maxPageBytes: 4_000_000,
+    pollWaitMs: config.gateway.pollWaitMs,
+    historyRetentionDays: config.gateway.historyRetentionDays,
+    pageTokenKey: randomBytes(32),
+    ...(config.gateway.publicUrl ? { publicBaseUrl: config.gateway.publicUrl } : {}),
+    ...options.gateway,
+  };
+
+  // Tracking: the local engine's state changes go through the same handler as Athena's events.
+  let duck: DuckDbEngine | undefined;
+  const tracking: TrackingDeps = {
     store,
-    engineFor: (target) => engines![target],
-    router: options.router ?? singleTargetRouter(defaultTarget),
-    authenticator: options.authenticator ?? headerAuthenticator,
+    statusFor: (target) => (duck && target && config.targets[target]?.type === 'duckdb' ? localStatus : undefined),
+    settings: trackingSettings(config),
+    log,
+  };
+  const localStatus = engineStatus({ lookup: (id) => duck?.status(id), cancel: (id) => duck?.cancel(id) ?? Promise.resolve() });
+  const needsDuck = Object.entries(config.targets).some(([name, t]) => t.type === 'duckdb' && !options.engines?.[name]);
+  if (needsDuck) {
+    duck = await DuckDbEngine.create({
+      // Delivered a little later, as EventBridge would: the gateway's own record of a cancel wins.
+      onStateChange: (change) => setTimeout(() => applyStateChange(tracking, engineStateChangeEvent(change)).catch((error) => log.warn('state change not applied', { error: String(error) })), 50),
+    });
+  }
+  const clusters = createClusterEngines(config, { fetch, lookupQuery: (id) => store.get(id), maxPageBytes: gatewayConfig.maxPageBytes });
+  const engines: Record<string, Engine> = {};
+  for (const [name, target] of Object.entries(config.targets)) {
+    if (target.type === 'duckdb' && duck) engines[name] = duck;
+    if (clusters[name]) engines[name] = clusters[name]!;
+  }
+  Object.assign(engines, options.engines);
+
+  const healthStore = new DynamoHealthStore(dynamo.client, LOCAL_TABLES.config);
+  const clusterTargets = clusterHealthTargets(config);
+  const health = storedTargetHealth(healthStore, { clusters: Object.keys(clusterTargets) });
+  const router =
+    options.router ??
+    createGatewayRouter({
+      config,
+      configStore: new DynamoConfigStore(dynamo.client, LOCAL_TABLES.config, config),
+      depths: store,
+      health,
+      onConfigProblem: (message, detail) => log.warn(message, detail),
+    });
+  const authenticator = options.authenticator ?? createAuthenticator(config, { userStore: new DynamoUserStore(dynamo.client, LOCAL_TABLES.users), log }, { mode: 'local' });
+
+  const deps: GatewayDeps = {
+    config: gatewayConfig,
+    store,
+    engineFor: (target) => engines[target],
+    router,
+    authenticator,
     accessControl: options.accessControl ?? allowAll,
     ...(options.analyzer ? { analyzer: options.analyzer } : {}),
-    ...(options.log ? { log: options.log } : {}),
+    log,
   };
   const gateway = createGateway(deps);
+
+  const runSweep = async () => {
+    await sweep(tracking);
+    if (Object.keys(clusterTargets).length) await checkClusterHealth({ targets: clusterTargets, probe: engineProbe(clusters), store: healthStore, log });
+  };
+  const sweeper = setInterval(() => runSweep().catch((error) => log.warn('sweep failed', { error: String(error) })), options.sweepIntervalMs ?? 30_000);
+  sweeper.unref();
+
   const secure = Boolean(options.tls);
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const method = (req.method ?? 'GET').toUpperCase();
@@ -82,13 +158,16 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   return {
     url: `${secure ? 'https' : 'http'}://${host}:${port}`,
     port,
+    config,
     store,
     dynamo,
     engines,
+    sweep: runSweep,
     close: async () => {
+      clearInterval(sweeper);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      ownedEngine?.close();
+      duck?.close();
       await dynamo.close();
     },
   };

@@ -231,7 +231,6 @@ describe('bad input', () => {
     const cases: [Promise<Response>, string][] = [
       [post(''), 'SQL statement is empty'],
       [post(new Uint8Array([0x53, 0xff, 0xfe])), 'Query text is not valid UTF-8'],
-      [post('SELECT 1', {}), 'User must be set'],
       [post('SELECT 1', { 'X-Trino-User': 'a', 'X-Presto-User': 'a' }), 'Request contains both X-Trino- and X-Presto- headers: use one protocol'],
       [post('SELECT 1', { 'X-Trino-User': 'a', 'X-Trino-Session': 'no_equals_sign' }), 'Invalid X-Trino-Session header'],
       [post('SELECT 1', { 'X-Trino-User': 'a', 'X-Trino-Schema': 'tiny' }), 'Schema is set but catalog is not'],
@@ -241,6 +240,13 @@ describe('bad input', () => {
       expect(r.status).toBe(400);
       expect(await r.text()).toBe(message);
     }
+  });
+
+  it('asks for credentials when no user is sent, as Trino without authentication does', async () => {
+    const r = await post('SELECT 1', {});
+    expect(r.status).toBe(401);
+    expect(r.headers.get('www-authenticate')).toBe('Basic realm="Trino"');
+    expect(await r.text()).toBe('Basic authentication or X-Trino-User must be sent');
   });
 
   it('fails SQL over 256 KB as a query with QUERY_TEXT_TOO_LARGE', async () => {

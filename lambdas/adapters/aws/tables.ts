@@ -64,7 +64,7 @@ function include(attributes: readonly string[], keys: readonly string[]): Global
 
 export function queriesTableDefinition(tableName: string): CreateTableCommandInput {
   const { activeIndex, openIndex, engineIdIndex, userIndex, targetIndex } = QUERIES_TABLE;
-  return {
+  return withWaitingIndex({
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: [
@@ -116,7 +116,7 @@ export function queriesTableDefinition(tableName: string): CreateTableCommandInp
         Projection: include(QUERY_SUMMARY_ATTRIBUTES, [targetIndex.partitionKey, targetIndex.sortKey]),
       },
     ],
-  };
+  });
 }
 
 // ---------------------------------------------------------------- routing (issue 5)
@@ -152,8 +152,9 @@ export const WAITING_INDEX = {
   attributes: ['state', 'engineHandle', 'lastPollAt'],
 } as const;
 
-/** A queries table definition with the waiting-by-group index added. */
+/** A queries table definition with the waiting-by-group index added (once). */
 export function withWaitingIndex(definition: CreateTableCommandInput): CreateTableCommandInput {
+  if (definition.GlobalSecondaryIndexes?.some((index) => index.IndexName === WAITING_INDEX.name)) return definition;
   const attributes = [...(definition.AttributeDefinitions ?? [])];
   for (const [name, type] of [
     [WAITING_INDEX.partitionKey, 'S'],

@@ -145,9 +145,9 @@ export function decodePreparedStatement(value: string): string {
 }
 
 /** Reads the protocol headers of a request into a session (PROTOCOL.md §1.2). */
-export function readSession(headers: Headers, fallbackDialect: Dialect = 'trino'): ClientSession {
+export function readSession(headers: Headers, fallbackDialect: Dialect = 'trino', authenticatedUser?: string): ClientSession {
   const dialect = detectDialect(headers) ?? fallbackDialect;
-  const user = single(headers, dialect, Header.user);
+  const user = single(headers, dialect, Header.user) ?? authenticatedUser;
   if (!user) throw new GatewayError(400, 'User must be set');
   const catalog = single(headers, dialect, Header.catalog);
   const schema = single(headers, dialect, Header.schema);

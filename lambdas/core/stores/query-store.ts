@@ -21,6 +21,8 @@ export interface GatewayResult {
 export interface QueryRecord {
   queryId: string;
   user: string;
+  /** Who authenticated, when they ran the query as another user (impersonation). */
+  authenticatedUser?: string;
   source?: string;
   dialect: Dialect;
   sql: string;
