@@ -4,11 +4,15 @@
  * tiny entry importing the analyzer and the access control, and the time to import that bundle.
  *
  * Measured in a child process running the bundle, as a Lambda would: a fresh Node, no TypeScript
- * loader, nothing warmed up by other benchmarks.
+ * loader, nothing warmed up by other benchmarks. The tail is garbage collection (ANTLR allocates
+ * about 1 MB per TPC-DS query): the run is repeated with a larger young generation
+ * (--max-semi-space-size=64, settable through NODE_OPTIONS), and the best time of each statement
+ * over the rounds shows the cost without collection pauses or a busy machine. A third run calls
+ * warmUpAnalyzer() first, as a Lambda's init phase can.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -32,28 +36,42 @@ const RULES = {
 
 const DRIVER = `
 const t0 = performance.now();
-const { analyze, createFileAccessControl } = await import(process.argv[2]);
+const { analyze, createFileAccessControl, warmUpAnalyzer } = await import(process.argv[2]);
 const importMs = performance.now() - t0;
-const { statements, rules, rounds } = JSON.parse(await (await import('node:fs/promises')).readFile(process.argv[3], 'utf8'));
+const { statements, rules, rounds, warmUp } = JSON.parse(await (await import('node:fs/promises')).readFile(process.argv[3], 'utf8'));
 const principal = { user: 'analyst', groups: ['finance'] };
 const session = { catalog: 'hive', schema: 'tpcds_sf1' };
+let warmUpMs = 0;
+if (warmUp) {
+  const w = performance.now();
+  warmUpAnalyzer();
+  warmUpMs = performance.now() - w;
+}
 const c0 = performance.now();
 const control = createFileAccessControl(rules);
 const first = control.check(principal, analyze(statements[0], session));
 const coldMs = performance.now() - c0;
+// Rounds over every statement; the first rounds fill the parser's caches and are not counted.
+const skip = 3;
 const times = [];
+const best = statements.map(() => Infinity);
 let denied = 0;
-for (let r = 0; r < rounds; r++) {
-  for (const sql of statements) {
+for (let r = 0; r < rounds + skip; r++) {
+  statements.forEach((sql, i) => {
     const s = performance.now();
     const d = control.check(principal, analyze(sql, session));
-    times.push(performance.now() - s);
+    const ms = performance.now() - s;
+    if (r >= skip) {
+      times.push(ms);
+      best[i] = Math.min(best[i], ms);
+    }
     if (r === 0 && !d.allowed) denied++;
-  }
+  });
 }
 times.sort((a, b) => a - b);
-const q = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
-console.log(JSON.stringify({ importMs, coldMs, firstAllowed: first.allowed, denied, samples: times.length, median: q(0.5), p90: q(0.9), p99: q(0.99), max: times[times.length - 1] }));
+best.sort((a, b) => a - b);
+const q = (xs, p) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+console.log(JSON.stringify({ importMs, warmUpMs, coldMs, firstAllowed: first.allowed, denied, samples: times.length, median: q(times, 0.5), p90: q(times, 0.9), p99: q(times, 0.99), max: times[times.length - 1], bestMedian: q(best, 0.5), bestMax: best[best.length - 1] }));
 `;
 
 const round = (n: number) => Math.round(n * 100) / 100;
@@ -69,7 +87,7 @@ export default async function bench(): Promise<BenchResult> {
     const bundle = join(dir, 'analysis.mjs');
     await build({
       stdin: {
-        contents: `export { analyze } from './lambdas/core/sql/analyze.ts';\nexport { createFileAccessControl } from './lambdas/core/acl/index.ts';\n`,
+        contents: `export { analyze, warmUpAnalyzer } from './lambdas/core/sql/analyze.ts';\nexport { createFileAccessControl } from './lambdas/core/acl/index.ts';\n`,
         resolveDir: root,
         sourcefile: 'entry.ts',
         loader: 'ts',
@@ -84,27 +102,42 @@ export default async function bench(): Promise<BenchResult> {
     });
     const bytes = statSync(bundle).size;
     const gzip = gzipSync(readFileSync(bundle)).length;
-    const input = join(dir, 'input.json');
-    writeFileSync(input, JSON.stringify({ statements, rules: RULES, rounds: 30 }));
     const driver = join(dir, 'driver.mjs');
     writeFileSync(driver, DRIVER);
-    const { stdout } = await promisify(execFile)(process.execPath, [driver, bundle, input], { maxBuffer: 1 << 20 });
-    const m = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, number>;
+    const measure = async (flags: string[], warmUp: boolean) => {
+      const input = join(dir, 'input.json');
+      writeFileSync(input, JSON.stringify({ statements, rules: RULES, rounds: 30, warmUp }));
+      const { stdout } = await promisify(execFile)(process.execPath, [...flags, driver, bundle, input], { maxBuffer: 1 << 20 });
+      return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, number>;
+    };
+    const load = os.loadavg()[0]!;
+    const plain = await measure([], false);
+    const tuned = await measure(['--max-semi-space-size=64'], false);
+    const warmed = await measure([], true);
     return {
-      title: `Analysis + rule check per statement over ${statements.length} TPC-DS queries (${m.samples} warm samples), minified esbuild bundle run by a fresh Node ${process.version}`,
+      title: `Analysis + rule check per statement over ${statements.length} TPC-DS queries (${plain.samples} warm samples), minified esbuild bundle run by a fresh Node ${process.version} on ${os.cpus().length} cores (load average ${round(load)} when started)`,
       figures: {
         statements: statements.length,
-        warmMedianMs: round(m.median!),
-        warmP90Ms: round(m.p90!),
-        warmP99Ms: round(m.p99!),
-        warmMaxMs: round(m.max!),
-        coldFirstCallMs: round(m.coldMs!),
-        importMs: round(m.importMs!),
+        warmMedianMs: round(plain.median!),
+        warmP90Ms: round(plain.p90!),
+        warmP99Ms: round(plain.p99!),
+        warmMaxMs: round(plain.max!),
+        'warm p99 ms, --max-semi-space-size=64': round(tuned.p99!),
+        'warm median ms, --max-semi-space-size=64': round(tuned.median!),
+        'per statement best of 30, median ms': round(plain.bestMedian!),
+        'per statement best of 30, slowest statement ms': round(plain.bestMax!),
+        coldFirstCallMs: round(plain.coldMs!),
+        'cold first call after warmUpAnalyzer() ms': round(warmed.coldMs!),
+        'warmUpAnalyzer() ms': round(warmed.warmUpMs!),
+        importMs: round(plain.importMs!),
         bundleBytes: bytes,
         bundleGzipBytes: gzip,
-        deniedStatements: m.denied!,
+        deniedStatements: plain.denied!,
       },
-      targets: [{ name: 'warm p99 < 5 ms', met: m.p99! < 5, detail: `${round(m.p99!)} ms` }],
+      targets: [
+        { name: 'warm p99 < 5 ms (default V8 flags)', met: plain.p99! < 5, detail: `${round(plain.p99!)} ms` },
+        { name: 'warm p99 < 5 ms (--max-semi-space-size=64)', met: tuned.p99! < 5, detail: `${round(tuned.p99!)} ms` },
+      ],
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -243,3 +243,24 @@ function extension(sql: string, tokens: Token[], host: ConstructorParameters<typ
 export function qualifiedTableName(parts: string[], session: AnalysisSession): string[] {
   return qualifyTable(parts, session);
 }
+
+/**
+ * Statements whose analysis builds the parser's prediction caches for the common shapes of
+ * queries (joins, CTEs, subqueries, window functions, DML). ANTLR fills these caches lazily, so
+ * the first statements analyzed in a process are slow (hundreds of milliseconds); a Lambda can
+ * pay that during its init phase instead of on a client's first query.
+ */
+const WARM_UP = [
+  "WITH a AS (SELECT x, sum(y) AS s FROM c.s.t WHERE d BETWEEN DATE '2000-01-01' AND (DATE '2000-01-01' + INTERVAL '30' DAY) GROUP BY x HAVING sum(y) > 1) SELECT \"x\", s, rank() OVER (PARTITION BY x ORDER BY s DESC) FROM a JOIN u ON a.x = u.x LEFT JOIN v ON (u.k = v.k AND v.z IN ('a', 'b')) WHERE EXISTS (SELECT 1 FROM w WHERE w.k = a.x) AND a.s > (SELECT avg(s) * 1.2 FROM a) ORDER BY 1 LIMIT 100",
+  "SELECT CASE WHEN a IS NULL THEN 0 ELSE CAST(a AS decimal(7,2)) END, coalesce(b, 'x'), count(DISTINCT c), substr(d, 1, 5) FROM t1, t2 WHERE t1.k = t2.k AND ((t1.a = 1 AND t2.b = 'x') OR (t1.a = 2 AND t2.b = 'y')) GROUP BY ROLLUP (1, 2) UNION ALL SELECT 1, 'a', 2, 'b' FROM t3",
+  'INSERT INTO t SELECT * FROM s CROSS JOIN UNNEST(s.arr) AS u(x) WHERE x > 0',
+  "MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET v = s.v WHEN NOT MATCHED THEN INSERT (id, v) VALUES (s.id, s.v)",
+  "CREATE TABLE n WITH (format = 'PARQUET') AS SELECT transform(a, x -> x + 1) FROM o",
+  'SHOW COLUMNS FROM t',
+  "SELECT \"i_item_id\", \"sum\"(\"ss_sales_price\" * DECIMAL '1.5') \"total\", \"avg\"(CAST(\"x\" AS DECIMAL(12,2))) OVER (PARTITION BY \"a\" ORDER BY \"b\" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) FROM hive.s.store_sales, hive.s.item WHERE (\"ss_item_sk\" = \"i_item_sk\") AND (((\"i_category\" IN ('a', 'b')) AND (\"i_class\" = 'c')) OR ((\"i_size\" = 'd') AND (\"i_units\" = 'e'))) AND (\"d_year\" = 2000) GROUP BY \"i_item_id\" HAVING (\"count\"(*) > 1) ORDER BY \"total\" DESC NULLS FIRST",
+];
+
+/** Runs the warm-up statements; returns how many were analyzed (all of them, unless a bug). */
+export function warmUpAnalyzer(): number {
+  return WARM_UP.filter((sql) => analyze(sql).ok).length;
+}

@@ -1,2 +1,2 @@
-export { analyze, trinoAnalyzer, trinoAnalyzer as analyzer, type AnalysisSession } from './analyze.js';
+export { analyze, trinoAnalyzer, trinoAnalyzer as analyzer, warmUpAnalyzer, type AnalysisSession } from './analyze.js';
 export { AnalysisError } from './names.js';

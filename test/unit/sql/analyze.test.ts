@@ -265,3 +265,10 @@ describe('analyze: other objects', () => {
     expect(trinoAnalyzer.analyze('SELECT * FROM t', { catalog: 'c', schema: 's', preparedStatements: {} }).tables[0]!.name).toBe('c.s.t');
   });
 });
+
+describe('warm-up', () => {
+  it('analyzes its statements without failing', async () => {
+    const { warmUpAnalyzer } = await import('../../../lambdas/core/sql/index.js');
+    expect(warmUpAnalyzer()).toBe(7);
+  });
+});
