@@ -23,6 +23,13 @@ export interface AnalysisSession {
 /** EXECUTE IMMEDIATE inside a prepared statement inside...: a bound against loops. */
 const MAX_DEPTH = 8;
 
+/**
+ * Brackets nested deeper than this are refused: parsing time grows faster than the nesting
+ * (ANTLR looks ahead to each closing bracket), 1000 levels cost seconds of CPU and then overflow
+ * the stack. Generated SQL seldom goes past a few dozen levels.
+ */
+export const MAX_NESTING = 128;
+
 export function analyze(sql: string, session: AnalysisSession = {}): Analysis {
   return run(sql, session, 0);
 }
@@ -54,6 +61,12 @@ function analyzeOne(sql: string, session: AnalysisSession, depth: number): Analy
   const tokens = defaultTokens(stream.getTokens());
   if (tokens[tokens.length - 1]?.type === L.SEMICOLON) tokens.pop();
   if (tokens.length === 0) return failure('the statement is empty');
+  let nesting = 0;
+  for (const t of tokens) {
+    if (t.text === '(' || t.text === '[') {
+      if (++nesting > MAX_NESTING) return failure(`line ${t.line}:${t.column + 1}: brackets are nested more than ${MAX_NESTING} levels deep`);
+    } else if (t.text === ')' || t.text === ']') nesting--;
+  }
   // A semicolon before the end separates statements, except inside a SQL routine's BEGIN ... END,
   // which the grammar parses; whether the text is one statement is the parser's call.
   const several = tokens.some((t) => t.type === L.SEMICOLON);

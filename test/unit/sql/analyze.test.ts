@@ -161,6 +161,14 @@ describe('analyze: fails closed', () => {
     expect(a.error).toMatch(error);
   });
 
+  it('bounds the nesting of brackets', () => {
+    const deep = (n: number) => `SELECT ${'('.repeat(n)}x${')'.repeat(n)} FROM secret`;
+    expect(analyze(deep(100)).ok).toBe(true);
+    const a = analyze(deep(129));
+    expect(a.ok).toBe(false);
+    expect(a.error).toMatch(/nested more than 128/);
+  });
+
   it('bounds nesting', () => {
     let sql = 'SELECT * FROM secret';
     for (let i = 0; i < 12; i++) sql = `EXECUTE IMMEDIATE '${sql.replace(/'/g, "''")}'`;
