@@ -29,7 +29,7 @@ export interface TableEntry {
   renamedFrom?: string;
   branch?: string;
   /** The name as written, before qualification (branches are keyed by it). */
-  written_as: string;
+  writtenAs: string;
 }
 
 /** A relation of a FROM clause, for resolving column references. */
@@ -393,7 +393,7 @@ export class Walker {
     for (const s of inner.schemas ?? []) this.schemas.set(`${s.operation} ${s.name}`, s);
     for (const c of inner.catalogs ?? []) this.catalogs.set(`${c.operation} ${c.name}`, c);
     for (const r of inner.routines ?? []) this.routines.set(`${r.kind} ${r.name}`, r);
-    for (const t of inner.indirectTables ?? []) this.indirect.set(t.name, { ...t, columns: new Set(), allColumns: true, operations: new Set(['select']), written: new Set(), written_as: t.name });
+    for (const t of inner.indirectTables ?? []) this.indirect.set(t.name, { ...t, columns: new Set(), allColumns: true, operations: new Set(['select']), written: new Set(), writtenAs: t.name });
     this.unresolved.push(...(inner.unresolved ?? []));
   }
 
@@ -679,7 +679,7 @@ export class Walker {
     const catalog = fn.length === 3 ? fn[0] : undefined;
     const parts = qualifyTable(catalog ? [catalog, schema.toLowerCase(), table.toLowerCase()] : [schema.toLowerCase(), table.toLowerCase()], this.host.session);
     const name = parts.join('.');
-    this.indirect.set(name, { name, parts, access: 'read', columns: new Set(), allColumns: true, operations: new Set(['select']), written: new Set(), written_as: name });
+    this.indirect.set(name, { name, parts, access: 'read', columns: new Set(), allColumns: true, operations: new Set(['select']), written: new Set(), writtenAs: name });
   }
 
   // ---------------------------------------------------------------- expressions
@@ -842,8 +842,8 @@ export class Walker {
     const key = `${access}\u0000${parts.join('\u0000')}`;
     let entry = this.tables.get(key);
     if (!entry) {
-      entry = { name: parts.join('.'), parts, access, columns: new Set(), allColumns: false, operations: new Set(), written: new Set(), written_as: writtenAs ?? parts.join('.') };
-      const branch = this.host.branches.get(entry.written_as);
+      entry = { name: parts.join('.'), parts, access, columns: new Set(), allColumns: false, operations: new Set(), written: new Set(), writtenAs: writtenAs ?? parts.join('.') };
+      const branch = this.host.branches.get(entry.writtenAs);
       if (branch) entry.branch = branch;
       this.tables.set(key, entry);
     }
