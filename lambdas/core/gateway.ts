@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { isEngineBusy, type Engine, type EnginePage } from './engines/engine.js';
 import { parseKillQuery, type KillQuery } from './engines/cluster/kill-query.js';
 import { bindParameters, tokenize } from './protocol/lexer.js';
 import { GatewayError, QueryFailure, queryError, type QueryError } from './errors.js';
 import { header, jsonResponse, textResponse, type GatewayRequest, type GatewayResponse } from './http.js';
 import type { AccessControl, Analysis, Analyzer, Authenticator, Principal, Router } from './ports.js';
+import type { MetadataService } from './metadata/answer.js';
 import { detectDialect, readSession, sessionUpdateHeaders, type ClientSession, type Dialect } from './protocol/headers.js';
 import { rowEncoder } from './protocol/encode.js';
 import { PageTokenSigner, type PageToken } from './protocol/page-token.js';
@@ -64,6 +65,12 @@ export interface GatewayDeps {
   authenticator: Authenticator;
   accessControl: AccessControl;
   analyzer?: Analyzer;
+  /**
+   * Catalog browsing (system.jdbc, SHOW, DESCRIBE, information_schema) answered by the gateway
+   * for the targets that lack it (Athena, the local engine); undefined for targets that answer
+   * it themselves (Presto/Trino clusters).
+   */
+  metadataFor?(target: string): MetadataService | undefined;
   clock?: () => number;
   log?: Logger;
 }
@@ -179,6 +186,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       if (!(error instanceof QueryFailure)) throw error;
       fail(record, error.error);
     }
+    if (record.result) record.result = compactResult(record.result);
     try {
       await deps.store.create(record);
     } catch (error) {
@@ -234,7 +242,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
     record.routing = { ...decision };
     if (decision.outcome === 'deny') throw QueryFailure.of('QUERY_REJECTED', `Query rejected by routing: ${decision.reasons[0] ?? 'no reason given'}`);
     record.routingGroup = decision.group;
-    if (decision.outcome === 'target') record.target = decision.target;
+    if (decision.outcome === 'target') {
+      record.target = decision.target;
+      const metadata = deps.metadataFor?.(decision.target);
+      const answered = metadata && !plan.describeOutput ? await metadata.answer(plan.parameters.length ? bindParameters(plan.sql, plan.parameters) : plan.sql, session, principal) : undefined;
+      if (answered) {
+        record.result = answered;
+        return;
+      }
+    }
     else {
       record.waitingGroup = decision.group;
       record.routingRequest = storedRoutingRequest(routingRequest);
@@ -252,9 +268,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
   function gatewayResult(plan: Exclude<Plan, { kind: 'query' }>): GatewayResult {
     if (plan.kind === 'describe-input') {
       const rows = Array.from({ length: plan.parameterCount }, (_, i) => [i, 'unknown']);
-      return { columns: [{ name: 'Position', type: 'bigint' }, { name: 'Type', type: 'varchar' }], rowsJson: JSON.stringify(rows) };
+      return { columns: [{ name: 'Position', type: 'bigint' }, { name: 'Type', type: 'varchar' }], rows: rows.map((r) => JSON.stringify(r)) };
     }
-    return { columns: [{ name: 'result', type: 'boolean' }], rowsJson: '[[true]]', updateType: plan.updateType, sessionUpdate: plan.update };
+    return { columns: [{ name: 'result', type: 'boolean' }], rows: ['[true]'], updateType: plan.updateType, sessionUpdate: plan.update };
   }
 
   function fail(record: QueryRecord, error: QueryError): void {
@@ -330,7 +346,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   async function pollStatement(request: GatewayRequest, queryId: string, payload: string, signature: string): Promise<GatewayResponse> {
     const { record, token } = await loadForPoll(request, queryId, payload, signature);
     const parts = baseParts(request, record);
-    if (record.result) return gatewayResultResponse(request, record, parts);
+    if (record.result) return gatewayResultResponse(request, record, parts, token);
     if (record.state !== 'FINISHED' && FINAL_STATES.includes(record.state)) return failedResponse(request, record, parts);
     if (!record.engineHandle) {
       // Issue 5: a query waiting at the gateway (no target yet) is routed again on each poll and
@@ -432,19 +448,29 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
   }
 
-  function gatewayResultResponse(request: GatewayRequest, record: QueryRecord, parts: ReturnType<typeof baseParts>): GatewayResponse {
+  /** A result the gateway computed itself, paged under the byte cap like any other. */
+  function gatewayResultResponse(request: GatewayRequest, record: QueryRecord, parts: ReturnType<typeof baseParts>, token: PageToken): GatewayResponse {
     const result = record.result!;
-    const headers = sessionUpdateHeaders(record.dialect, result.sessionUpdate);
+    const rows = resultRows(result);
+    const start = token.s ?? 0;
+    let end = start;
+    let bytes = 2;
+    while (end < rows.length && (end === start || bytes + Buffer.byteLength(rows[end]!, 'utf8') + 1 <= config.maxPageBytes)) bytes += Buffer.byteLength(rows[end++]!, 'utf8') + 1;
+    const done = end >= rows.length;
+    // Session headers go on the final response: JDBC applies them only then.
+    const headers = done ? sessionUpdateHeaders(record.dialect, result.sessionUpdate) : {};
     return queryResponse(
       request,
       record.dialect,
       {
         ...parts,
         state: 'FINISHED',
+        moreRows: !done,
         columns: result.columns.map((c) => column(c.name, c.type)),
-        dataJson: result.rowsJson,
-        ...(result.updateType ? { updateType: result.updateType } : {}),
-        ...(result.updateCount !== undefined ? { updateCount: result.updateCount } : {}),
+        dataJson: '[' + rows.slice(start, end).join(',') + ']',
+        ...(done ? {} : { nextUri: nextUri(request, record, 'executing', { n: token.n + 1, s: end }) }),
+        ...(done && result.updateType ? { updateType: result.updateType } : {}),
+        ...(done && result.updateCount !== undefined ? { updateCount: result.updateCount } : {}),
       },
       headers,
     );
@@ -513,7 +539,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       if (error instanceof GatewayError) throw QueryFailure.of('GENERIC_INTERNAL_ERROR', `Query ${kill.queryId} could not be killed right now; try again`);
       throw error;
     }
-    return { columns: [{ name: 'result', type: 'boolean' }], rowsJson: '[[true]]', updateType: 'CALL' };
+    return { columns: [{ name: 'result', type: 'boolean' }], rows: ['[true]'], updateType: 'CALL' };
   }
 
   async function cancelQuietly(record: QueryRecord): Promise<void> {
@@ -552,6 +578,19 @@ function compress(request: GatewayRequest, response: GatewayResponse): GatewayRe
   const size = typeof response.body === 'string' ? Buffer.byteLength(response.body) : response.body.length;
   if (size < 1024 || !/\bgzip\b/.test(accepts) || response.headers['Content-Encoding']) return response;
   return { ...response, headers: { ...response.headers, 'Content-Encoding': ['gzip'], Vary: ['Accept-Encoding'] }, body: gzipSync(response.body, { level: 1 }) };
+}
+
+/** Large answers (a catalog listing) are stored gzip-compressed: an item holds at most 400 KB. */
+function compactResult(result: GatewayResult): GatewayResult {
+  const rows = result.rows ?? [];
+  if (rows.reduce((n, r) => n + r.length, 0) < 32_768) return result;
+  const { rows: _rows, ...rest } = result;
+  return { ...rest, rowsGzip: gzipSync(JSON.stringify(rows)).toString('base64') };
+}
+
+function resultRows(result: GatewayResult): string[] {
+  if (result.rowsGzip) return JSON.parse(gunzipSync(Buffer.from(result.rowsGzip, 'base64')).toString('utf8')) as string[];
+  return result.rows ?? [];
 }
 
 /** DESCRIBE OUTPUT needs only the columns: run the statement with no rows, parameters as NULL. */

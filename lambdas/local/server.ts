@@ -15,10 +15,12 @@ import type { Engine } from '../core/engines/engine.js';
 import { checkClusterHealth, clusterHealthTargets, createClusterEngines, engineProbe, storedTargetHealth } from '../core/engines/cluster/index.js';
 import { createGateway, DEFAULT_GATEWAY_CONFIG, type GatewayConfig, type GatewayDeps, type Logger } from '../core/gateway.js';
 import { textResponse } from '../core/http.js';
-import { allowAll, type AccessControl, type Analyzer, type Authenticator, type Router } from '../core/ports.js';
+import { allowAll, singleTargetRouter, type AccessControl, type Analyzer, type Authenticator, type Router } from '../core/ports.js';
 import { createGatewayRouter } from '../core/routing/index.js';
 import { applyStateChange, engineStateChangeEvent, engineStatus, sweep, trackingSettings, type TrackingDeps } from '../core/tracking/index.js';
 import { DuckDbEngine } from './duckdb-engine.js';
+import { DuckDbMetadataSource } from './duckdb-metadata.js';
+import { createMetadataService, tableVisibility } from '../core/metadata/index.js';
 import { startLocalDynamo, type LocalDynamo } from './dynamo.js';
 
 export interface LocalServerOptions {
@@ -26,7 +28,10 @@ export interface LocalServerOptions {
   host?: string;
   /** Targets, routing and auth; by default config/local.yaml (the embedded DuckDB engine). */
   config?: BifrostConfig;
-  /** Engines by target name, replacing those the config would build (tests, Athena local mode). */
+  /**
+   * Engines by target name, replacing those the config would build. Without a `config`, these are
+   * the only engines, and queries go to the first one (tests, Athena local mode).
+   */
   engines?: Record<string, Engine>;
   gateway?: Partial<GatewayConfig>;
   router?: Router;
@@ -90,14 +95,15 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     log,
   };
   const localStatus = engineStatus({ lookup: (id) => duck?.status(id), cancel: (id) => duck?.cancel(id) ?? Promise.resolve() });
-  const needsDuck = Object.entries(config.targets).some(([name, t]) => t.type === 'duckdb' && !options.engines?.[name]);
+  const onlyGivenEngines = Boolean(options.engines && !options.config);
+  const needsDuck = !onlyGivenEngines && Object.entries(config.targets).some(([name, t]) => t.type === 'duckdb' && !options.engines?.[name]);
   if (needsDuck) {
     duck = await DuckDbEngine.create({
       // Delivered a little later, as EventBridge would: the gateway's own record of a cancel wins.
       onStateChange: (change) => setTimeout(() => applyStateChange(tracking, engineStateChangeEvent(change)).catch((error) => log.warn('state change not applied', { error: String(error) })), 50),
     });
   }
-  const clusters = createClusterEngines(config, { fetch, lookupQuery: (id) => store.get(id), maxPageBytes: gatewayConfig.maxPageBytes });
+  const clusters = createClusterEngines(onlyGivenEngines ? { targets: {} } : config, { fetch, lookupQuery: (id) => store.get(id), maxPageBytes: gatewayConfig.maxPageBytes });
   const engines: Record<string, Engine> = {};
   for (const [name, target] of Object.entries(config.targets)) {
     if (target.type === 'duckdb' && duck) engines[name] = duck;
@@ -110,6 +116,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const health = storedTargetHealth(healthStore, { clusters: Object.keys(clusterTargets) });
   const router =
     options.router ??
+    (onlyGivenEngines ? singleTargetRouter(Object.keys(engines)[0]!) : undefined) ??
     createGatewayRouter({
       config,
       configStore: new DynamoConfigStore(dynamo.client, LOCAL_TABLES.config, config),
@@ -119,14 +126,17 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     });
   const authenticator = options.authenticator ?? createAuthenticator(config, { userStore: new DynamoUserStore(dynamo.client, LOCAL_TABLES.users), log }, { mode: 'local' });
 
+  const accessControl = options.accessControl ?? allowAll;
+  const localMetadata = duck ? createMetadataService({ source: new DuckDbMetadataSource(duck), canSee: tableVisibility(accessControl), version: gatewayConfig.version }) : undefined;
   const deps: GatewayDeps = {
     config: gatewayConfig,
     store,
     engineFor: (target) => engines[target],
     router,
     authenticator,
-    accessControl: options.accessControl ?? allowAll,
+    accessControl,
     ...(options.analyzer ? { analyzer: options.analyzer } : {}),
+    metadataFor: (target) => (engines[target] === duck ? localMetadata : undefined),
     log,
   };
   const gateway = createGateway(deps);

@@ -26,7 +26,6 @@ beforeAll(async () => {
   const engineOptions = { workgroup: 'primary', tableTypes: false, statusIntervalMs: 50, freshStateMs: 0 };
   server = await startLocalServer({
     engines: { athena: new AthenaEngine({ ...clients(), ...engineOptions }), 'athena-api': new AthenaEngine({ ...clients(), ...engineOptions, csvFastPath: false }) },
-    defaultTarget: 'athena',
     router,
     gateway: { maxPageBytes: 200_000, pollWaitMs: 100 },
   });

@@ -42,7 +42,7 @@ export class MetadataFrontEngine implements Engine {
     if (!answer) return this.inner.poll(handle, cursor, options);
     if (answer.failure) return { state: 'FAILED', error: answer.failure.error };
     const result = answer.result!;
-    return { state: 'FINISHED', columns: result.columns.map((c) => ({ name: c.name, type: parseType(c.type) })), rows: JSON.parse(result.rowsJson) as unknown[][] };
+    return { state: 'FINISHED', columns: result.columns.map((c) => ({ name: c.name, type: parseType(c.type) })), rows: JSON.parse('[' + (result.rows ?? []).join(',') + ']') as unknown[][] };
   }
 
   async cancel(handle: string): Promise<void> {

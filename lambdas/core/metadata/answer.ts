@@ -155,7 +155,7 @@ function sourceFailure(error: unknown): QueryFailure {
 
 export function toGatewayResult(result: SelectResult): GatewayResult {
   const encode = rowEncoder(result.columns.map((c) => c.type));
-  return { columns: result.columns.map((c) => ({ name: c.name, type: formatType(c.type) })), rowsJson: '[' + result.rows.map(encode).join(',') + ']' };
+  return { columns: result.columns.map((c) => ({ name: c.name, type: formatType(c.type) })), rows: result.rows.map(encode) };
 }
 
 // ---------------------------------------------------------------- recognition

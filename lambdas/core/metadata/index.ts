@@ -3,3 +3,4 @@ export { MetadataCache, type MetadataCacheOptions } from './cache.js';
 export { jdbcDataType, columnSize, decimalDigits, numPrecRadix, charOctetLength, JdbcType } from './jdbc-types.js';
 export { compileLike, type LikePattern } from './like.js';
 export type { ListTablesOptions, MetadataColumn, MetadataSource, MetadataTable, TableType } from './source.js';
+export { tableVisibility } from './visibility.js';

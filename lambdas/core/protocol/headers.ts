@@ -314,6 +314,8 @@ export function sessionRequestHeaders(dialect: Dialect, session: ClientSession, 
   for (const [k, v] of Object.entries(session.extraCredentials ?? {})) if (!hidden.has(k)) put(Header.extraCredential, `${k}=${formEncode(v)}`);
   for (const [k, v] of Object.entries(session.preparedStatements ?? {})) put(Header.preparedStatement, `${formEncode(k)}=${formEncode(v)}`);
   if (options.withRoutingGroup) put(Header.routingGroup, session.routingGroup);
-  put(Header.transactionId, session.transactionId ?? 'NONE');
+  // Transactions are the gateway's own (it answers START TRANSACTION / COMMIT itself): an engine
+  // never sees a gateway transaction id, which it would not know.
+  put(Header.transactionId, 'NONE');
   return out;
 }

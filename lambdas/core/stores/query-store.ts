@@ -10,8 +10,10 @@ export const FINAL_STATES: readonly QueryState[] = ['FINISHED', 'FAILED', 'CANCE
 /** A result the gateway computed itself (USE, SET SESSION, PREPARE, ...), kept with the item. */
 export interface GatewayResult {
   columns: { name: string; type: string }[];
-  /** Rows as JSON text of an array of rows, already in wire encoding. */
-  rowsJson: string;
+  /** Each row as JSON text, already in wire encoding (see protocol/encode.ts). */
+  rows?: string[];
+  /** The rows gzip-compressed and base64-encoded: how large answers are stored in the item. */
+  rowsGzip?: string;
   updateType?: string;
   updateCount?: number;
   sessionUpdate?: SessionUpdate;

@@ -42,8 +42,9 @@ describe('a catalog of 10,000 tables', () => {
     const ms = performance.now() - started;
     expect(rows(answer)).toHaveLength(10_000);
     expect(glue.calls).toEqual({ GetDatabases: 1, GetTables: 100, GetTable: 0 });
-    const bytes = Buffer.byteLength(answer!.rowsJson);
-    console.log(`getTables(10,000 tables): ${glue.total} Glue calls, ${ms.toFixed(0)} ms in process, rowsJson ${bytes} bytes (${gzipSync(answer!.rowsJson).length} gzipped)`);
+    const rowsJson = '[' + (answer!.rows ?? []).join(',') + ']';
+    const bytes = Buffer.byteLength(rowsJson);
+    console.log(`getTables(10,000 tables): ${glue.total} Glue calls, ${ms.toFixed(0)} ms in process, rowsJson ${bytes} bytes (${gzipSync(rowsJson).length} gzipped)`);
 
     // The same browse again, by the same and by another user: no call.
     await ask(trino.getTables('hive', 'db_0', '%', ['TABLE', 'VIEW']));

@@ -64,7 +64,7 @@ export function deps(source: MetadataSource, extra: Partial<MetadataOptions> = {
 
 export function rows(result: GatewayResult | undefined): unknown[][] {
   if (!result) throw new Error('not answered');
-  return JSON.parse(result.rowsJson) as unknown[][];
+  return JSON.parse('[' + (result.rows ?? []).join(',') + ']') as unknown[][];
 }
 
 export function names(result: GatewayResult | undefined): string[] {

@@ -82,8 +82,10 @@ describe('ClusterEngine: submit', () => {
       roles: { hive: 'ROLE{admin}' },
       extraCredentials: { 'hive.token': 'a b=c' },
       preparedStatements: {},
-      transactionId: 'txn-1',
     });
+    // Transactions are the gateway's: the cluster never sees a gateway transaction id.
+    expect(seen.transactionId).toBeUndefined();
+    expect(header(post!, 'X-Trino-Transaction-Id')).toEqual(['NONE']);
     expect(seen.routingGroup).toBeUndefined();
     const names = post!.headers.map(([n]) => n.toLowerCase());
     expect(names.some((n) => n.startsWith('x-presto-'))).toBe(false);
