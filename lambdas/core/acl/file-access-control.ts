@@ -121,7 +121,10 @@ const TABLE_CHECKS: Record<TableOperation, { privilege: TablePrivilege | 'ANY'; 
   commentColumn: { privilege: 'OWNERSHIP', deny: (t) => `Cannot comment column to ${t.name}` },
   executeTableProcedure: {
     privilege: 'OWNERSHIP',
-    deny: (t, routines) => `Cannot execute table procedure ${routines.find((r) => r.kind === 'table procedure')?.name ?? ''} on ${t.name}`.replace('procedure  on', 'procedure on'),
+    deny: (t, routines) => {
+      const procedure = routines.find((r) => r.kind === 'table procedure')?.name;
+      return procedure ? `Cannot execute table procedure ${procedure} on ${t.name}` : `Cannot execute table procedure on ${t.name}`;
+    },
   },
   grant: { privilege: 'OWNERSHIP', deny: (t) => `Cannot grant privilege on table ${t.name}` },
   revoke: { privilege: 'OWNERSHIP', deny: (t) => `Cannot revoke privilege on table ${t.name}` },

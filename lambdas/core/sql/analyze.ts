@@ -8,7 +8,7 @@
  */
 import type { Token } from 'antlr4ng';
 import type { Analysis, Analyzer, TableAccess } from '../ports.js';
-import { AnalysisError, identifierPart, qualifyTable } from './names.js';
+import { AnalysisError, identifierPart } from './names.js';
 import { lex, parseTokens, TrinoSqlLexer as L } from './parser.js';
 import { closing, isNameToken, rewrite } from './rewrite.js';
 import { Walker, type NestedAnalysis, type TableEntry } from './walker.js';
@@ -250,11 +250,6 @@ function extension(sql: string, tokens: Token[], host: ConstructorParameters<typ
     return finish('other', 'unload');
   }
   return undefined;
-}
-
-/** Qualifies a name the way tables are qualified, for callers outside the analysis. */
-export function qualifiedTableName(parts: string[], session: AnalysisSession): string[] {
-  return qualifyTable(parts, session);
 }
 
 /**
