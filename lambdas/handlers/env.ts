@@ -12,6 +12,14 @@ export const ENV = {
   CONFIG_FILE: 'CONFIG_FILE',
   /** The Bifrost config itself (JSON or YAML text); wins over CONFIG_FILE. */
   CONFIG_JSON: 'CONFIG_JSON',
+  /** Name of the DynamoDB config table (run-time routing changes, cluster health). */
+  CONFIG_TABLE: 'CONFIG_TABLE',
+  /** Name of the DynamoDB users table (password authentication). */
+  USERS_TABLE: 'USERS_TABLE',
+  /** Secrets Manager secret holding the key that signs nextUri tokens. */
+  PAGE_TOKEN_SECRET_ARN: 'PAGE_TOKEN_SECRET_ARN',
+  /** ARN of the load balancer, checked as the signer of ALB OIDC tokens (admin). */
+  LOAD_BALANCER_ARN: 'LOAD_BALANCER_ARN',
   /** Read by Powertools itself: the service name in logs and metrics. */
   POWERTOOLS_SERVICE_NAME: 'POWERTOOLS_SERVICE_NAME',
   /** Read by Powertools itself: the CloudWatch namespace of the metrics. */

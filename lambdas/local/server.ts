@@ -17,6 +17,8 @@ import { createGateway, DEFAULT_GATEWAY_CONFIG, type GatewayConfig, type Gateway
 import { textResponse } from '../core/http.js';
 import { allowAll, singleTargetRouter, type AccessControl, type Analyzer, type Authenticator, type Router } from '../core/ports.js';
 import { createGatewayRouter } from '../core/routing/index.js';
+import { createFileAccessControl } from '../core/acl/index.js';
+import { trinoAnalyzer } from '../core/sql/index.js';
 import { applyStateChange, engineStateChangeEvent, engineStatus, sweep, trackingSettings, type TrackingDeps } from '../core/tracking/index.js';
 import { DuckDbEngine } from './duckdb-engine.js';
 import { DuckDbMetadataSource } from './duckdb-metadata.js';
@@ -111,6 +113,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   }
   Object.assign(engines, options.engines);
 
+  const access = !options.accessControl && config.access ? createFileAccessControl(config.access) : undefined;
+  const accessControl = options.accessControl ?? access ?? allowAll;
   const healthStore = new DynamoHealthStore(dynamo.client, LOCAL_TABLES.config);
   const clusterTargets = clusterHealthTargets(config);
   const health = storedTargetHealth(healthStore, { clusters: Object.keys(clusterTargets) });
@@ -122,11 +126,17 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       configStore: new DynamoConfigStore(dynamo.client, LOCAL_TABLES.config, config),
       depths: store,
       health,
+      ...(access ? { allowed: (principal, target, group) => access.canUseTarget(principal, target, group).allowed } : {}),
       onConfigProblem: (message, detail) => log.warn(message, detail),
     });
-  const authenticator = options.authenticator ?? createAuthenticator(config, { userStore: new DynamoUserStore(dynamo.client, LOCAL_TABLES.users), log }, { mode: 'local' });
+  const authenticator =
+    options.authenticator ??
+    createAuthenticator(
+      config,
+      { userStore: new DynamoUserStore(dynamo.client, LOCAL_TABLES.users), ...(access ? { canImpersonate: (who: string, as: string) => access.canImpersonate(who, as).allowed } : {}), log },
+      { mode: 'local' },
+    );
 
-  const accessControl = options.accessControl ?? allowAll;
   const localMetadata = duck ? createMetadataService({ source: new DuckDbMetadataSource(duck), canSee: tableVisibility(accessControl), version: gatewayConfig.version }) : undefined;
   const deps: GatewayDeps = {
     config: gatewayConfig,
@@ -135,7 +145,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     router,
     authenticator,
     accessControl,
-    ...(options.analyzer ? { analyzer: options.analyzer } : {}),
+    analyzer: options.analyzer ?? trinoAnalyzer,
     metadataFor: (target) => (engines[target] === duck ? localMetadata : undefined),
     log,
   };

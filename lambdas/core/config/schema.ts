@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { authSchema } from '../auth/config.js';
+import { accessRulesSchema } from '../acl/rules.js';
 
 /**
  * The one config file: targets, routing, the Athena and Glue resources to create, and the
@@ -198,6 +199,8 @@ export const configSchema = z
     defaultRoutingGroup: name,
     /** Authentication methods in order (see auth/config.ts); absent: passwords when deployed, the user header locally. */
     auth: authSchema.optional(),
+    /** Access rules in the format of Trino's file-based access control, extended with targets and routing groups. */
+    access: accessRulesSchema.optional(),
     capacityReservations: z.record(name, capacityReservationSchema).default({}),
     glue: z
       .object({ databases: z.record(z.string().regex(/^[a-z0-9_]{1,255}$/, 'Glue database names are lower-case letters, digits and _'), z.object({ description: z.string().optional(), tables: z.record(z.string().regex(/^[a-z0-9_]{1,255}$/), glueTable).default({}) }).strict()) })
