@@ -140,12 +140,12 @@ export class BifrostStack extends Stack {
     const sweeper = new GatewayFunction(this, 'Sweeper', {
       ...common,
       entry: join(props.projectRoot, HANDLERS.sweeper),
-      description: 'Bifrost: reconciles missed events, cancels abandoned queries, publishes queue depth',
+      description: 'Bifrost: reconciles missed events, cancels abandoned queries, checks cluster health, publishes queue depth',
       serviceName: 'bifrost-sweeper',
       // Finishes before the next scheduled run starts.
       timeout: Duration.seconds(55),
       memorySize: 512,
-      environment: baseEnvironment,
+      environment: { ...baseEnvironment, [ENV_NAMES.CONFIG_TABLE]: this.tables.config.table.tableName },
     });
     const admin = props.admin
       ? new GatewayFunction(this, 'Admin', {
@@ -233,7 +233,9 @@ export class BifrostStack extends Stack {
     allow(
       statement.function,
       table(this.tables.queries, ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
-      table(this.tables.config, ['dynamodb:GetItem']),
+      // Run-time routing document and cluster health (read; the sweeper writes health).
+      table(this.tables.config, ['dynamodb:GetItem', 'dynamodb:BatchGetItem']),
+      // Password checks; failed-attempt counters are updated in place.
       table(this.tables.users, ['dynamodb:GetItem', 'dynamodb:UpdateItem']),
       workgroups(ATHENA_QUERY_ACTIONS),
       glueReadPermission(this, databases),
@@ -251,6 +253,8 @@ export class BifrostStack extends Stack {
       sweeper.function,
       table(this.tables.queries, ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']),
       workgroups(['athena:GetQueryExecution', 'athena:BatchGetQueryExecution', 'athena:GetQueryRuntimeStatistics', 'athena:StopQueryExecution']),
+      // Cluster health: one item per cluster, written conditionally.
+      table(this.tables.config, ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem']),
       ...secrets,
     );
     if (admin) {

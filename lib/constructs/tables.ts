@@ -36,7 +36,7 @@ export const QUERIES_TABLE_SPEC: TableSpec = {
   partitionKey: { name: 'queryId', type: 'S' },
   ttlAttribute: 'expiresAt',
   indexes: [
-    { name: 'active-by-target', partitionKey: { name: 'target', type: 'S' }, sortKey: { name: 'activeState', type: 'S' }, projection: 'KEYS_ONLY' },
+    { name: 'active-by-target', partitionKey: { name: 'target', type: 'S' }, sortKey: { name: 'activeKey', type: 'S' }, projection: 'KEYS_ONLY' },
     {
       name: 'open-queries',
       partitionKey: { name: 'openShard', type: 'N' },
