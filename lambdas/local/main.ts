@@ -1,25 +1,97 @@
 /**
- * `npm start`: Bifrost on localhost with its embedded defaults (DuckDB over the TPC-H sample,
- * DynamoDB's API in-process). PORT sets the port (default 8080).
+ * `npm start [-- options]`: Bifrost on localhost.
+ *
+ *   --config FILE            targets, routing, auth and access rules (default config/local.yaml:
+ *                            the embedded DuckDB engine over the TPC-H tiny sample)
+ *   --athena-workgroup NAME  send queries to this Athena workgroup, with your own AWS credentials
+ *                            and region (AWS_ENDPOINT_URL_ATHENA / _S3 point at another endpoint)
+ *   --tls-cert FILE --tls-key FILE
+ *                            serve HTTPS (JDBC sends passwords and tokens over HTTPS only)
+ *   --port N, --host H       where to listen (default PORT or 8080, on 127.0.0.1)
  */
-import { startLocalServer } from './server.js';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { athenaEngineForLocalMode } from '../adapters/aws/athena/local.js';
+import { ConfigError, parseConfigText, type BifrostConfig } from '../core/config/schema.js';
+import { startLocalServer, type LocalServerOptions } from './server.js';
+import { loadTlsOptions } from './tls.js';
 
 // The local server runs on Node 20 too; the SDK's notice about its future Node 22 floor is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const port = Number(process.env.PORT ?? 8080);
-const host = process.env.HOST ?? '127.0.0.1';
-const server = await startLocalServer({
-  port,
-  host,
+function fail(message: string): never {
+  console.error(`bifrost: ${message}`);
+  process.exit(2);
+}
+
+let args;
+try {
+  args = parseArgs({
+    options: {
+      config: { type: 'string' },
+      'athena-workgroup': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+    },
+    strict: true,
+  }).values;
+} catch (error) {
+  fail((error as Error).message);
+}
+
+let config: BifrostConfig | undefined;
+try {
+  if (args.config) config = parseConfigText(readFileSync(args.config, 'utf8'));
+} catch (error) {
+  fail(error instanceof ConfigError ? error.message : `cannot read ${args.config}: ${(error as Error).message}`);
+}
+
+const workgroup = args['athena-workgroup'];
+if (workgroup && !config) {
+  // One Athena target that every query goes to, with the catalog `hive` mapped to Glue's.
+  config = parseConfigText(
+    JSON.stringify({
+      version: 1,
+      catalogs: { hive: { athenaCatalog: 'AwsDataCatalog' } },
+      targets: { athena: { type: 'athena', workgroup, managed: false } },
+      routingGroups: { athena: { targets: ['athena'] } },
+      defaultRoutingGroup: 'athena',
+    }),
+  );
+}
+
+if (Boolean(args['tls-cert']) !== Boolean(args['tls-key'])) fail('--tls-cert and --tls-key go together');
+const options: LocalServerOptions = {
+  port: Number(args.port ?? process.env.PORT ?? 8080),
+  host: args.host ?? process.env.HOST ?? '127.0.0.1',
+  ...(config ? { config } : {}),
   log: {
     info: (m, e) => console.log(m, e ?? ''),
     warn: (m, e) => console.warn(m, e ?? ''),
     error: (m, e) => console.error(m, e ?? ''),
   },
-});
+};
+try {
+  if (args['tls-cert'] && args['tls-key']) options.tls = loadTlsOptions(args['tls-cert'], args['tls-key']);
+} catch (error) {
+  fail((error as Error).message);
+}
+if (config) {
+  const athena = Object.entries(config.targets).filter(([, t]) => t.type === 'athena');
+  if (athena.length) {
+    const catalogs = Object.fromEntries(Object.entries(config.catalogs).map(([name, c]) => [name, c.athenaCatalog]));
+    options.engines = Object.fromEntries(athena.map(([name, t]) => [name, athenaEngineForLocalMode({ workgroup: (t as { workgroup: string }).workgroup, env: process.env, catalogs })]));
+  }
+}
+
+const server = await startLocalServer(options);
+if (!options.tls && config?.auth?.methods?.some((m) => m.type !== 'header')) {
+  console.warn('warning: passwords and tokens are configured but the server is plain HTTP; JDBC and the Trino CLI send credentials over HTTPS only (use --tls-cert and --tls-key)');
+}
 console.log(`Bifrost is ready at ${server.url}`);
-console.log(`  trino --server ${server.url} --catalog tpch --schema tiny`);
+console.log(`  trino --server ${server.url} --catalog tpch --schema tiny --user $USER`);
 const stop = async () => {
   await server.close();
   process.exit(0);

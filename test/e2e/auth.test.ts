@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { request as httpsRequest } from 'node:https';
+import { join } from 'node:path';
+import { BasicAuth, Trino } from 'trino-client';
+import { authSchema, createAuthenticator, hashPassword, InMemoryUserStore } from '../../lambdas/core/auth/index.js';
+import { startLocalServer, type LocalServer } from '../../lambdas/local/server.js';
+import { loadTlsOptions } from '../../lambdas/local/tls.js';
+
+/**
+ * The Trino clients authenticating end to end against the local server over HTTPS, as JDBC
+ * requires for passwords. The certificate comes from the openssl binary when there is one.
+ */
+function opensslAvailable(): boolean {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const haveOpenssl = opensslAvailable();
+if (!haveOpenssl) console.warn('auth.test.ts: skipped, the openssl binary is not available to make a test certificate');
+
+describe.skipIf(!haveOpenssl)('password authentication over HTTPS', () => {
+  let dir: string;
+  let server: LocalServer;
+  let ca: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bifrost-auth-'));
+    const cert = join(dir, 'server.crt');
+    const key = join(dir, 'server.key');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+    const tls = loadTlsOptions(cert, key);
+    ca = tls.cert.toString();
+    const users = new InMemoryUserStore();
+    const now = Date.now();
+    const params = { logN: 10, r: 8, p: 1 };
+    await users.put({ name: 'alice', passwordHash: await hashPassword('alice-pw-123', params), groups: ['analysts'], disabled: false, failedAttempts: 0, createdAt: now, updatedAt: now });
+    await users.put({ name: 'bob', passwordHash: await hashPassword('bob-pw-4567', params), groups: [], disabled: false, failedAttempts: 0, createdAt: now, updatedAt: now });
+    await users.put({ name: 'carl', passwordHash: await hashPassword('carl-pw-890', params), groups: [], disabled: true, failedAttempts: 0, createdAt: now, updatedAt: now });
+    const authenticator = createAuthenticator({ auth: authSchema.parse({ methods: [{ type: 'password', slowdown: { initialDelayMs: 0, maxDelayMs: 0 } }] }) }, { userStore: users, sleep: async () => undefined, decoyParams: params }, { mode: 'local' });
+    server = await startLocalServer({ authenticator, tls, gateway: { pollWaitMs: 100 } });
+  });
+  afterAll(async () => {
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const client = (user: string, password: string) => Trino.create({ server: server.url, catalog: 'tpch', schema: 'tiny', auth: new BasicAuth(user, password), ssl: { ca } });
+
+  async function run(c: Trino, sql: string): Promise<{ rows: unknown[][]; error?: string }> {
+    const rows: unknown[][] = [];
+    for await (const page of await c.query(sql)) {
+      if (page.error) return { rows, error: page.error.errorName };
+      if (page.data) rows.push(...page.data);
+    }
+    return { rows };
+  }
+
+  it('runs queries for a user with the right password', async () => {
+    expect(await run(client('alice', 'alice-pw-123'), 'SELECT count(*) FROM nation')).toEqual({ rows: [[25]] });
+  });
+
+  it('answers 401 with the Basic challenge to a wrong password, an unknown user and a disabled user', async () => {
+    for (const [user, password] of [
+      ['alice', 'wrong-password'],
+      ['nobody', 'whatever-123'],
+      ['carl', 'carl-pw-890'],
+    ] as const) {
+      await expect(run(client(user, password), 'SELECT 1')).rejects.toThrow(/401/);
+    }
+  });
+
+  const request = (method: string, url: string, auth: string, body?: string, headers: Record<string, string> = {}) =>
+    new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = httpsRequest(url, { method, ca, headers: { Authorization: `Basic ${Buffer.from(auth).toString('base64')}`, ...headers } }, (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+
+  it('refuses to run as another user without an impersonation rule', async () => {
+    const answer = await request('POST', `${server.url}/v1/statement`, 'bob:bob-pw-4567', 'SELECT 1', { 'X-Trino-User': 'alice' });
+    expect(answer).toEqual({ status: 403, text: 'Access Denied: User bob cannot impersonate user alice' });
+  });
+
+  it("answers 404 when one user polls another user's query", async () => {
+    const posted = await request('POST', `${server.url}/v1/statement`, 'alice:alice-pw-123', 'SELECT 1');
+    expect(posted.status).toBe(200);
+    const nextUri = (JSON.parse(posted.text) as { nextUri: string }).nextUri;
+    expect((await request('GET', nextUri, 'bob:bob-pw-4567')).status).toBe(404);
+    expect((await request('DELETE', nextUri, 'bob:bob-pw-4567')).status).toBe(404);
+    expect((await request('GET', nextUri, 'alice:alice-pw-123')).status).toBe(200);
+  });
+});
