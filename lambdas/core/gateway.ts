@@ -65,6 +65,8 @@ export interface GatewayDeps {
   authenticator: Authenticator;
   accessControl: AccessControl;
   analyzer?: Analyzer;
+  /** Brings run-time changes of the access rules in (see acl/runtime.ts); called before each check. */
+  refreshAccess?: () => Promise<void>;
   /**
    * Catalog browsing (system.jdbc, SHOW, DESCRIBE, information_schema) answered by the gateway
    * for the targets that lack it (Athena, the local engine); undefined for targets that answer
@@ -225,6 +227,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       analysis = deps.analyzer.analyze(plan.sql, session);
       record.access = { tables: analysis.tables, ok: analysis.ok, ...(analysis.error ? { error: analysis.error } : {}) };
     }
+    await deps.refreshAccess?.();
     if (deps.accessControl.enforcing) {
       if (!analysis || !analysis.ok) {
         record.access = { ...record.access, allowed: false, reason: 'statement could not be analyzed' };

@@ -10,14 +10,19 @@ import { DynamoUserStore } from '../adapters/aws/dynamo-user-store.js';
 import { DynamoHealthStore } from '../adapters/aws/dynamo-health-store.js';
 import { configTableDefinition, usersTableDefinition } from '../adapters/aws/tables.js';
 import { createAuthenticator } from '../core/auth/index.js';
+import { createAdminApi, type AdminApi } from '../core/admin/api.js';
+import type { AuditLog } from '../core/admin/audit.js';
+import { staticAssets } from '../adapters/http/static-assets.js';
+import { DynamoAuditLog } from '../adapters/aws/dynamo-audit-log.js';
 import { parseConfigText, type BifrostConfig } from '../core/config/schema.js';
 import type { Engine } from '../core/engines/engine.js';
 import { checkClusterHealth, clusterHealthTargets, createClusterEngines, engineProbe, storedTargetHealth } from '../core/engines/cluster/index.js';
 import { createGateway, DEFAULT_GATEWAY_CONFIG, type GatewayConfig, type GatewayDeps, type Logger } from '../core/gateway.js';
-import { textResponse } from '../core/http.js';
+import { textResponse, type GatewayRequest } from '../core/http.js';
+import { fileURLToPath } from 'node:url';
 import { allowAll, singleTargetRouter, type AccessControl, type Analyzer, type Authenticator, type Router } from '../core/ports.js';
-import { createGatewayRouter } from '../core/routing/index.js';
-import { createFileAccessControl } from '../core/acl/index.js';
+import { cachedConfigSource, createRouter } from '../core/routing/index.js';
+import { runtimeAccessControl } from '../core/acl/index.js';
 import { trinoAnalyzer } from '../core/sql/index.js';
 import { applyStateChange, engineStateChangeEvent, engineStatus, sweep, trackingSettings, type TrackingDeps } from '../core/tracking/index.js';
 import { DuckDbEngine } from './duckdb-engine.js';
@@ -44,6 +49,8 @@ export interface LocalServerOptions {
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** How often the sweeper runs (reconciliation, abandoned queries, cluster health). */
   sweepIntervalMs?: number;
+  /** The built admin page (vite build of lambdas/admin-ui); default lambdas/admin-ui/dist. */
+  adminPageDir?: string;
   log?: Logger;
 }
 
@@ -54,6 +61,8 @@ export interface LocalServer {
   store: DynamoQueryStore;
   dynamo: LocalDynamo;
   engines: Record<string, Engine>;
+  admin: AdminApi;
+  audit: AuditLog;
   /** Runs the sweeper once, as the schedule would. */
   sweep(): Promise<void>;
   close(): Promise<void>;
@@ -113,7 +122,11 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   }
   Object.assign(engines, options.engines);
 
-  const access = !options.accessControl && config.access ? createFileAccessControl(config.access) : undefined;
+  // Routing and access rules follow run-time changes (admin API, config store) through one cached source.
+  const configStore = new DynamoConfigStore(dynamo.client, LOCAL_TABLES.config, config);
+  const configSource = cachedConfigSource({ base: config, store: configStore, onProblem: (message, detail) => log.warn(message, detail) });
+  const runtimeAccess = options.accessControl ? undefined : runtimeAccessControl(config, configSource);
+  const access = runtimeAccess?.control;
   const accessControl = options.accessControl ?? access ?? allowAll;
   const healthStore = new DynamoHealthStore(dynamo.client, LOCAL_TABLES.config);
   const clusterTargets = clusterHealthTargets(config);
@@ -121,21 +134,15 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const router =
     options.router ??
     (onlyGivenEngines ? singleTargetRouter(Object.keys(engines)[0]!) : undefined) ??
-    createGatewayRouter({
-      config,
-      configStore: new DynamoConfigStore(dynamo.client, LOCAL_TABLES.config, config),
+    createRouter({
+      config: configSource,
       depths: store,
       health,
       ...(access ? { allowed: (principal, target, group) => access.canUseTarget(principal, target, group).allowed } : {}),
-      onConfigProblem: (message, detail) => log.warn(message, detail),
     });
-  const authenticator =
-    options.authenticator ??
-    createAuthenticator(
-      config,
-      { userStore: new DynamoUserStore(dynamo.client, LOCAL_TABLES.users), ...(access ? { canImpersonate: (who: string, as: string) => access.canImpersonate(who, as).allowed } : {}), log },
-      { mode: 'local' },
-    );
+  const userStore = new DynamoUserStore(dynamo.client, LOCAL_TABLES.users);
+  const authDeps = { userStore, ...(access ? { canImpersonate: (who: string, as: string) => access.canImpersonate(who, as).allowed } : {}), log };
+  const authenticator = options.authenticator ?? createAuthenticator(config, authDeps, { mode: 'local' });
 
   const localMetadata = duck ? createMetadataService({ source: new DuckDbMetadataSource(duck), canSee: tableVisibility(accessControl), version: gatewayConfig.version }) : undefined;
   const deps: GatewayDeps = {
@@ -146,10 +153,28 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     authenticator,
     accessControl,
     analyzer: options.analyzer ?? trinoAnalyzer,
+    ...(runtimeAccess ? { refreshAccess: runtimeAccess.refresh } : {}),
     metadataFor: (target) => (engines[target] === duck ? localMetadata : undefined),
     log,
   };
   const gateway = createGateway(deps);
+  const audit = new DynamoAuditLog(dynamo.client, LOCAL_TABLES.config);
+  const admin = createAdminApi({
+    config,
+    mode: 'local',
+    configStore,
+    history: store,
+    depths: store,
+    health: healthStore,
+    users: userStore,
+    audit,
+    authenticator: options.authenticator ?? createAuthenticator(config, authDeps, { mode: 'local', endpoint: 'admin' }),
+    analyzer: deps.analyzer!,
+    sessionKey: randomBytes(32),
+    onChange: () => configSource.invalidate(),
+  });
+  const adminPage = staticAssets(options.adminPageDir ?? fileURLToPath(new URL('../admin-ui/dist', import.meta.url)));
+  const answer = async (request: GatewayRequest) => (await admin.handle(request)) ?? (await adminPage(request)) ?? gateway.handle(request);
 
   const runSweep = async () => {
     await sweep(tracking);
@@ -162,7 +187,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const method = (req.method ?? 'GET').toUpperCase();
     fromNodeRequest(req, secure)
-      .then((request) => gateway.handle(request))
+      .then(answer)
       .catch((error) => (error instanceof BodyTooLargeError ? textResponse(413, error.message) : textResponse(400, 'Bad request')))
       .then((response) => writeNodeResponse(res, response, method))
       .catch(() => res.destroy());
@@ -182,6 +207,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     store,
     dynamo,
     engines,
+    admin,
+    audit,
     sweep: runSweep,
     close: async () => {
       clearInterval(sweeper);

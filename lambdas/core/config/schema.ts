@@ -201,6 +201,14 @@ export const configSchema = z
     auth: authSchema.optional(),
     /** Access rules in the format of Trino's file-based access control, extended with targets and routing groups. */
     access: accessRulesSchema.optional(),
+    /** Who may use the admin UI and API: admins change, viewers read. Absent: everyone locally, nobody when deployed. */
+    admin: z
+      .object({
+        admins: z.object({ users: z.array(z.string().min(1)).default([]), groups: z.array(z.string().min(1)).default([]) }).strict().default({ users: [], groups: [] }),
+        viewers: z.object({ users: z.array(z.string().min(1)).default([]), groups: z.array(z.string().min(1)).default([]) }).strict().default({ users: [], groups: [] }),
+      })
+      .strict()
+      .optional(),
     capacityReservations: z.record(name, capacityReservationSchema).default({}),
     glue: z
       .object({ databases: z.record(z.string().regex(/^[a-z0-9_]{1,255}$/, 'Glue database names are lower-case letters, digits and _'), z.object({ description: z.string().optional(), tables: z.record(z.string().regex(/^[a-z0-9_]{1,255}$/), glueTable).default({}) }).strict()) })

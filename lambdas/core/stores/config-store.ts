@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accessRulesSchema, type AccessRules } from '../acl/rules.js';
 import { ConfigError, parseConfig, routingGroupSchema, ruleSchema, type BifrostConfig, type RoutingGroupConfig, type RoutingRule } from '../config/schema.js';
 
 /**
@@ -32,6 +33,8 @@ export interface ConfigOverrides {
   targets: Record<string, TargetOverride>;
   /** Replaces the file's routingGroups, rules and defaultRoutingGroup when present. */
   routing?: RoutingSection;
+  /** Replaces the file's access rules when present. */
+  access?: AccessRules;
   updatedAt?: number;
   updatedBy?: string;
   comment?: string;
@@ -42,6 +45,8 @@ export interface ConfigChange {
   targets?: Record<string, TargetOverride | null>;
   /** A replacement routing section; null goes back to the file's routing. */
   routing?: RoutingSection | null;
+  /** Replacement access rules; null goes back to the file's rules. */
+  access?: AccessRules | null;
   /** Who made the change and why, kept with the overrides. */
   by?: string;
   comment?: string;
@@ -75,6 +80,7 @@ const changeSchema = z
   .object({
     targets: z.record(z.string(), targetOverrideSchema.nullable()).optional(),
     routing: routingSectionSchema.nullable().optional(),
+    access: accessRulesSchema.nullable().optional(),
     by: z.string().max(256).optional(),
     comment: z.string().max(2000).optional(),
   })
@@ -92,7 +98,7 @@ function issues(error: z.ZodError, prefix: (string | number)[] = []): string[] {
  * schema. Throws ConfigError (every problem with its path) when the overrides do not fit the file.
  */
 export function effectiveConfig(base: BifrostConfig, overrides: ConfigOverrides): BifrostConfig {
-  if (overrides.version === 0 && !overrides.routing && Object.keys(overrides.targets).length === 0) return base;
+  if (overrides.version === 0 && !overrides.routing && !overrides.access && Object.keys(overrides.targets).length === 0) return base;
   const problems: string[] = [];
   const targets: Record<string, unknown> = {};
   for (const [name, target] of Object.entries(base.targets)) {
@@ -106,6 +112,7 @@ export function effectiveConfig(base: BifrostConfig, overrides: ConfigOverrides)
     ...base,
     targets,
     ...(overrides.routing ? { routingGroups: overrides.routing.routingGroups, rules: overrides.routing.rules, defaultRoutingGroup: overrides.routing.defaultRoutingGroup } : {}),
+    ...(overrides.access ? { access: overrides.access } : {}),
   };
   try {
     const config = parseConfig(merged);
@@ -130,6 +137,8 @@ export function applyChange(base: BifrostConfig, current: ConfigOverrides, chang
   const next: ConfigOverrides = { version: current.version + 1, targets, updatedAt: now };
   const routing = parsed.routing === undefined ? current.routing : (parsed.routing ?? undefined);
   if (routing) next.routing = routing as RoutingSection;
+  const access = parsed.access === undefined ? current.access : (parsed.access ?? undefined);
+  if (access) next.access = access as AccessRules;
   if (parsed.by !== undefined) next.updatedBy = parsed.by;
   if (parsed.comment !== undefined) next.comment = parsed.comment;
   try {

@@ -1,0 +1,560 @@
+import { randomUUID } from 'node:crypto';
+import { createFileAccessControl, validateAccessRules } from '../acl/index.js';
+import { hashPassword, type ScryptParams } from '../auth/password-hash.js';
+import { validUserName, type UserRecord, type UserStore } from '../auth/user-store.js';
+import type { BifrostConfig } from '../config/schema.js';
+import type { HealthStore } from '../engines/cluster/health.js';
+import { GatewayError, QueryFailure } from '../errors.js';
+import type { GatewayRequest, GatewayResponse } from '../http.js';
+import type { Analyzer, Authenticator, Principal } from '../ports.js';
+import type { ClientSession } from '../protocol/headers.js';
+import { planStatement } from '../protocol/statements.js';
+import { explainRoute } from '../routing/router.js';
+import { routingAnalysis } from '../routing/queueing.js';
+import { applyChange, effectiveConfig, type ConfigChange, type ConfigOverrides, type ConfigStore, type TargetState } from '../stores/config-store.js';
+import type { QueryState, TargetDepths } from '../stores/query-store.js';
+import { historyQuery } from '../tracking/history.js';
+import type { HistoryPage, QueryHistory, QuerySummary } from '../tracking/ports.js';
+import type { AuditEntry, AuditLog } from './audit.js';
+import { adminRole, type AdminRole } from './roles.js';
+import { readCookie, SESSION_COOKIE, SESSION_TTL_MS, SessionSigner, type AdminSession } from './session.js';
+
+/**
+ * The admin API (docs/admin-api.md): targets and cluster switching, routing and access rules
+ * changed at run time, users, query history, the audit trail and "explain". Served by the admin
+ * function and by the local server; it knows nothing of either. Every change is validated by the
+ * same schema as the config file, applied whole or not at all, and recorded in the audit trail.
+ */
+export interface AdminDeps {
+  /** The config file; run-time overrides apply on top of it. */
+  config: BifrostConfig;
+  mode: 'local' | 'deployed';
+  configStore: ConfigStore;
+  history: QueryHistory;
+  depths: TargetDepths;
+  health?: HealthStore;
+  /** The password users; absent when no password method is configured. */
+  users?: UserStore;
+  audit: AuditLog;
+  /** The admin door's authenticator (auth.adminMethods). */
+  authenticator: Authenticator;
+  analyzer: Analyzer;
+  /** Signs login sessions and CSRF tokens (at least 32 bytes). */
+  sessionKey: string | Buffer;
+  /** Told after every accepted change, so caches of the config can be dropped. */
+  onChange?: () => void;
+  hashParams?: ScryptParams;
+  clock?: () => number;
+}
+
+export interface AdminApi {
+  /** Answers requests under /api/admin; undefined for any other path. */
+  handle(request: GatewayRequest): Promise<GatewayResponse | undefined>;
+}
+
+export const ADMIN_API_PREFIX = '/api/admin';
+const MAX_BODY_BYTES = 512 * 1024;
+const TARGET_STATES: readonly TargetState[] = ['active', 'draining', 'disabled'];
+const QUERY_STATES: readonly QueryState[] = ['QUEUED', 'RUNNING', 'FINISHED', 'FAILED', 'CANCELED'];
+
+class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly problems?: string[],
+  ) {
+    super(message);
+  }
+}
+
+interface Caller {
+  user: string;
+  groups: string[];
+  role: AdminRole;
+  method: string;
+}
+
+type Handler = (request: GatewayRequest, caller: Caller, params: string[]) => Promise<GatewayResponse>;
+interface Route {
+  method: string;
+  path: RegExp;
+  role: AdminRole;
+  handler: Handler;
+}
+
+export function createAdminApi(deps: AdminDeps): AdminApi {
+  const now = deps.clock ?? Date.now;
+  const signer = new SessionSigner(deps.sessionKey);
+
+  // ------------------------------------------------------------ login
+
+  async function login(request: GatewayRequest): Promise<GatewayResponse> {
+    const body = readJson(request) as { user?: unknown; password?: unknown };
+    if (typeof body.user !== 'string' || body.user === '' || body.user.length > 256) throw new ApiError(400, 'BAD_REQUEST', 'user is required');
+    const password = typeof body.password === 'string' ? body.password : '';
+    // The same authenticator as every other admin request: a password as Basic credentials, the user header for the local mode.
+    const probe: GatewayRequest = {
+      ...request,
+      headers: {
+        ...withoutCredentials(request.headers),
+        'x-trino-user': [body.user],
+        ...(password ? { authorization: [`Basic ${Buffer.from(`${body.user}:${password}`).toString('base64')}`] } : {}),
+      },
+    };
+    const result = await deps.authenticator.authenticate(probe);
+    if (!result.ok) {
+      await audit('anonymous', 'login.failed', `user/${body.user}`, { detail: result.message });
+      throw new ApiError(result.status === 403 ? 403 : 401, 'UNAUTHENTICATED', result.status === 403 ? result.message : 'Wrong user name or password');
+    }
+    const caller = callerOf(result.principal);
+    const session: AdminSession = { user: caller.user, groups: caller.groups, role: caller.role, method: caller.method, expiresAt: now() + SESSION_TTL_MS };
+    const secure = request.baseUrl.startsWith('https:');
+    return json(200, me(caller), { 'Set-Cookie': [`${SESSION_COOKIE}=${signer.sign(session)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_TTL_MS / 1000}${secure ? '; Secure' : ''}`] });
+  }
+
+  function callerOf(principal: Principal): Caller {
+    const role = adminRole(deps.config, principal, deps.mode);
+    if (!role) throw new ApiError(403, 'FORBIDDEN', `${principal.user} may not use the admin API (config: admin.admins / admin.viewers)`);
+    return { user: principal.user, groups: principal.groups, role, method: principal.method };
+  }
+
+  /** The caller from the session cookie, else from credentials on the request itself. */
+  async function identify(request: GatewayRequest): Promise<Caller> {
+    const session = signer.verify(readCookie(request.headers.cookie, SESSION_COOKIE), now());
+    if (session) {
+      // The role is looked up again: a config change takes effect without waiting for the cookie to expire.
+      return callerOf({ user: session.user, groups: session.groups, method: session.method });
+    }
+    const hasCredentials = request.headers.authorization?.length || request.headers['x-amzn-oidc-data']?.length || (deps.authenticator.trustsUserHeader && request.headers['x-trino-user']?.length);
+    if (!hasCredentials) throw new ApiError(401, 'UNAUTHENTICATED', 'Log in first');
+    const result = await deps.authenticator.authenticate(request);
+    if (!result.ok) throw new ApiError(result.status === 400 ? 401 : result.status, 'UNAUTHENTICATED', result.message);
+    return callerOf(result.principal);
+  }
+
+  function me(caller: Caller) {
+    return { user: caller.user, groups: caller.groups, role: caller.role, csrfToken: signer.csrfToken(caller.user) };
+  }
+
+  // ------------------------------------------------------------ config
+
+  async function current(): Promise<{ overrides: ConfigOverrides; effective: BifrostConfig }> {
+    const overrides = await deps.configStore.read();
+    try {
+      return { overrides, effective: effectiveConfig(deps.config, overrides) };
+    } catch {
+      // Overrides that no longer fit the file are not used by routing either (see config-source.ts).
+      return { overrides, effective: deps.config };
+    }
+  }
+
+  async function change(caller: Caller, changeBody: ConfigChange, expectedVersion: number, action: string, resource: string, before: unknown, after: (o: ConfigOverrides) => unknown): Promise<ConfigOverrides> {
+    const result = await deps.configStore.apply({ ...changeBody, by: caller.user }, expectedVersion);
+    if (!result.ok) throw new ApiError(result.reason === 'conflict' ? 409 : 422, result.reason === 'conflict' ? 'CONFLICT' : 'INVALID', result.problems[0] ?? 'The change was refused', result.problems);
+    deps.onChange?.();
+    await audit(caller.user, action, resource, { before, after: after(result.overrides) });
+    return result.overrides;
+  }
+
+  async function audit(actor: string, action: string, resource: string, extra: Pick<AuditEntry, 'before' | 'after' | 'detail'> = {}): Promise<void> {
+    await deps.audit.record({ id: randomUUID(), at: now(), actor, action, resource, ...extra });
+  }
+
+  async function versionOf(value: unknown): Promise<number> {
+    if (value === undefined) return (await deps.configStore.read()).version;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new ApiError(400, 'BAD_REQUEST', 'version must be a whole number');
+    return value;
+  }
+
+  // ------------------------------------------------------------ targets
+
+  async function targetView(name: string, effective: BifrostConfig, overrides: ConfigOverrides) {
+    const target = effective.targets[name]!;
+    const file = deps.config.targets[name];
+    const [depth, health] = await Promise.all([deps.depths.depth(name), deps.health?.get([name])]);
+    const checked = health?.get(name);
+    return {
+      name,
+      type: target.type,
+      ...(target.type === 'athena' ? { workgroup: target.workgroup, capacity: target.capacity } : {}),
+      ...(target.type === 'trino' || target.type === 'presto' ? { url: target.url } : {}),
+      state: target.state,
+      configuredState: file?.state ?? target.state,
+      ...(overrides.targets[name]?.reason ? { reason: overrides.targets[name]!.reason } : {}),
+      queueLimit: 'queueLimit' in target ? target.queueLimit : undefined,
+      depth,
+      health: checked ? { healthy: checked.healthy, checkedAt: checked.checkedAt, detail: checked.detail } : { healthy: true, detail: target.type === 'athena' || target.type === 'duckdb' ? 'managed service' : 'not checked yet' },
+    };
+  }
+
+  const listTargets: Handler = async () => {
+    const { overrides, effective } = await current();
+    const targets = await Promise.all(Object.keys(effective.targets).map((name) => targetView(name, effective, overrides)));
+    return json(200, { version: overrides.version, targets });
+  };
+
+  const setTargetState: Handler = async (request, caller, [name]) => {
+    const body = readJson(request) as { state?: unknown; reason?: unknown; version?: unknown };
+    if (!deps.config.targets[name!]) throw new ApiError(404, 'NOT_FOUND', `No target '${name}'`);
+    if (typeof body.state !== 'string' || !TARGET_STATES.includes(body.state as TargetState)) throw new ApiError(422, 'INVALID', `state must be one of ${TARGET_STATES.join(', ')}`);
+    if (body.reason !== undefined && typeof body.reason !== 'string') throw new ApiError(422, 'INVALID', 'reason must be text');
+    const before = (await current()).effective.targets[name!]!.state;
+    const overrides = await change(
+      caller,
+      { targets: { [name!]: { state: body.state as TargetState, ...(body.reason ? { reason: body.reason as string } : {}) } } },
+      await versionOf(body.version),
+      'target.state',
+      `target/${name}`,
+      { state: before },
+      () => ({ state: body.state, ...(body.reason ? { reason: body.reason } : {}) }),
+    );
+    return json(200, await targetView(name!, effectiveConfig(deps.config, overrides), overrides));
+  };
+
+  // ------------------------------------------------------------ routing and access rules
+
+  function routingOf(config: BifrostConfig) {
+    return { routingGroups: config.routingGroups, rules: config.rules, defaultRoutingGroup: config.defaultRoutingGroup };
+  }
+
+  const getRouting: Handler = async () => {
+    const { overrides, effective } = await current();
+    return json(200, { version: overrides.version, ...routingOf(effective), overridden: Boolean(overrides.routing) });
+  };
+
+  function routingProblems(routing: unknown, overrides: ConfigOverrides): string[] {
+    const result = applyChange(deps.config, overrides, { routing: routing as ConfigChange['routing'] }, now());
+    return 'problems' in result ? result.problems : [];
+  }
+
+  const validateRouting: Handler = async (request) => {
+    const problems = routingProblems(readJson(request), await deps.configStore.read());
+    return json(200, problems.length ? { ok: false, problems } : { ok: true });
+  };
+
+  const putRouting: Handler = async (request, caller) => {
+    const body = readJson(request) as { routing?: unknown; version?: unknown };
+    if (!body.routing || typeof body.routing !== 'object') throw new ApiError(422, 'INVALID', 'routing is required', ['routing: required']);
+    const before = routingOf((await current()).effective);
+    const overrides = await change(caller, { routing: body.routing as ConfigChange['routing'] }, await versionOf(body.version), 'routing.replace', 'routing', before, (o) => o.routing);
+    const effective = effectiveConfig(deps.config, overrides);
+    return json(200, { version: overrides.version, ...routingOf(effective), overridden: true });
+  };
+
+  const resetRouting: Handler = async (request, caller) => {
+    const before = routingOf((await current()).effective);
+    const overrides = await change(caller, { routing: null }, await versionOf(queryNumber(request, 'version')), 'routing.reset', 'routing', before, () => routingOf(deps.config));
+    return json(200, { version: overrides.version, ...routingOf(deps.config), overridden: false });
+  };
+
+  const getAccess: Handler = async () => {
+    const { overrides, effective } = await current();
+    return json(200, { version: overrides.version, rules: effective.access ?? {}, overridden: Boolean(overrides.access) });
+  };
+
+  const validateAccess: Handler = async (request) => {
+    const result = validateAccessRules(readJson(request));
+    return json(200, result.ok ? { ok: true } : { ok: false, problems: result.problems });
+  };
+
+  const putAccess: Handler = async (request, caller) => {
+    const body = readJson(request) as { rules?: unknown; version?: unknown };
+    const valid = validateAccessRules(body.rules);
+    if (!valid.ok) throw new ApiError(422, 'INVALID', valid.problems[0] ?? 'invalid rules', valid.problems.map((p) => `rules.${p}`));
+    const before = (await current()).effective.access ?? {};
+    const overrides = await change(caller, { access: valid.rules }, await versionOf(body.version), 'access.replace', 'access', before, (o) => o.access);
+    return json(200, { version: overrides.version, rules: overrides.access ?? {}, overridden: true });
+  };
+
+  // ------------------------------------------------------------ users
+
+  function requireUsers(): UserStore {
+    if (!deps.users) throw new ApiError(404, 'NOT_FOUND', 'Password users are not configured (auth.methods has no password method)');
+    return deps.users;
+  }
+
+  function userView(user: UserRecord) {
+    return { name: user.name, groups: user.groups, disabled: user.disabled, locked: (user.lockedUntil ?? 0) > now(), createdAt: user.createdAt, updatedAt: user.updatedAt };
+  }
+
+  const listUsers: Handler = async () => json(200, { users: (await requireUsers().list()).map(userView) });
+
+  const createUser: Handler = async (request, caller) => {
+    const users = requireUsers();
+    const body = readJson(request) as { name?: unknown; password?: unknown; groups?: unknown };
+    if (typeof body.name !== 'string' || !validUserName(body.name)) throw new ApiError(422, 'INVALID', 'name: a user name without spaces, commas or colons (at most 256 characters)');
+    const password = checkPassword(body.password);
+    const groups = checkGroups(body.groups ?? []);
+    if (await users.get(body.name)) throw new ApiError(409, 'CONFLICT', `User ${body.name} exists`);
+    const t = now();
+    const record: UserRecord = { name: body.name, passwordHash: await hashPassword(password, deps.hashParams), groups, disabled: false, failedAttempts: 0, createdAt: t, updatedAt: t };
+    await users.put(record);
+    await audit(caller.user, 'user.create', `user/${body.name}`, { after: userView(record) });
+    return json(201, userView(record));
+  };
+
+  const updateUser: Handler = async (request, caller, [name]) => {
+    const users = requireUsers();
+    const existing = await users.get(name!);
+    if (!existing) throw new ApiError(404, 'NOT_FOUND', `No user ${name}`);
+    const body = readJson(request) as { groups?: unknown; disabled?: unknown; password?: unknown; unlock?: unknown };
+    if (body.disabled !== undefined && typeof body.disabled !== 'boolean') throw new ApiError(422, 'INVALID', 'disabled must be true or false');
+    const next: UserRecord = { ...existing, updatedAt: now() };
+    if (body.groups !== undefined) next.groups = checkGroups(body.groups);
+    if (body.disabled !== undefined) next.disabled = body.disabled as boolean;
+    if (body.password !== undefined) next.passwordHash = await hashPassword(checkPassword(body.password), deps.hashParams);
+    if (body.password !== undefined || body.unlock === true) {
+      next.failedAttempts = 0;
+      delete next.lockedUntil;
+      delete next.lastFailureAt;
+    }
+    await users.put(next);
+    await audit(caller.user, 'user.update', `user/${name}`, { before: userView(existing), after: { ...userView(next), ...(body.password !== undefined ? { password: 'changed' } : {}) } });
+    return json(200, userView(next));
+  };
+
+  // ------------------------------------------------------------ history
+
+  const searchQueries: Handler = async (request) => {
+    const q = (name: string) => request.query[name]?.[0] || undefined;
+    const state = q('state');
+    if (state && !QUERY_STATES.includes(state as QueryState)) throw new ApiError(400, 'BAD_REQUEST', `state must be one of ${QUERY_STATES.join(', ')}`);
+    const range = historyQuery({ from: queryNumber(request, 'from'), to: queryNumber(request, 'to'), limit: queryNumber(request, 'limit'), cursor: q('cursor') }, now());
+    const user = q('user');
+    const target = q('target');
+    const source = q('source');
+    let page: HistoryPage;
+    if (user) page = await deps.history.byUser(user, range, now());
+    else if (target) page = await deps.history.byTarget(target, { ...range, ...(state ? { state: state as QueryState } : {}) }, now());
+    else page = await acrossTargets(range);
+    const items = page.items.filter((i) => (!state || i.state === state) && (!target || i.target === target) && (!source || (i.source ?? '').toLowerCase().includes(source.toLowerCase())));
+    return json(200, { items, ...(page.cursor ? { cursor: page.cursor } : {}) });
+  };
+
+  /** Without a user or target: the newest items of every target, merged (one page each). */
+  async function acrossTargets(range: ReturnType<typeof historyQuery>): Promise<HistoryPage> {
+    const { effective } = await current();
+    const pages = await Promise.all(Object.keys(effective.targets).map((t) => deps.history.byTarget(t, { ...range, cursor: undefined } as typeof range, now())));
+    const items = pages.flatMap((p) => p.items).sort((a, b) => b.createdAt - a.createdAt).slice(0, range.limit);
+    return { items };
+  }
+
+  const getQuery: Handler = async (_request, _caller, [id]) => {
+    const record = await deps.history.find(id!, now());
+    if (!record) throw new ApiError(404, 'NOT_FOUND', `No query ${id}`);
+    const { engineHandle: _handle, sessionJson: _session, routingRequest: _routing, result: _result, ...visible } = record;
+    return json(200, visible);
+  };
+
+  const listAudit: Handler = async (request) => {
+    const range = historyQuery({ from: queryNumber(request, 'from'), to: queryNumber(request, 'to'), limit: queryNumber(request, 'limit'), cursor: request.query.cursor?.[0] }, now());
+    return json(200, await deps.audit.list(range));
+  };
+
+  // ------------------------------------------------------------ dashboard
+
+  const stats: Handler = async (request) => {
+    const to = queryNumber(request, 'to') ?? now();
+    const from = Math.min(queryNumber(request, 'from') ?? to - 6 * 3_600_000, to);
+    const { effective } = await current();
+    const bucketMs = Math.max(60_000, Math.ceil((to - from) / 24 / 60_000) * 60_000);
+    const perTarget: { target: string; buckets: { at: number; queries: number; failed: number }[] }[] = [];
+    const all: QuerySummary[] = [];
+    for (const target of Object.keys(effective.targets)) {
+      const items: QuerySummary[] = [];
+      let cursor: string | undefined;
+      // At most 1,000 queries a target: the dashboard shows a trend, not an invoice.
+      do {
+        const page = await deps.history.byTarget(target, { from, to, limit: 200, ...(cursor ? { cursor } : {}) }, now());
+        items.push(...page.items);
+        cursor = page.cursor;
+      } while (cursor && items.length < 1_000);
+      all.push(...items);
+      const buckets = new Map<number, { at: number; queries: number; failed: number }>();
+      for (let at = from - (from % bucketMs); at <= to; at += bucketMs) buckets.set(at, { at, queries: 0, failed: 0 });
+      for (const item of items) {
+        const bucket = buckets.get(item.createdAt - (item.createdAt % bucketMs));
+        if (!bucket) continue;
+        bucket.queries++;
+        if (item.state === 'FAILED') bucket.failed++;
+      }
+      perTarget.push({ target, buckets: [...buckets.values()] });
+    }
+    const byUser = aggregate(all, (i) => [i.user]);
+    const groupsOf = await userGroups(all.map((i) => i.user));
+    const byGroup = aggregate(all, (i) => groupsOf.get(i.user) ?? []).map(({ key, ...rest }) => ({ group: key, ...rest }));
+    return json(200, { from, to, bucketMs, perTarget, byUser: byUser.map(({ key, ...rest }) => ({ user: key, ...rest })), byGroup });
+  };
+
+  async function userGroups(names: string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (!deps.users) return out;
+    for (const user of await deps.users.list()) if (names.includes(user.name)) out.set(user.name, user.groups);
+    return out;
+  }
+
+  // ------------------------------------------------------------ explain
+
+  const explain: Handler = async (request) => {
+    const body = readJson(request) as Record<string, unknown>;
+    const text = (k: string) => (typeof body[k] === 'string' && body[k] !== '' ? (body[k] as string) : undefined);
+    const user = text('user');
+    if (!user) throw new ApiError(422, 'INVALID', 'user is required');
+    const list = (k: string) => (Array.isArray(body[k]) ? (body[k] as unknown[]).filter((v): v is string => typeof v === 'string') : typeof body[k] === 'string' ? (body[k] as string).split(',').map((s) => s.trim()).filter(Boolean) : []);
+    const session: ClientSession = { dialect: 'trino', user, clientTags: list('clientTags'), clientCapabilities: [], properties: {}, resourceEstimates: {}, roles: {}, extraCredentials: text('routing') ? { routing: text('routing')! } : {}, preparedStatements: {} };
+    for (const key of ['source', 'catalog', 'schema', 'routingGroup'] as const) if (text(key)) session[key] = text(key)!;
+    const principal: Principal = { user, groups: list('groups'), method: 'explain' };
+    const { effective, overrides } = await current();
+    const access = createFileAccessControl(effective.access ?? {});
+    const sql = text('sql');
+    let analysis;
+    let accessView: Record<string, unknown> = { allowed: true, reason: 'no statement given' };
+    if (sql) {
+      try {
+        const plan = planStatement(sql, session);
+        if (plan.kind === 'query') {
+          analysis = deps.analyzer.analyze(plan.sql, session);
+          const decision = !access.enforcing ? { allowed: true as const, reason: 'no access rules apply' } : !analysis.ok ? { allowed: false as const, reason: `the statement could not be analyzed${analysis.error ? ` (${analysis.error})` : ''}` } : access.check(principal, analysis);
+          accessView = { ...decision, tables: analysis.tables, ...(analysis.error ? { analysisError: analysis.error } : {}) };
+          analysis = routingAnalysis(analysis, plan.updateType ?? 'SELECT');
+        } else accessView = { allowed: true, reason: `${plan.kind === 'session' ? plan.updateType : 'DESCRIBE INPUT'} is answered by the gateway` };
+      } catch (error) {
+        if (!(error instanceof QueryFailure || error instanceof GatewayError)) throw error;
+        accessView = { allowed: false, reason: error.message };
+      }
+    }
+    const routing = await explainRoute({ config: effective, version: overrides.version }, { principal, session, ...(analysis ? { analysis } : {}) }, {
+      depths: deps.depths,
+      ...(deps.health ? { health: storedHealth(deps.health) } : {}),
+      allowed: (p, t, g) => access.canUseTarget(p, t, g).allowed,
+    });
+    return json(200, { routing, access: accessView });
+  };
+
+  // ------------------------------------------------------------ dispatch
+
+  const routes: Route[] = [
+    { method: 'GET', path: /^\/targets$/, role: 'viewer', handler: listTargets },
+    { method: 'PUT', path: /^\/targets\/([^/]+)\/state$/, role: 'admin', handler: setTargetState },
+    { method: 'GET', path: /^\/routing$/, role: 'viewer', handler: getRouting },
+    { method: 'POST', path: /^\/routing\/validate$/, role: 'viewer', handler: validateRouting },
+    { method: 'PUT', path: /^\/routing$/, role: 'admin', handler: putRouting },
+    { method: 'DELETE', path: /^\/routing$/, role: 'admin', handler: resetRouting },
+    { method: 'GET', path: /^\/access$/, role: 'viewer', handler: getAccess },
+    { method: 'POST', path: /^\/access\/validate$/, role: 'viewer', handler: validateAccess },
+    { method: 'PUT', path: /^\/access$/, role: 'admin', handler: putAccess },
+    { method: 'GET', path: /^\/users$/, role: 'viewer', handler: listUsers },
+    { method: 'POST', path: /^\/users$/, role: 'admin', handler: createUser },
+    { method: 'PATCH', path: /^\/users\/([^/]+)$/, role: 'admin', handler: updateUser },
+    { method: 'GET', path: /^\/queries$/, role: 'viewer', handler: searchQueries },
+    { method: 'GET', path: /^\/queries\/([^/]+)$/, role: 'viewer', handler: getQuery },
+    { method: 'GET', path: /^\/audit$/, role: 'viewer', handler: listAudit },
+    { method: 'GET', path: /^\/stats$/, role: 'viewer', handler: stats },
+    { method: 'POST', path: /^\/explain$/, role: 'viewer', handler: explain },
+  ];
+
+  async function dispatch(request: GatewayRequest): Promise<GatewayResponse> {
+    const path = request.path.slice(ADMIN_API_PREFIX.length) || '/';
+    const method = request.method.toUpperCase();
+    if (method !== 'GET' && method !== 'HEAD' && !sameOrigin(request)) throw new ApiError(403, 'FORBIDDEN', 'Cross-origin requests are refused');
+    if (path === '/login' && method === 'POST') return login(request);
+    if (path === '/logout' && method === 'POST') return { status: 204, headers: { ...NO_STORE, 'Set-Cookie': [`${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`] }, body: '' };
+    const matching = routes.filter((r) => r.path.test(path));
+    const caller = await identify(request);
+    if (path === '/me' && method === 'GET') return json(200, me(caller));
+    if (!matching.length) throw new ApiError(404, 'NOT_FOUND', `No such resource: ${path}`);
+    const route = matching.find((r) => r.method === method);
+    if (!route) throw new ApiError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}`);
+    if (method !== 'GET' && !signer.checkCsrf(caller.user, request.headers['x-bifrost-csrf']?.[0])) throw new ApiError(403, 'CSRF', 'Missing or wrong X-Bifrost-CSRF header: reload the page');
+    if (route.role === 'admin' && caller.role !== 'admin') throw new ApiError(403, 'FORBIDDEN', `${caller.user} is a viewer: changes need the admin role`);
+    const params = (route.path.exec(path) ?? []).slice(1).map((p) => decodeURIComponent(p));
+    return route.handler(request, caller, params);
+  }
+
+  return {
+    async handle(request) {
+      if (request.path !== ADMIN_API_PREFIX && !request.path.startsWith(`${ADMIN_API_PREFIX}/`)) return undefined;
+      try {
+        return await dispatch(request);
+      } catch (error) {
+        if (error instanceof ApiError) return json(error.status, { error: { code: error.code, message: error.message, ...(error.problems ? { problems: error.problems } : {}) } });
+        if (error instanceof URIError) return json(400, { error: { code: 'BAD_REQUEST', message: 'Malformed path' } });
+        throw error;
+      }
+    },
+  };
+}
+
+/** Admin answers are never cached, never framed, never sniffed. */
+const NO_STORE = { 'Cache-Control': ['no-store'], 'X-Content-Type-Options': ['nosniff'], 'X-Frame-Options': ['DENY'] };
+
+function json(status: number, body: unknown, headers: Record<string, string[]> = {}): GatewayResponse {
+  return { status, headers: { 'Content-Type': ['application/json'], ...NO_STORE, ...headers }, body: JSON.stringify(body) };
+}
+
+function readJson(request: GatewayRequest): unknown {
+  if (request.body.length > MAX_BODY_BYTES) throw new ApiError(413, 'TOO_LARGE', 'The request body is too large');
+  const type = request.headers['content-type']?.[0] ?? '';
+  if (!/^application\/json\b/i.test(type)) throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send JSON (Content-Type: application/json)');
+  try {
+    const value = JSON.parse(request.body.toString('utf8')) as unknown;
+    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
+    return value;
+  } catch {
+    throw new ApiError(400, 'BAD_REQUEST', 'The body is not a JSON object');
+  }
+}
+
+function queryNumber(request: GatewayRequest, name: string): number | undefined {
+  const value = request.query[name]?.[0];
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new ApiError(400, 'BAD_REQUEST', `${name} must be a number`);
+  return n;
+}
+
+function checkPassword(value: unknown): string {
+  if (typeof value !== 'string' || value.length < 8 || value.length > 1024) throw new ApiError(422, 'INVALID', 'password: at least 8 characters');
+  return value;
+}
+
+function checkGroups(value: unknown): string[] {
+  if (!Array.isArray(value) || !value.every((g) => typeof g === 'string' && g.length > 0 && g.length <= 256)) throw new ApiError(422, 'INVALID', 'groups: a list of group names');
+  return [...new Set(value as string[])];
+}
+
+function withoutCredentials(headers: GatewayRequest['headers']): GatewayRequest['headers'] {
+  const { authorization: _a, cookie: _c, 'x-trino-user': _t, 'x-presto-user': _p, ...rest } = headers;
+  return rest;
+}
+
+/** A change must come from the gateway's own origin when the browser says where it comes from. */
+function sameOrigin(request: GatewayRequest): boolean {
+  const origin = request.headers.origin?.[0];
+  if (!origin) return true;
+  return origin.replace(/\/+$/, '') === request.baseUrl.replace(/\/+$/, '');
+}
+
+function aggregate(items: QuerySummary[], keys: (i: QuerySummary) => string[]) {
+  const out = new Map<string, { key: string; queries: number; failed: number; dataScannedBytes: number; costUsd: number }>();
+  for (const item of items) {
+    for (const key of keys(item)) {
+      const row = out.get(key) ?? { key, queries: 0, failed: 0, dataScannedBytes: 0, costUsd: 0 };
+      row.queries++;
+      if (item.state === 'FAILED') row.failed++;
+      row.dataScannedBytes += item.statistics?.dataScannedBytes ?? 0;
+      row.costUsd += item.costUsd ?? 0;
+      out.set(key, row);
+    }
+  }
+  return [...out.values()].sort((a, b) => b.queries - a.queries);
+}
+
+function storedHealth(store: HealthStore) {
+  return {
+    async healthy(target: string) {
+      return (await store.get([target])).get(target)?.healthy ?? true;
+    },
+  };
+}

@@ -1,0 +1,224 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BasicAuth, Trino } from 'trino-client';
+import { parseConfigText } from '../../lambdas/core/config/schema.js';
+import { startLocalServer, type LocalServer } from '../../lambdas/local/server.js';
+
+/**
+ * The admin API through the local server (dynalite, DuckDB, the real config store): login and
+ * roles, CSRF and origin checks, cluster switching that new queries follow, routing and access
+ * rules changed at run time, users, history, the audit trail and explain.
+ */
+const CONFIG = `
+version: 1
+targets:
+  primary: { type: duckdb }
+  standby: { type: duckdb }
+routingGroups:
+  local: { targets: [primary, standby] }
+defaultRoutingGroup: local
+admin:
+  admins: { users: [alice] }
+  viewers: { users: [victor] }
+`;
+
+let server: LocalServer;
+let pageDir: string;
+
+beforeAll(async () => {
+  pageDir = mkdtempSync(join(tmpdir(), 'bifrost-admin-page-'));
+  mkdirSync(join(pageDir, 'assets'));
+  writeFileSync(join(pageDir, 'index.html'), '<!doctype html><title>Bifrost admin</title>');
+  writeFileSync(join(pageDir, 'assets', 'app.js'), 'console.log(1)');
+  server = await startLocalServer({ config: parseConfigText(CONFIG), gateway: { pollWaitMs: 100 }, adminPageDir: pageDir });
+});
+afterAll(async () => {
+  await server?.close();
+  rmSync(pageDir, { recursive: true, force: true });
+});
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are checked field by field in each test
+type Json = Record<string, any>;
+
+interface Session {
+  cookie: string;
+  csrf: string;
+}
+
+async function login(user: string): Promise<Session> {
+  const response = await fetch(`${server.url}/api/admin/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user }) });
+  expect(response.status).toBe(200);
+  const cookie = response.headers.get('set-cookie')!;
+  expect(cookie).toMatch(/HttpOnly/);
+  expect(cookie).toMatch(/SameSite=Strict/);
+  const body = (await response.json()) as { csrfToken: string };
+  return { cookie: cookie.split(';')[0]!, csrf: body.csrfToken };
+}
+
+async function api(session: Session | undefined, method: string, path: string, body?: unknown, extra: Record<string, string> = {}) {
+  const response = await fetch(`${server.url}/api/admin${path}`, {
+    method,
+    headers: { ...(session ? { Cookie: session.cookie, 'X-Bifrost-CSRF': session.csrf } : {}), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...extra },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, json: text ? (JSON.parse(text) as Json) : undefined };
+}
+
+async function runQuery(user: string, sql: string) {
+  const client = Trino.create({ server: server.url, auth: new BasicAuth(user), catalog: 'tpch', schema: 'tiny' });
+  let id = '';
+  let error: { errorName?: string; message?: string } | undefined;
+  for await (const page of await client.query(sql)) {
+    id = page.id;
+    if (page.error) error = page.error;
+  }
+  return { id, error };
+}
+
+describe('admin API', () => {
+  it('asks for a login, and refuses users without a role', async () => {
+    const anonymous = await api(undefined, 'GET', '/targets');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.json!.error.code).toBe('UNAUTHENTICATED');
+    expect(anonymous.headers.get('cache-control')).toBe('no-store');
+    const stranger = await fetch(`${server.url}/api/admin/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user: 'mallory' }) });
+    expect(stranger.status).toBe(403);
+    expect(stranger.headers.get('set-cookie')).toBeNull();
+    const forged = await api({ cookie: 'bifrost_admin=eyJ1c2VyIjoiYWxpY2UifQ.forged', csrf: 'x' }, 'GET', '/targets');
+    expect(forged.status).toBe(401);
+  });
+
+  it('drains a target: new queries go to the next one, the change is audited', async () => {
+    const alice = await login('alice');
+    const me = await api(alice, 'GET', '/me');
+    expect(me.json).toMatchObject({ user: 'alice', role: 'admin' });
+
+    const before = await runQuery('carol', 'SELECT 1');
+    expect((await api(alice, 'GET', `/queries/${before.id}`)).json!.target).toBe('primary');
+
+    const noCsrf = await api({ ...alice, csrf: 'wrong' }, 'PUT', '/targets/primary/state', { state: 'draining' });
+    expect(noCsrf.status).toBe(403);
+    const crossOrigin = await api(alice, 'PUT', '/targets/primary/state', { state: 'draining' }, { Origin: 'https://evil.example.com' });
+    expect(crossOrigin.status).toBe(403);
+    const bad = await api(alice, 'PUT', '/targets/primary/state', { state: 'sleeping' });
+    expect(bad.status).toBe(422);
+    expect((await api(alice, 'PUT', '/targets/nowhere/state', { state: 'draining' })).status).toBe(404);
+
+    const drained = await api(alice, 'PUT', '/targets/primary/state', { state: 'draining', reason: 'maintenance' });
+    expect(drained.status).toBe(200);
+    expect(drained.json).toMatchObject({ name: 'primary', state: 'draining', configuredState: 'active', reason: 'maintenance' });
+    const list = await api(alice, 'GET', '/targets');
+    expect(list.json!.targets.map((t: { name: string; state: string }) => [t.name, t.state])).toEqual([
+      ['primary', 'draining'],
+      ['standby', 'active'],
+    ]);
+    expect(list.json!.targets[0].depth).toEqual({ queued: 0, running: 0 });
+
+    const after = await runQuery('carol', 'SELECT 2');
+    expect(after.error).toBeUndefined();
+    expect((await api(alice, 'GET', `/queries/${after.id}`)).json!.target).toBe('standby');
+
+    const audit = await api(alice, 'GET', '/audit');
+    const entry = audit.json!.items.find((e: { action: string }) => e.action === 'target.state');
+    expect(entry).toMatchObject({ actor: 'alice', resource: 'target/primary', before: { state: 'active' }, after: { state: 'draining', reason: 'maintenance' } });
+
+    expect((await api(alice, 'PUT', '/targets/primary/state', { state: 'active' })).status).toBe(200);
+  });
+
+  it('validates routing before saving, refuses stale versions, applies a valid change', async () => {
+    const alice = await login('alice');
+    const current = await api(alice, 'GET', '/routing');
+    const broken = { routingGroups: { local: { targets: ['ghost'] } }, rules: [], defaultRoutingGroup: 'local' };
+    const validation = await api(alice, 'POST', '/routing/validate', broken);
+    expect(validation.json!.ok).toBe(false);
+    expect(validation.json!.problems.join('\n')).toMatch(/routingGroups\.local\.targets\.0: unknown target 'ghost'/);
+    const refused = await api(alice, 'PUT', '/routing', { routing: broken, version: current.json!.version });
+    expect(refused.status).toBe(422);
+    const valid = { routingGroups: { local: { targets: ['primary', 'standby'] }, standbyOnly: { targets: ['standby'] } }, rules: [{ name: 'etl', priority: 10, match: { source: 'etl.*' }, routingGroup: 'standbyOnly' }], defaultRoutingGroup: 'local' };
+    expect((await api(alice, 'POST', '/routing/validate', valid)).json).toEqual({ ok: true });
+    const stale = await api(alice, 'PUT', '/routing', { routing: valid, version: current.json!.version - 1 });
+    expect(stale.status).toBe(409);
+    const saved = await api(alice, 'PUT', '/routing', { routing: valid, version: current.json!.version });
+    expect(saved.status).toBe(200);
+    expect(saved.json!.overridden).toBe(true);
+    const explained = await api(alice, 'POST', '/explain', { user: 'dora', source: 'etl-nightly', catalog: 'tpch', schema: 'tiny', sql: 'SELECT * FROM nation' });
+    expect(explained.json!.routing).toMatchObject({ outcome: 'target', group: 'standbyOnly', target: 'standby' });
+    expect(explained.json!.access.tables.map((t: { name: string }) => t.name)).toEqual(['tpch.tiny.nation']);
+    const reset = await api(alice, 'DELETE', `/routing?version=${saved.json!.version}`);
+    expect(reset.status).toBe(200);
+    expect(reset.json!.overridden).toBe(false);
+  });
+
+  it('changes access rules at run time: the next query is checked against them', async () => {
+    const alice = await login('alice');
+    const { json } = await api(alice, 'GET', '/access');
+    const rules = { tables: [{ user: 'bob', privileges: [] }, { privileges: ['SELECT'] }], catalogs: [{ allow: 'all' }] };
+    expect((await api(alice, 'POST', '/access/validate', { tables: [{ privileges: ['FLY'] }] })).json!.ok).toBe(false);
+    const saved = await api(alice, 'PUT', '/access', { rules, version: json!.version });
+    expect(saved.status).toBe(200);
+    const denied = await runQuery('bob', 'SELECT n_name FROM nation');
+    expect(denied.error?.errorName).toBe('PERMISSION_DENIED');
+    expect(denied.error?.message).toMatch(/Access Denied: Cannot select from table tpch\.tiny\.nation/);
+    const allowed = await runQuery('carol', 'SELECT n_name FROM nation');
+    expect(allowed.error).toBeUndefined();
+    const record = await api(alice, 'GET', `/queries/${denied.id}`);
+    expect(record.json!.access).toMatchObject({ allowed: false });
+    expect(record.json).not.toHaveProperty('sessionJson');
+    expect(record.json).not.toHaveProperty('engineHandle');
+    await api(alice, 'PUT', '/access', { rules: { catalogs: [{ allow: 'all' }], tables: [{ privileges: ['SELECT', 'INSERT', 'DELETE', 'UPDATE', 'OWNERSHIP'] }] }, version: saved.json!.version });
+  });
+
+  it('lets viewers read and refuses their changes', async () => {
+    const victor = await login('victor');
+    expect((await api(victor, 'GET', '/targets')).status).toBe(200);
+    const change = await api(victor, 'PUT', '/targets/standby/state', { state: 'disabled' });
+    expect(change.status).toBe(403);
+    expect(change.json!.error.message).toMatch(/viewer/);
+  });
+
+  it('manages password users without ever showing a hash', async () => {
+    const alice = await login('alice');
+    const created = await api(alice, 'POST', '/users', { name: 'erin', password: 'erin-password-1', groups: ['analysts'] });
+    expect(created.status).toBe(201);
+    expect((await api(alice, 'POST', '/users', { name: 'erin', password: 'erin-password-1' })).status).toBe(409);
+    expect((await api(alice, 'POST', '/users', { name: 'bad name', password: 'erin-password-1' })).status).toBe(422);
+    expect((await api(alice, 'POST', '/users', { name: 'frank', password: 'short' })).status).toBe(422);
+    const disabled = await api(alice, 'PATCH', '/users/erin', { disabled: true });
+    expect(disabled.json).toMatchObject({ name: 'erin', disabled: true, groups: ['analysts'] });
+    const list = await api(alice, 'GET', '/users');
+    expect(JSON.stringify(list.json)).not.toMatch(/scrypt|passwordHash/);
+    const audit = await api(alice, 'GET', '/audit');
+    expect(JSON.stringify(audit.json)).not.toContain('erin-password-1');
+  });
+
+  it('finds queries in history by user, target and state, and counts them for the dashboard', async () => {
+    const alice = await login('alice');
+    const ran = await runQuery('gina', 'SELECT count(*) FROM region');
+    const byUser = await api(alice, 'GET', '/queries?user=gina');
+    expect(byUser.json!.items.map((i: { queryId: string }) => i.queryId)).toContain(ran.id);
+    const all = await api(alice, 'GET', '/queries?state=FINISHED&limit=200');
+    expect(all.json!.items.some((i: { queryId: string }) => i.queryId === ran.id)).toBe(true);
+    expect((await api(alice, 'GET', '/queries?state=SLEEPING')).status).toBe(400);
+    const stats = await api(alice, 'GET', '/stats');
+    const users = stats.json!.byUser.map((u: { user: string }) => u.user);
+    expect(users).toContain('gina');
+    expect(stats.json!.perTarget.map((t: { target: string }) => t.target)).toEqual(['primary', 'standby']);
+    expect((await api(alice, 'GET', '/queries/20990101_000000_00000_nope0')).status).toBe(404);
+  });
+
+  it('serves the admin page with security headers and never a file outside its folder', async () => {
+    const page = await fetch(`${server.url}/admin/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    expect(await page.text()).toContain('Bifrost admin');
+    expect((await fetch(`${server.url}/admin/history`)).status).toBe(200);
+    expect((await fetch(`${server.url}/admin/assets/app.js`)).headers.get('content-type')).toMatch(/javascript/);
+    expect((await fetch(`${server.url}/admin/..%2f..%2fpackage.json`)).status).toBe(404);
+    expect((await fetch(`${server.url}/admin/%2e%2e/%2e%2e/package.json`)).status).toBe(404);
+    expect((await fetch(`${server.url}/api/admin/targets`, { headers: { Origin: 'https://evil.example.com' } })).headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
