@@ -155,7 +155,13 @@ export class BifrostStack extends Stack {
           serviceName: 'bifrost-admin',
           timeout: Duration.seconds(30),
           memorySize: 512,
-          environment: { ...baseEnvironment, [ENV_NAMES.CONFIG_TABLE]: this.tables.config.table.tableName, [ENV_NAMES.USERS_TABLE]: this.tables.users.table.tableName },
+          environment: {
+            ...baseEnvironment,
+            [ENV_NAMES.CONFIG_TABLE]: this.tables.config.table.tableName,
+            [ENV_NAMES.USERS_TABLE]: this.tables.users.table.tableName,
+            // Admin sessions and CSRF tokens are signed with the same key, under their own purpose.
+            [ENV_NAMES.PAGE_TOKEN_SECRET_ARN]: this.pageTokenKey.secretArn,
+          },
         })
       : undefined;
     this.functions = { statement, athenaEvents, sweeper, admin };
@@ -263,6 +269,7 @@ export class BifrostStack extends Stack {
         table(this.tables.queries, ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query']),
         table(this.tables.config, [...DYNAMO_READ_ACTIONS, ...DYNAMO_WRITE_ACTIONS]),
         table(this.tables.users, [...DYNAMO_READ_ACTIONS, ...DYNAMO_WRITE_ACTIONS]),
+        { actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [this.pageTokenKey.secretArn] },
       );
     }
 

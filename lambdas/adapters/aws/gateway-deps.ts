@@ -3,15 +3,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { createFileAccessControl } from '../../core/acl/index.js';
+import { runtimeAccessControl } from '../../core/acl/index.js';
 import { createAuthenticator } from '../../core/auth/index.js';
 import type { BifrostConfig } from '../../core/config/schema.js';
 import type { Engine } from '../../core/engines/engine.js';
 import { clusterHealthTargets, createClusterEngines, storedTargetHealth } from '../../core/engines/cluster/index.js';
 import { DEFAULT_GATEWAY_CONFIG, type GatewayDeps, type Logger } from '../../core/gateway.js';
 import { createMetadataService, tableVisibility } from '../../core/metadata/index.js';
-import { allowAll } from '../../core/ports.js';
-import { createGatewayRouter } from '../../core/routing/index.js';
+import { cachedConfigSource, createRouter } from '../../core/routing/index.js';
 import { trinoAnalyzer } from '../../core/sql/index.js';
 import { awsTokenVerifiers } from '../auth/token-verifiers.js';
 import { createAthenaEngine } from './athena/athena-engine.js';
@@ -72,23 +71,19 @@ export async function awsGatewayDeps(options: AwsGatewayOptions): Promise<Gatewa
     }),
   );
 
-  const access = config.access ? createFileAccessControl(config.access) : undefined;
-  const accessControl = access ?? allowAll;
+  // Routing and access rules follow run-time changes (the admin API) through one cached read of the config table.
+  const configSource = cachedConfigSource({ base: config, store: new DynamoConfigStore(dynamo, tables.config, config), onProblem: (message, detail) => log.warn(message, detail) });
+  const runtimeAccess = runtimeAccessControl(config, configSource);
+  const access = runtimeAccess.control;
+  const accessControl = access;
   const health = storedTargetHealth(new DynamoHealthStore(dynamo, tables.config), { clusters: Object.keys(clusterHealthTargets(config)) });
-  const router = createGatewayRouter({
-    config,
-    configStore: new DynamoConfigStore(dynamo, tables.config, config),
-    depths: store,
-    health,
-    ...(access ? { allowed: (principal, target, group) => access.canUseTarget(principal, target, group).allowed } : {}),
-    onConfigProblem: (message, detail) => log.warn(message, detail),
-  });
+  const router = createRouter({ config: configSource, depths: store, health, allowed: (principal, target, group) => access.canUseTarget(principal, target, group).allowed });
   const authenticator = createAuthenticator(
     config,
     {
       userStore: new DynamoUserStore(dynamo, tables.users),
       tokenVerifiers: awsTokenVerifiers(),
-      ...(access ? { canImpersonate: (who: string, as: string) => access.canImpersonate(who, as).allowed } : {}),
+      canImpersonate: (who: string, as: string) => access.canImpersonate(who, as).allowed,
       log,
     },
     { mode: 'deployed' },
@@ -111,6 +106,7 @@ export async function awsGatewayDeps(options: AwsGatewayOptions): Promise<Gatewa
     authenticator,
     accessControl,
     analyzer: trinoAnalyzer,
+    refreshAccess: runtimeAccess.refresh,
     metadataFor: (target) => (config.targets[target]?.type === 'athena' ? metadata : undefined),
     log,
   };
