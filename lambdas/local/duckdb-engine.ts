@@ -23,7 +23,10 @@ export interface StateChange {
 export interface DuckDbEngineOptions {
   /** Build the tpch.tiny sample and the writable `memory.default` schema (default true). */
   sampleData?: boolean;
-  /** Drop a finished query's results after this long without a read. */
+  /**
+   * Drop a finished query's results after this long without a read (default 2 minutes: the Trino
+   * client gives up retrying a page after its 2-minute request timeout).
+   */
   resultTtlMs?: number;
   /** Called on every state change, in the shape the tracking handler consumes. */
   onStateChange?: (change: StateChange) => void;
@@ -54,7 +57,7 @@ export class DuckDbEngine implements Engine {
     private readonly instance: DuckDBInstance,
     private readonly options: DuckDbEngineOptions,
   ) {
-    this.sweepTimer = setInterval(() => this.evict(), 10_000);
+    this.sweepTimer = setInterval(() => this.evict(), Math.min(10_000, Math.max(1_000, options.resultTtlMs ?? 10_000)));
     this.sweepTimer.unref();
   }
 
@@ -193,7 +196,12 @@ export class DuckDbEngine implements Engine {
 
   async cancel(handle: string): Promise<void> {
     const query = this.queries.get(handle);
-    if (!query || query.state === 'FINISHED' || query.state === 'FAILED' || query.state === 'CANCELED') return;
+    if (!query) return;
+    // A canceled query's rows are never read again: free them now, not when they expire.
+    if (query.state === 'FINISHED' || query.state === 'FAILED' || query.state === 'CANCELED') {
+      this.queries.delete(handle);
+      return;
+    }
     this.setState(query, 'CANCELED');
     query.error = queryError('USER_CANCELED', 'Query was canceled');
     query.connection?.interrupt();
@@ -222,9 +230,9 @@ export class DuckDbEngine implements Engine {
   }
 
   private evict(now = Date.now()): void {
-    const ttl = this.options.resultTtlMs ?? 10 * 60_000;
+    const ttl = this.options.resultTtlMs ?? 2 * 60_000;
     for (const [id, query] of this.queries) {
-      if ((query.state === 'FINISHED' || query.state === 'FAILED' || query.state === 'CANCELED') && now - query.lastReadAt > ttl) this.queries.delete(id);
+      if ((query.state === 'FINISHED' || query.state === 'FAILED' || query.state === 'CANCELED') && now - Math.max(query.lastReadAt, query.endedAt ?? 0) > ttl) this.queries.delete(id);
     }
   }
 

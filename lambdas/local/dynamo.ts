@@ -1,4 +1,5 @@
 import { CreateTableCommand, DynamoDBClient, waitUntilTableExists, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import { queriesTableDefinition } from '../adapters/aws/tables.js';
@@ -22,7 +23,14 @@ export async function startLocalDynamo(extraTables: CreateTableCommandInput[] = 
   });
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 3 });
+  // One process serves every client here: the SDK's default of 50 sockets would queue polls behind each other.
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 3,
+    requestHandler: { httpAgent: new Agent({ keepAlive: true, maxSockets: 512 }) },
+  });
   const tables = { queries: 'bifrost-queries' };
   for (const definition of [queriesTableDefinition(tables.queries), ...extraTables]) {
     await client.send(new CreateTableCommand(definition));

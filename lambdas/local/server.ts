@@ -49,6 +49,8 @@ export interface LocalServerOptions {
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** How often the sweeper runs (reconciliation, abandoned queries, cluster health). */
   sweepIntervalMs?: number;
+  /** How long the local engine keeps a finished query's results after their last read (default 2 minutes). */
+  engineResultTtlMs?: number;
   /** The built admin page (vite build of lambdas/admin-ui); default lambdas/admin-ui/dist. */
   adminPageDir?: string;
   log?: Logger;
@@ -110,6 +112,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const needsDuck = !onlyGivenEngines && Object.entries(config.targets).some(([name, t]) => t.type === 'duckdb' && !options.engines?.[name]);
   if (needsDuck) {
     duck = await DuckDbEngine.create({
+      ...(options.engineResultTtlMs !== undefined ? { resultTtlMs: options.engineResultTtlMs } : {}),
       // Delivered a little later, as EventBridge would: the gateway's own record of a cancel wins.
       onStateChange: (change) => setTimeout(() => applyStateChange(tracking, engineStateChangeEvent(change)).catch((error) => log.warn('state change not applied', { error: String(error) })), 50),
     });
