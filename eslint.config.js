@@ -26,6 +26,11 @@ export default tseslint.config(
     },
   },
   {
+    // The admin page runs in the browser.
+    files: ['lambdas/admin-ui/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { document: 'readonly', location: 'readonly', history: 'readonly', addEventListener: 'readonly', removeEventListener: 'readonly', HTMLInputElement: 'readonly', HTMLTextAreaElement: 'readonly', HTMLSelectElement: 'readonly', URLSearchParams: 'readonly' } },
+  },
+  {
     files: ['lambdas/core/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', coreBoundary], 'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'core code never reads process.env: configuration is passed in.' }] },
   },

@@ -152,6 +152,8 @@ export class BifrostStack extends Stack {
           ...common,
           entry: join(props.projectRoot, HANDLERS.admin),
           description: 'Bifrost: admin UI and API',
+          // The admin page, served by the handler from ./admin-ui.
+          bundledSites: { 'admin-ui': join(props.projectRoot, 'lambdas/admin-ui/vite.config.ts') },
           serviceName: 'bifrost-admin',
           timeout: Duration.seconds(30),
           memorySize: 512,

@@ -54,6 +54,11 @@ export interface GatewayFunctionProps {
    * function finds them under LAMBDA_TASK_ROOT (/var/task). @default none
    */
   readonly bundledFiles?: Readonly<Record<string, string>>;
+  /**
+   * Static sites built into the bundle: folder name in the bundle -> the vite config that builds
+   * it (run from the project root with the lock file's vite). @default none
+   */
+  readonly bundledSites?: Readonly<Record<string, string>>;
   /** Reserved concurrency. @default unreserved (the account's pool) */
   readonly reservedConcurrentExecutions?: number;
 }
@@ -115,8 +120,10 @@ export class GatewayFunction extends Construct {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (_inputDir: string, outputDir: string) =>
-            Object.entries(props.bundledFiles ?? {}).map(([name, source]) => `node -e "require('node:fs').copyFileSync(process.argv[1], process.argv[2])" "${source}" "${outputDir}/${name}"`),
+          afterBundling: (inputDir: string, outputDir: string) => [
+            ...Object.entries(props.bundledFiles ?? {}).map(([name, source]) => `node -e "require('node:fs').copyFileSync(process.argv[1], process.argv[2])" "${source}" "${outputDir}/${name}"`),
+            ...Object.entries(props.bundledSites ?? {}).map(([name, viteConfig]) => `cd "${inputDir}" && npx --no-install vite build --config "${viteConfig}" --outDir "${outputDir}/${name}" --emptyOutDir --logLevel warn`),
+          ],
         },
       },
     });
