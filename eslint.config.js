@@ -15,7 +15,7 @@ const coreBoundary = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'dist/', 'coverage/', 'lambdas/admin-ui/dist/', '.scratch/'] },
+  { ignores: ['node_modules/', 'cdk.out/', 'dist/', 'coverage/', 'lambdas/admin-ui/dist/', '.scratch/', 'test-results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
