@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { request as httpsRequest } from 'node:https';
@@ -8,19 +7,12 @@ import { BasicAuth, Trino } from 'trino-client';
 import { authSchema, createAuthenticator, hashPassword, InMemoryUserStore } from '../../lambdas/core/auth/index.js';
 import { startLocalServer, type LocalServer } from '../../lambdas/local/server.js';
 import { loadTlsOptions } from '../../lambdas/local/tls.js';
+import { opensslAvailable, selfSignedCertificate } from '../support/certificates.js';
 
 /**
  * The Trino clients authenticating end to end against the local server over HTTPS, as JDBC
  * requires for passwords. The certificate comes from the openssl binary when there is one.
  */
-function opensslAvailable(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 const haveOpenssl = opensslAvailable();
 if (!haveOpenssl) console.warn('auth.test.ts: skipped, the openssl binary is not available to make a test certificate');
 
@@ -31,9 +23,7 @@ describe.skipIf(!haveOpenssl)('password authentication over HTTPS', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bifrost-auth-'));
-    const cert = join(dir, 'server.crt');
-    const key = join(dir, 'server.key');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+    const { cert, key } = selfSignedCertificate(dir);
     const tls = loadTlsOptions(cert, key);
     ca = tls.cert.toString();
     const users = new InMemoryUserStore();

@@ -1,35 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTlsOptions } from '../../../lambdas/local/tls.js';
-
-/**
- * No installed package makes certificates, so the test uses the openssl binary when there is one
- * and is skipped (with the reason) when there is not.
- */
-function opensslAvailable(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { opensslAvailable, selfSignedCertificate } from '../../support/certificates.js';
 
 const haveOpenssl = opensslAvailable();
 if (!haveOpenssl) console.warn('tls.test.ts: skipped, the openssl binary is not available to make a test certificate');
 
 let dir: string;
-const selfSigned = (name: string) => {
-  const cert = join(dir, `${name}.crt`);
-  const key = join(dir, `${name}.key`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
-  return { cert, key };
-};
+const selfSigned = (name: string) => selfSignedCertificate(dir, name);
 
 describe.skipIf(!haveOpenssl)('loadTlsOptions', () => {
   let pair: { cert: string; key: string };
