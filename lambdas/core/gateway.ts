@@ -290,7 +290,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
       if (!engine) throw QueryFailure.of('CONFIGURATION_INVALID', `Target ${record.target} is not configured`);
       const sql = stored.plan.describeOutput ? describeOutputSql(stored.plan.sql) : stored.plan.sql;
       const submitted = await engine.submit({ queryId: record.queryId, sql, parameters: stored.plan.describeOutput ? [] : (record.parameters ?? []), session: stored, target: record.target! });
-      if (await deps.store.attachHandle(record.queryId, record.target!, submitted.handle, submitted.engineQueryId)) {
+      let attached: boolean;
+      try {
+        attached = await deps.store.attachHandle(record.queryId, record.target!, submitted.handle, submitted.engineQueryId);
+      } catch (cause) {
+        // The engine runs a query the item does not know of: nothing could track or cancel it
+        // later. Stop it now and fail the query cleanly; the client may run it again.
+        log.warn('could not record the engine handle; stopping the query', { queryId: record.queryId, error: String(cause) });
+        await engine.cancel(submitted.handle).catch((error: unknown) => log.warn('engine cancel failed', { queryId: record.queryId, error: String(error) }));
+        throw QueryFailure.of('GENERIC_INTERNAL_ERROR', 'The gateway could not record the start of the query, so it was stopped; run it again');
+      }
+      if (attached) {
         record.engineHandle = submitted.handle;
         if (submitted.engineQueryId) record.engineQueryId = submitted.engineQueryId;
       } else {
@@ -308,8 +318,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
       }
       const failure = error instanceof QueryFailure ? error.error : queryError('GENERIC_INTERNAL_ERROR', `The engine refused the query: ${String((error as Error)?.message ?? error)}`);
       log.warn('submit failed', { queryId: record.queryId, target: record.target, errorName: failure.errorName });
-      await deps.store.transition(record.queryId, { state: 'FAILED', error: failure }, now());
       fail(record, failure);
+      // If this write fails too, the item stays QUEUED without a handle and the next poll submits again.
+      await deps.store.transition(record.queryId, { state: 'FAILED', error: failure }, now()).catch((cause: unknown) => log.warn('could not record the failure', { queryId: record.queryId, error: String(cause) }));
     }
   }
 
