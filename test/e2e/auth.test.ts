@@ -17,6 +17,9 @@ const haveOpenssl = opensslAvailable();
 if (!haveOpenssl) console.warn('auth.test.ts: skipped, the openssl binary is not available to make a test certificate');
 
 describe.skipIf(!haveOpenssl)('password authentication over HTTPS', () => {
+  // Every log line of the run, checked at the end for secrets.
+  const lines: string[] = [];
+  const log = { info: (m: string, e?: object) => lines.push(m + JSON.stringify(e ?? {})), warn: (m: string, e?: object) => lines.push(m + JSON.stringify(e ?? {})), error: (m: string, e?: object) => lines.push(m + JSON.stringify(e ?? {})) };
   let dir: string;
   let server: LocalServer;
   let ca: string;
@@ -32,8 +35,8 @@ describe.skipIf(!haveOpenssl)('password authentication over HTTPS', () => {
     await users.put({ name: 'alice', passwordHash: await hashPassword('alice-pw-123', params), groups: ['analysts'], disabled: false, failedAttempts: 0, createdAt: now, updatedAt: now });
     await users.put({ name: 'bob', passwordHash: await hashPassword('bob-pw-4567', params), groups: [], disabled: false, failedAttempts: 0, createdAt: now, updatedAt: now });
     await users.put({ name: 'carl', passwordHash: await hashPassword('carl-pw-890', params), groups: [], disabled: true, failedAttempts: 0, createdAt: now, updatedAt: now });
-    const authenticator = createAuthenticator({ auth: authSchema.parse({ methods: [{ type: 'password', slowdown: { initialDelayMs: 0, maxDelayMs: 0 } }] }) }, { userStore: users, sleep: async () => undefined, decoyParams: params }, { mode: 'local' });
-    server = await startLocalServer({ authenticator, tls, gateway: { pollWaitMs: 100 } });
+    const authenticator = createAuthenticator({ auth: authSchema.parse({ methods: [{ type: 'password', slowdown: { initialDelayMs: 0, maxDelayMs: 0 } }] }) }, { userStore: users, sleep: async () => undefined, decoyParams: params, log }, { mode: 'local' });
+    server = await startLocalServer({ authenticator, tls, gateway: { pollWaitMs: 100 }, log });
   });
   afterAll(async () => {
     await server?.close();
@@ -88,5 +91,15 @@ describe.skipIf(!haveOpenssl)('password authentication over HTTPS', () => {
     expect((await request('GET', nextUri, 'bob:bob-pw-4567')).status).toBe(404);
     expect((await request('DELETE', nextUri, 'bob:bob-pw-4567')).status).toBe(404);
     expect((await request('GET', nextUri, 'alice:alice-pw-123')).status).toBe(200);
+  });
+
+  it('wrote no password or credential into any log line of the run', () => {
+    expect(lines.length).toBeGreaterThan(0);
+    const text = lines.join('\n');
+    for (const secret of ['alice-pw-123', 'wrong-password', 'whatever-123', 'carl-pw-890', 'bob-pw-4567']) {
+      expect(text).not.toContain(secret);
+      expect(text).not.toContain(Buffer.from(secret).toString('base64').slice(0, 12));
+    }
+    expect(text).not.toMatch(/Basic [A-Za-z0-9+/=]{8,}/);
   });
 });

@@ -131,5 +131,9 @@ describe('protocol handler under random input', () => {
       }),
       { numRuns: 200 },
     );
+    const asBob = await gateway.handle({ method: 'GET', path, query: {}, headers: { 'x-trino-user': ['bob'] }, body: Buffer.alloc(0), baseUrl: 'http://gw' });
+    expect(asBob.status).toBe(404);
+    const asAnn = await gateway.handle({ method: 'GET', path, query: {}, headers: { 'x-trino-user': ['ann'] }, body: Buffer.alloc(0), baseUrl: 'http://gw' });
+    expect(asAnn.status).toBe(200);
   });
 });
