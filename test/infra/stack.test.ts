@@ -19,6 +19,7 @@ import { ENV } from '../../lambdas/handlers/env.js';
 import { addBifrostStack, FEATURE_FLAGS } from '../../lib/app.js';
 import { BUNDLED_CONFIG_NAME, ENV_NAMES, type BifrostStack } from '../../lib/bifrost-stack.js';
 import { QUEUE_DEPTH_METRIC } from '../../lib/constructs/monitoring.js';
+import { LAMBDA_NODE_OPTIONS } from '../../lib/lambda-node-options.js';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 const configFile = join(projectRoot, 'config/bifrost.example.yaml');
@@ -127,10 +128,12 @@ describe('functions', () => {
     const known = ENV as Record<string, string>;
     for (const [key, name] of Object.entries(ENV_NAMES)) expect(name, key).toBe(known[key]);
     const env = (fn: lambda.IFunction) => (resources[logicalId(fn)]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    // Every variable the stack sets is one the handlers know (NODE_OPTIONS comes with source maps).
+    // Every variable the stack sets is one the handlers know, besides Node's and Powertools' own.
     for (const fn of [stack.functions.statement, stack.functions.athenaEvents, stack.functions.sweeper]) {
       expect(Object.keys(env(fn.function)).filter((name) => !Object.values(known).includes(name) && name !== 'NODE_OPTIONS' && !name.startsWith('POWERTOOLS_'))).toEqual([]);
     }
+    // Every function runs with the Node options the benchmarks measure with.
+    for (const fn of [stack.functions.statement, stack.functions.athenaEvents, stack.functions.sweeper]) expect(env(fn.function).NODE_OPTIONS).toBe(LAMBDA_NODE_OPTIONS);
     expect(env(stack.functions.sweeper.function)).toMatchObject({ [ENV.CONFIG_TABLE]: { Ref: logicalId(stack.tables.config.table) } });
     for (const fn of [stack.functions.statement, stack.functions.athenaEvents, stack.functions.sweeper]) {
       expect(env(fn.function)).toMatchObject({ [ENV.QUERIES_TABLE]: { Ref: logicalId(stack.tables.queries.table) }, [ENV.CONFIG_FILE]: `/var/task/${BUNDLED_CONFIG_NAME}` });

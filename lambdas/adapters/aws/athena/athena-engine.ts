@@ -346,6 +346,7 @@ export class AthenaEngine implements Engine {
     const location = csvLocation(cursor.l);
     if (!location || !this.s3) throw QueryFailure.of('GENERIC_INTERNAL_ERROR', 'The result file of this query cannot be read');
     const info = await this.columnInfo(handle);
+    const pageBytes = this.options.pageBytes ?? 400_000;
     let page;
     try {
       page = await readCsvPage(this.s3, {
@@ -353,9 +354,10 @@ export class AthenaEngine implements Engine {
         offset: cursor.o,
         ...(cursor.n >= 0 ? { size: cursor.n } : {}),
         ...(cursor.e ? { etag: cursor.e } : {}),
+        columns: info.length,
         maxRows: options.maxRows,
-        pageBytes: this.options.pageBytes ?? 400_000,
-        readBytes: this.options.csvReadBytes ?? 512 * 1024,
+        pageBytes,
+        readBytes: cursor.r ?? this.options.csvReadBytes ?? pageBytes,
       });
     } catch (error) {
       if (first || !(error instanceof CsvUnavailableError)) throw error;
@@ -371,7 +373,7 @@ export class AthenaEngine implements Engine {
       state: 'FINISHED',
       columns: engineColumns(info, types),
       rows,
-      ...(more ? { nextCursor: encodeCursor({ p: 'csv', o: page.nextOffset, n: page.size, l: cursor.l, ...(page.etag ? { e: page.etag } : {}), ...(kept ? { h: kept } : {}) }) } : {}),
+      ...(more ? { nextCursor: encodeCursor({ p: 'csv', o: page.nextOffset, n: page.size, l: cursor.l, ...(page.etag ? { e: page.etag } : {}), r: page.readBytes, ...(kept ? { h: kept } : {}) }) } : {}),
     };
   }
 
@@ -467,9 +469,10 @@ function rawRows(out: GetQueryResultsOutput): RawValue[][] {
   return result;
 }
 
+/** Decodes a page's raw rows, which the engine owns and needs no more: in place. */
 function decodeOrFail(types: Parameters<typeof decodeRows>[0], raw: RawValue[][]): unknown[][] {
   try {
-    return decodeRows(types, raw);
+    return decodeRows(types, raw, true);
   } catch (error) {
     if (error instanceof DecodeError) throw new QueryFailure(queryError('GENERIC_INTERNAL_ERROR', `Could not decode Athena's result: ${error.message}`), { cause: error });
     throw error;

@@ -1,12 +1,13 @@
+import { isAscii } from 'node:buffer';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { Parser } from 'csv-parse';
+import parseCsv from 'csv-simple-parser';
 import type { RawValue } from '../../../core/engines/athena/decode.js';
 
 /**
  * Reads Athena's result CSV (`<OutputLocation>`, PROTOCOL.md §3.8) straight from S3 by byte ranges,
  * as Athena's own JDBC and ODBC drivers do: pages are not limited to 1,000 rows and cost no Athena
  * API calls. The file has a header row; every non-null value is quoted, NULL is an empty unquoted
- * field and the empty string is `""`. csv-parse does the quote-aware parsing.
+ * field and the empty string is `""`. csv-simple-parser does the quote-aware parsing.
  */
 
 /** The result file cannot be read from S3 (permissions, client-side encryption, gone): use the API. */
@@ -37,6 +38,8 @@ export interface CsvPageRequest {
   /** The object's size when known (from an earlier page). */
   size?: number;
   etag?: string;
+  /** The result's column count: every record must have one value per column. */
+  columns: number;
   maxRows: number;
   /** Budget for the page, in estimated bytes of protocol JSON. */
   pageBytes: number;
@@ -51,62 +54,216 @@ export interface CsvPage {
   nextOffset: number;
   size: number;
   etag?: string;
+  /** Bytes the next page should read to fill its budget, from this page's density. */
+  readBytes: number;
 }
 
 const MAX_READ_BYTES = 256 * 1024 * 1024;
 
 export async function readCsvPage(s3: S3Client, request: CsvPageRequest): Promise<CsvPage> {
-  const { location, offset, maxRows, pageBytes } = request;
+  const { location, offset, columns } = request;
   let size = request.size;
   let etag = request.etag;
-  if (size !== undefined && offset >= size) return { rows: [], nextOffset: offset, size, ...(etag ? { etag } : {}) };
-  let readBytes = Math.max(1024, request.readBytes);
+  if (size !== undefined && offset >= size) return { rows: [], nextOffset: offset, size, readBytes: request.readBytes, ...(etag ? { etag } : {}) };
+  let readBytes = Math.min(MAX_READ_BYTES, Math.max(1024, request.readBytes));
   for (;;) {
     const last = (size !== undefined ? Math.min(offset + readBytes, size) : offset + readBytes) - 1;
     const { bytes, total, tag } = await getRange(s3, location, offset, last, etag);
     size = total;
     etag = tag ?? etag;
-    if (bytes.length === 0) return { rows: [], nextOffset: offset, size, ...(etag ? { etag } : {}) };
+    if (bytes.length === 0) return { rows: [], nextOffset: offset, size, readBytes, ...(etag ? { etag } : {}) };
     const eof = offset + bytes.length >= total;
-    const skipHeader = offset === 0 ? 1 : 0;
-    const rows: RawValue[][] = [];
-    let consumed = 0;
-    let budget = 0;
-    let seen = 0;
-    let full = false;
-    // Takes whole records until the page is full; parsing stops soon after (see parseRecords).
-    const take = (records: CsvRecord[]): boolean => {
-      for (; seen < records.length && !full; seen++) {
-        const record = records[seen]!;
-        if (seen < skipHeader) {
-          consumed = record.end;
-          continue;
-        }
-        const estimate = estimateJsonBytes(record.values);
-        if ((rows.length > 0 && budget + estimate > pageBytes) || rows.length >= maxRows) {
-          full = true;
-          break;
-        }
-        budget += estimate;
-        rows.push(record.values);
-        consumed = record.end;
-      }
-      return full;
-    };
-    const records = parseRecords(bytes, eof, take);
-    take(records);
-    const header = skipHeader && records.length > 0 ? records[0]!.values : undefined;
-    if (rows.length > 0 || eof) return { rows, ...(header ? { header } : {}), nextOffset: offset + consumed, size, ...(etag ? { etag } : {}) };
+    const skip = offset === 0 ? 1 : 0;
+    const taken = takePage(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), eof, columns, skip, request.maxRows, request.pageBytes);
+    if (taken) {
+      const { rows, end, estimate } = taken;
+      const data = skip ? rows.slice(1) : rows;
+      // The next range is sized from this page's density, so that it needs no second cut.
+      const next = Math.min(request.pageBytes * (end / Math.max(1, estimate)), request.maxRows * (end / Math.max(1, data.length)));
+      return {
+        rows: data,
+        ...(skip && rows.length > 0 ? { header: rows[0]! } : {}),
+        nextOffset: offset + end,
+        size,
+        readBytes: Math.round(Math.min(MAX_READ_BYTES, Math.max(1024, next))),
+        ...(etag ? { etag } : {}),
+      };
+    }
+    if (eof) return { rows: [], nextOffset: offset + bytes.length, size, readBytes, ...(etag ? { etag } : {}) };
     // Not one whole record in the range: read more.
     if (readBytes >= MAX_READ_BYTES) throw new Error(`A row of the result file is larger than ${MAX_READ_BYTES} bytes`);
     readBytes *= 4;
   }
 }
 
+/** A page's budget in estimated protocol JSON may be overrun by this much before it is cut again. */
+const BUDGET_SLACK = 1.25;
+
+type Records = { rows: RawValue[][]; end: number };
+
+/**
+ * Bytes parsed at a time. V8 makes strings above about 128 KB in its large-object space, where
+ * decoding them costs several times more; pieces this size keep even UTF-16 text below that.
+ */
+const PIECE_BYTES = 32 * 1024;
+
+/**
+ * The whole records at the start of the bytes that make a page, parsed piece by piece until the
+ * budget (estimated protocol JSON bytes, then rows) is reached. The last piece is cut again in
+ * proportion when it overruns the budget. At least one data record is taken when there is one;
+ * undefined when the bytes hold no whole data record.
+ */
+function takePage(bytes: Buffer, eof: boolean, columns: number, skip: number, maxRows: number, pageBytes: number): (Records & { estimate: number }) | undefined {
+  const rows: RawValue[][] = [];
+  let end = 0;
+  let estimate = 0;
+  let headerLeft = skip;
+  let taken = 0;
+  while (end < bytes.length && taken < maxRows && estimate < pageBytes) {
+    const rest = bytes.subarray(end);
+    let chunk = recordsAtStart(rest, eof, columns);
+    if (!chunk) break;
+    for (;;) {
+      const header = Math.min(headerLeft, chunk.rows.length);
+      const data = chunk.rows.length - header;
+      const cost = estimateJsonBytes(chunk.rows, header);
+      const fits = taken + data <= maxRows && estimate + cost <= pageBytes * BUDGET_SLACK;
+      if (fits || (data <= 1 && taken === 0)) {
+        for (const row of chunk.rows) rows.push(row);
+        headerLeft -= header;
+        taken += data;
+        end += chunk.end;
+        estimate += cost;
+        break;
+      }
+      // Over budget: keep a proportional share of this piece's records (one record at least, if the page has none yet).
+      const share = Math.min((maxRows - taken) / Math.max(1, data), (pageBytes - estimate) / Math.max(1, cost));
+      const smaller = wholeRecords(rest, Math.floor(chunk.end * Math.max(0, share) * 0.9), false, columns);
+      if (smaller && smaller.rows.length > header) chunk = smaller;
+      else if (taken > 0) return { rows, end, estimate };
+      else {
+        const first = firstRecords(rest, smaller?.end ?? 0, smaller?.rows.length ?? 0, columns, header + 1);
+        if (!first) return undefined;
+        chunk = first;
+      }
+    }
+  }
+  if (taken === 0 && !(eof && end === bytes.length)) return undefined;
+  return { rows, end, estimate };
+}
+
+/** The whole records in the first piece of the bytes; more than a piece when one record is longer. */
+function recordsAtStart(bytes: Buffer, eof: boolean, columns: number): Records | undefined {
+  for (let limit = PIECE_BYTES; ; limit *= 2) {
+    const chunk = wholeRecords(bytes, Math.min(limit, bytes.length), eof, columns);
+    if (chunk && chunk.rows.length > 0) return chunk;
+    if (limit >= bytes.length) return undefined;
+  }
+}
+
+/**
+ * The first `count` records, when records before `from` (`have` of them) are whole. The record
+ * ends after `from` are found by quote parity (a line break ends a record when the quotes before
+ * it pair up) in one pass, which no cut-and-retry could do in linear time on values full of line
+ * breaks; the parser then reads the records up to that end.
+ */
+function firstRecords(bytes: Buffer, from: number, have: number, columns: number, count: number): Records | undefined {
+  let need = count - have;
+  let quotes = 0;
+  let quoteAt = bytes.indexOf(QUOTE, from);
+  for (let nl = bytes.indexOf(LF, from); nl >= 0; nl = bytes.indexOf(LF, nl + 1)) {
+    while (quoteAt >= 0 && quoteAt < nl) {
+      quotes++;
+      quoteAt = bytes.indexOf(QUOTE, quoteAt + 1);
+    }
+    if (quotes % 2 === 0 && --need <= 0) {
+      const rows = parseWhole(bytes, nl + 1, columns);
+      return rows && rows.length >= count ? { rows, end: nl + 1 } : undefined;
+    }
+  }
+  return undefined;
+}
+
+const QUOTE = 0x22;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** The end (just past the line break) of the last line that ends before `limit`, or 0. */
+function lineEndBefore(bytes: Buffer, limit: number): number {
+  return limit <= 0 ? 0 : bytes.lastIndexOf(LF, limit - 1) + 1;
+}
+
+/**
+ * The records that end at or before `limit`: the bytes are cut after the last line break before
+ * it and parsed. A line break inside a quoted value makes the parser fail (the quote is left
+ * open); the cut then moves back, halving, to an earlier line break. At the end of the file all
+ * of it must parse. Undefined when no cut holds a whole record.
+ */
+function wholeRecords(bytes: Buffer, limit: number, eof: boolean, columns: number): Records | undefined {
+  const atEnd = eof && limit >= bytes.length;
+  let end = atEnd ? bytes.length : lineEndBefore(bytes, limit);
+  while (end > 0) {
+    const rows = parseWhole(bytes, end, columns);
+    if (rows) return { rows, end };
+    if (atEnd && end === bytes.length) throw new Error('The result file is not valid CSV: a quoted value is not closed');
+    end = lineEndBefore(bytes, Math.floor(end / 2));
+  }
+  return undefined;
+}
+
+/** The whole records at the start of some bytes of the file, with the offset where they end. */
+export function parseCsvBytes(bytes: Uint8Array, columns: number, eof = true): Records | undefined {
+  return wholeRecords(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), bytes.length, eof, columns);
+}
+
+/**
+ * Parses `bytes[0, end)`, whole records only, with csv-simple-parser, which tells a quoted field
+ * from an unquoted one: an unquoted empty field is NULL, `""` the empty string. Returns undefined
+ * when the parser fails (a cut inside a quoted value); throws when a record does not have one
+ * value per column, which no cut can cause.
+ */
+function parseWhole(bytes: Buffer, end: number, columns: number): RawValue[][] | undefined {
+  let stop = end;
+  if (bytes[stop - 1] === LF) stop--;
+  if (bytes[stop - 1] === CR) stop--;
+  // One record that is an empty line: a single NULL column.
+  if (stop === 0) return end > 0 ? checked([[null]], columns) : [];
+  const body = bytes.subarray(0, stop);
+  // Latin-1 is the faster decoder and the same as UTF-8 on ASCII.
+  const text = body.toString(isAscii(body) ? 'latin1' : 'utf8');
+  let last = -1;
+  let misshapen = false;
+  const value = (v: string, _x: number, y: number, quoted: boolean): RawValue => {
+    if (y === 0 ? last !== -1 && last !== columns - 1 : y !== last + 1 || y >= columns) misshapen = true;
+    last = y;
+    return quoted || v !== '' ? v : null;
+  };
+  let rows: RawValue[][];
+  try {
+    rows = parseCsv(text, { infer: value, optimistic: true }) as RawValue[][];
+  } catch {
+    return undefined;
+  }
+  if (misshapen || last !== columns - 1) throw new Error(`The result file is not valid CSV: a record does not have ${columns} values`);
+  return rows;
+}
+
+function checked(rows: RawValue[][], columns: number): RawValue[][] {
+  if (columns !== 1) throw new Error(`The result file is not valid CSV: a record does not have ${columns} values`);
+  return rows;
+}
+
 /** Protocol JSON of a row is close to its CSV text; NULLs grow (`null`), quotes stay. */
-function estimateJsonBytes(values: readonly RawValue[]): number {
-  let n = 2;
-  for (const v of values) n += v == null ? 5 : v.length + 3;
+function estimateJsonBytes(rows: readonly (readonly RawValue[])[], from: number): number {
+  let n = 0;
+  for (let i = from; i < rows.length; i++) {
+    const values = rows[i]!;
+    n += 2;
+    for (let j = 0; j < values.length; j++) {
+      const v = values[j];
+      n += v == null ? 5 : v.length + 3;
+    }
+  }
   return n;
 }
 
@@ -134,82 +291,4 @@ async function getRange(s3: S3Client, location: CsvLocation, first: number, last
   const range = /\/(\d+)$/.exec(response.ContentRange ?? '');
   const total = range ? Number(range[1]) : first + bytes.length;
   return { bytes, total, ...(response.ETag ? { tag: response.ETag } : {}) };
-}
-
-export interface CsvRecord {
-  values: RawValue[];
-  /** Offset just after the record (its line break included), relative to the buffer. */
-  end: number;
-}
-
-interface ParserApi {
-  parse(buf: Buffer | undefined, end: boolean, push: (record: unknown) => void, close: () => void): Error | undefined;
-  info: { bytes: number };
-  state: { wasQuoting: boolean; enabled: boolean; field: { length: number }; record: unknown[] };
-  __onField(): Error | undefined;
-  __resetField(): void;
-}
-
-/**
- * csv-parse reports an empty quoted field and an empty unquoted one alike (''), and its `cast`
- * hook, which can tell them apart, costs a context object per field (an order of magnitude in
- * throughput). The parser's field hook is wrapped to record an unquoted empty field as NULL
- * directly; a self-check at load time falls back to `cast` if the library's internals differ.
- */
-function nullAwareParser(): ParserApi {
-  const api = (new Parser({ record_delimiter: ['\n', '\r\n'] }) as unknown as { api: ParserApi }).api;
-  const onField = api.__onField;
-  api.__onField = function (this: ParserApi) {
-    const state = this.state;
-    if (state.wasQuoting === false && state.field.length === 0 && state.enabled !== false) {
-      state.record.push(null);
-      this.__resetField();
-      return undefined;
-    }
-    return onField.call(this);
-  };
-  return api;
-}
-
-function castingParser(): ParserApi {
-  return (new Parser({ record_delimiter: ['\n', '\r\n'], cast: (value, context) => (context.quoting || value !== '' ? value : null) }) as unknown as { api: ParserApi }).api;
-}
-
-function selfCheck(make: () => ParserApi): boolean {
-  try {
-    const api = make();
-    const out: unknown[] = [];
-    const error = api.parse(Buffer.from('"",,"a"\n,"b",\n'), true, (r) => out.push(r), () => {});
-    return error === undefined && JSON.stringify(out) === '[["",null,"a"],[null,"b",null]]';
-  } catch {
-    return false;
-  }
-}
-
-const makeParser: () => ParserApi = selfCheck(nullAwareParser) ? nullAwareParser : castingParser;
-
-/** Bytes handed to the parser at a time, so that parsing stops soon after a page is full. */
-const SLICE_BYTES = 64 * 1024;
-
-/**
- * Complete records of a buffer with their end offsets; a partial last record is left out unless
- * `eof`. `enough`, asked after each slice, stops the parse early once it has what it needs.
- */
-export function parseRecords(bytes: Uint8Array, eof: boolean, enough?: (records: CsvRecord[]) => boolean, sliceBytes = SLICE_BYTES): CsvRecord[] {
-  const api = makeParser();
-  const records: CsvRecord[] = [];
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  const push = (record: unknown) => records.push({ values: record as RawValue[], end: api.info.bytes });
-  const close = () => {};
-  for (let start = 0; start < buf.length || start === 0; start += sliceBytes) {
-    const end = Math.min(buf.length, start + sliceBytes);
-    const last = end >= buf.length;
-    const error = api.parse(buf.subarray(start, end), last && eof, push, close);
-    if (error) throw new Error(`The result file is not valid CSV: ${error.message}`);
-    if (last) break;
-    if (enough?.(records)) return records;
-  }
-  // At the end of the file the last record may have no line break: it ends with the buffer.
-  if (eof && records.length > 0) records[records.length - 1]!.end = bytes.length;
-  return records;
 }

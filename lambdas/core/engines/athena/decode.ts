@@ -63,12 +63,22 @@ function decodeDecimal(text: string): string {
 /** Athena prints varbinary as space-separated hex pairs: `48 65 6c`. */
 export function decodeHexBytes(text: string): Uint8Array {
   if (text === '') return new Uint8Array(0);
-  if ((text.length + 1) % 3 !== 0) fail('varbinary', text);
-  for (let i = 2; i < text.length; i += 3) if (text.charCodeAt(i) !== 32) fail('varbinary', text);
-  const hex = text.length > 2 ? text.replace(/ /g, '') : text;
-  const bytes = Buffer.from(hex, 'hex');
-  if (bytes.length * 2 !== hex.length) fail('varbinary', text);
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+  const n = (text.length + 1) / 3;
+  if (!Number.isInteger(n)) fail('varbinary', text);
+  const bytes = new Uint8Array(n);
+  for (let i = 0, at = 0; i < n; i++, at += 3) {
+    const high = hexDigit(text.charCodeAt(at));
+    const low = hexDigit(text.charCodeAt(at + 1));
+    if (high < 0 || low < 0 || (i + 1 < n && text.charCodeAt(at + 2) !== 32)) fail('varbinary', text);
+    bytes[i] = (high << 4) | low;
+  }
+  return bytes;
+}
+
+function hexDigit(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  const lower = code | 32;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
 }
 
 /** Encodes bytes the way Athena prints them (the inverse of decodeHexBytes). */
@@ -109,14 +119,15 @@ export function valueDecoder(type: SqlType): ValueDecoder | undefined {
 
 /**
  * Decodes a row of raw values into canonical values, one decoder per column. NULL stays null;
- * the empty string stays the empty string.
+ * the empty string stays the empty string. `inPlace` writes the values over the raw row, for
+ * callers that own it and need it no more (one array less per row on large results).
  */
-export function rowDecoder(types: readonly SqlType[]): (raw: readonly RawValue[]) => unknown[] {
+export function rowDecoder(types: readonly SqlType[], inPlace = false): (raw: readonly RawValue[]) => unknown[] {
   const decoders = types.map(valueDecoder);
   const n = decoders.length;
   return (raw) => {
     if (raw.length !== n) throw new DecodeError(`Athena row has ${raw.length} values for ${n} columns`);
-    const out = new Array<unknown>(n);
+    const out = inPlace ? (raw as unknown[]) : new Array<unknown>(n);
     for (let i = 0; i < n; i++) {
       const v = raw[i];
       if (v == null) out[i] = null;

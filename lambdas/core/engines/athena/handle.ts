@@ -23,12 +23,12 @@ export interface AthenaHandle {
  * Where a page starts. `api`: GetQueryResults with this NextToken (undefined on no page yet).
  * `x` marks DDL/UTILITY output (shaped, never typed from hints).
  * `csv`: the result CSV at this byte offset; `n` is the object's size, `l` its location, `e` an
- * ETag that must still match. `h` carries the complex-type decisions taken on the first page so
+ * ETag that must still match, `r` the bytes to read for the next page. `h` carries the complex-type decisions taken on the first page so
  * that every page declares the same types.
  */
 export type AthenaCursor =
   | { p: 'api'; t: string; h?: Record<string, [string, string?]>; x?: 1 }
-  | { p: 'csv'; o: number; n: number; l: string; e?: string; h?: Record<string, [string, string?]> };
+  | { p: 'csv'; o: number; n: number; l: string; e?: string; r?: number; h?: Record<string, [string, string?]> };
 
 export function encodeHandle(handle: AthenaHandle): string {
   return JSON.stringify(handle);
@@ -59,7 +59,7 @@ export function decodeCursor(text: string): AthenaCursor {
   }
   const c = parsed as Partial<AthenaCursor> & Record<string, unknown>;
   if (c?.p === 'api' && typeof c.t === 'string') return c as AthenaCursor;
-  if (c?.p === 'csv' && typeof c.o === 'number' && typeof c.n === 'number' && typeof c.l === 'string' && c.o >= 0) return c as AthenaCursor;
+  if (c?.p === 'csv' && typeof c.o === 'number' && typeof c.n === 'number' && typeof c.l === 'string' && c.o >= 0 && (c.r === undefined || (typeof c.r === 'number' && c.r > 0))) return c as AthenaCursor;
   throw new Error('Not an Athena page cursor');
 }
 

@@ -54,8 +54,8 @@ export function skipsHeaderRow(firstPage: boolean, statementType: string | undef
  * Decodes raw rows with the columns' types. A value that does not fit its declared type is a
  * DecodeError: the declared type and the values never disagree.
  */
-export function decodeRows(types: readonly SqlType[], rows: readonly (readonly RawValue[])[]): unknown[][] {
-  const decode = rowDecoder(types);
+export function decodeRows(types: readonly SqlType[], rows: readonly (readonly RawValue[])[], inPlace = false): unknown[][] {
+  const decode = rowDecoder(types, inPlace);
   const out = new Array<unknown[]>(rows.length);
   for (let i = 0; i < rows.length; i++) out[i] = decode(rows[i]!);
   return out;

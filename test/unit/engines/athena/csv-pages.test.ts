@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { S3Client } from '@aws-sdk/client-s3';
-import { csvLocation, CsvUnavailableError, parseRecords, readCsvPage } from '../../../../lambdas/adapters/aws/athena/csv-pages.js';
+import { csvLocation, CsvUnavailableError, parseCsvBytes, readCsvPage } from '../../../../lambdas/adapters/aws/athena/csv-pages.js';
 import type { RawValue } from '../../../../lambdas/core/engines/athena/decode.js';
 import { csvText, serveObject } from './support.js';
 
@@ -12,14 +12,14 @@ const location = { bucket: 'b', key: 'r/q.csv' };
 
 beforeEach(() => s3Mock.reset());
 
-async function readEverything(body: Buffer, maxRows: number, pageBytes: number, readBytes: number): Promise<{ header?: RawValue[]; rows: RawValue[][]; pages: number }> {
+async function readEverything(body: Buffer, columns: number, maxRows: number, pageBytes: number, readBytes: number): Promise<{ header?: RawValue[]; rows: RawValue[][]; pages: number }> {
   const rows: RawValue[][] = [];
   let header: RawValue[] | undefined;
   let offset = 0;
   let size: number | undefined;
   let pages = 0;
   for (;;) {
-    const page = await readCsvPage(s3, { location, offset, ...(size !== undefined ? { size } : {}), maxRows, pageBytes, readBytes });
+    const page = await readCsvPage(s3, { location, offset, ...(size !== undefined ? { size } : {}), columns, maxRows, pageBytes, readBytes });
     pages++;
     header ??= page.header;
     rows.push(...page.rows);
@@ -40,23 +40,45 @@ describe('result CSV pages', () => {
   });
 
   it('parses quoted values, NULL as an empty unquoted field, "" as the empty string', () => {
-    const records = parseRecords(Buffer.from('"a","b","c"\n"x",,""\n"multi\nline","say ""hi""","a,b"\n'), true);
-    expect(records.map((r) => r.values)).toEqual([
-      ['a', 'b', 'c'],
-      ['x', null, ''],
-      ['multi\nline', 'say "hi"', 'a,b'],
-    ]);
-    expect(records.map((r) => r.end)).toEqual([12, 20, 52]);
+    const body = Buffer.from('"a","b","c"\n"x",,""\n"multi\nline","say ""hi""","a,b"\n,"Zürich — naïve",\n');
+    expect(parseCsvBytes(body, 3)).toEqual({
+      rows: [
+        ['a', 'b', 'c'],
+        ['x', null, ''],
+        ['multi\nline', 'say "hi"', 'a,b'],
+        [null, 'Zürich — naïve', null],
+      ],
+      end: body.length,
+    });
   });
 
-  it('parses the same records whatever the slices it is fed (multi-byte characters, quotes and line breaks cut anywhere)', () => {
+  it('keeps the NULL rows of a one-column result, which are empty lines', () => {
+    expect(parseCsvBytes(Buffer.from('"a"\n\n"x"\n\n'), 1)?.rows).toEqual([['a'], [null], ['x'], [null]]);
+    expect(parseCsvBytes(Buffer.from('\n'), 1)?.rows).toEqual([[null]]);
+  });
+
+  it('rejects a record without one value per column, and a quote left open at the end of the file', () => {
+    expect(() => parseCsvBytes(Buffer.from('"a","b"\n"x"\n'), 2)).toThrow(/not valid CSV: a record does not have 2 values/);
+    expect(() => parseCsvBytes(Buffer.from('"a","b"\n"x","y","z"\n'), 2)).toThrow(/not valid CSV/);
+    expect(() => parseCsvBytes(Buffer.from('"a","b"\n"x","y\n'), 2)).toThrow(/quoted value is not closed/);
+  });
+
+  it('cut anywhere, gives the whole records before the cut and the exact byte offset where they end', () => {
     const value = fc.option(fc.string({ unit: 'grapheme', maxLength: 10 }), { nil: null });
     fc.assert(
-      fc.property(fc.array(fc.tuple(value, value), { maxLength: 30 }), fc.integer({ min: 1, max: 40 }), (rows, slice) => {
+      fc.property(fc.array(fc.tuple(value, value), { maxLength: 30 }), fc.nat(), (rows, at) => {
         const body = Buffer.from(csvText(['a', 'b'], rows));
-        expect(parseRecords(body, true, undefined, slice)).toEqual(parseRecords(body, true));
+        const all = parseCsvBytes(body, 2)!.rows;
+        expect(all).toEqual([['a', 'b'], ...rows]);
+        const cut = at % (body.length + 1);
+        const part = parseCsvBytes(body.subarray(0, cut), 2, false);
+        if (!part) return;
+        expect(part.end).toBeLessThanOrEqual(cut);
+        expect(all.slice(0, part.rows.length)).toEqual(part.rows);
+        // The offset is a record boundary: the rest of the file parses to the remaining records.
+        expect(parseCsvBytes(body.subarray(part.end), 2)?.rows ?? []).toEqual(all.slice(part.rows.length));
       }),
-      { numRuns: 200 },
+      { numRuns: 150 },
     );
   });
 
@@ -72,7 +94,7 @@ describe('result CSV pages', () => {
           s3Mock.reset();
           const body = Buffer.from(csvText(['a', 'b', 'c'], rows));
           serveObject(s3Mock, location.bucket, location.key, body);
-          const read = await readEverything(body, maxRows, pageBytes, readBytes);
+          const read = await readEverything(body, 3, maxRows, pageBytes, readBytes);
           expect(read.header).toEqual(['a', 'b', 'c']);
           expect(read.rows).toEqual(rows);
         },
@@ -81,23 +103,43 @@ describe('result CSV pages', () => {
     );
   });
 
+  it('reads a file of many parse pieces back exactly: line breaks, quotes and non-ASCII text in values, one value longer than a piece', async () => {
+    const values: RawValue[] = ['plain', 'say "hi"', 'two\nlines', 'a,b', 'Zürich — naïve 東京', '', null, '\n"\n', '"', '\r\n', 'x'.repeat(300)];
+    const rows: RawValue[][] = [];
+    for (let i = 0; i < 4000; i++) rows.push([values[i % values.length]!, String(i), values[(i * 7) % values.length]!]);
+    rows.splice(1234, 0, ['long', 'y\n'.repeat(60_000), null]);
+    const body = Buffer.from(csvText(['a', 'b', 'c'], rows));
+    expect(body.length).toBeGreaterThan(8 * 32 * 1024);
+    for (const [maxRows, pageBytes, readBytes] of [
+      [20_000, 400_000, 400_000],
+      [700, 50_000, 64 * 1024],
+      [20_000, 9_000, 1024],
+    ] as const) {
+      s3Mock.reset();
+      serveObject(s3Mock, location.bucket, location.key, body);
+      const read = await readEverything(body, 3, maxRows, pageBytes, readBytes);
+      expect(read.rows).toEqual(rows);
+      expect(read.pages).toBeGreaterThan(1);
+    }
+  });
+
   it('grows the range until one whole record fits', async () => {
     const big = 'y'.repeat(10_000);
     const body = Buffer.from(csvText(['a'], [[big], ['z']]));
     const served = serveObject(s3Mock, location.bucket, location.key, body);
-    const first = await readCsvPage(s3, { location, offset: 0, maxRows: 10, pageBytes: 100, readBytes: 1024 });
+    const first = await readCsvPage(s3, { location, offset: 0, columns: 1, maxRows: 10, pageBytes: 100, readBytes: 1024 });
     expect(first.rows).toEqual([[big]]);
     expect(served.ranges).toEqual(['bytes=0-1023', 'bytes=0-4095', `bytes=0-${body.length - 1}`]);
-    const second = await readCsvPage(s3, { location, offset: first.nextOffset, size: first.size, ...(first.etag ? { etag: first.etag } : {}), maxRows: 10, pageBytes: 100, readBytes: 1024 });
+    const second = await readCsvPage(s3, { location, offset: first.nextOffset, size: first.size, ...(first.etag ? { etag: first.etag } : {}), columns: 1, maxRows: 10, pageBytes: 100, readBytes: 1024 });
     expect(second.rows).toEqual([['z']]);
     expect(second.nextOffset).toBe(body.length);
   });
 
   it('reports an unreadable file so the engine can use the API instead', async () => {
     serveObject(s3Mock, location.bucket, location.key, Buffer.from('"a"\n'), { denied: true });
-    await expect(readCsvPage(s3, { location, offset: 0, maxRows: 10, pageBytes: 100, readBytes: 1024 })).rejects.toBeInstanceOf(CsvUnavailableError);
+    await expect(readCsvPage(s3, { location, offset: 0, columns: 1, maxRows: 10, pageBytes: 100, readBytes: 1024 })).rejects.toBeInstanceOf(CsvUnavailableError);
     s3Mock.reset();
     serveObject(s3Mock, location.bucket, location.key, Buffer.from('ciphertext'), { clientSideEncrypted: true });
-    await expect(readCsvPage(s3, { location, offset: 0, maxRows: 10, pageBytes: 100, readBytes: 1024 })).rejects.toBeInstanceOf(CsvUnavailableError);
+    await expect(readCsvPage(s3, { location, offset: 0, columns: 1, maxRows: 10, pageBytes: 100, readBytes: 1024 })).rejects.toBeInstanceOf(CsvUnavailableError);
   });
 });
