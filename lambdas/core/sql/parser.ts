@@ -14,7 +14,7 @@
  * EOF, so that full-context prediction sees the end of the text after the statement, as Trino's
  * own grammar (`singleStatement: statement EOF`) does.
  */
-import { AtomTransition, BailErrorStrategy, BaseErrorListener, BasicState, CharStreams, CommonTokenStream, DefaultErrorStrategy, ParseCancellationException, PredictionMode, RuleTransition, Token, type ATNSimulator, type RecognitionException, type Recognizer } from 'antlr4ng';
+import { AtomTransition, BailErrorStrategy, BaseErrorListener, BasicState, CharStreamImpl, CommonTokenStream, Interval, DefaultErrorStrategy, ParseCancellationException, PredictionMode, RuleTransition, Token, type ATNSimulator, type RecognitionException, type Recognizer } from 'antlr4ng';
 import { TrinoSqlLexer } from 'dt-sql-parser/dist/lib/trino/TrinoSqlLexer.js';
 import { ProgramContext, TrinoSqlParser, type SingleStatementContext } from 'dt-sql-parser/dist/lib/trino/TrinoSqlParser.js';
 
@@ -40,17 +40,40 @@ function shorten(message: string): string {
   return message.length > 300 ? `${message.slice(0, 300)}...` : message;
 }
 
+/**
+ * The lexer's input. ANTLR's own stream rebuilds a token's text from code points, a character at
+ * a time, on every read of `token.text`; this one slices the source string instead when each
+ * character is one UTF-16 unit (no astral characters), where both give the same text.
+ */
+class SourceStream extends CharStreamImpl {
+  readonly #source: string;
+  readonly #sliceable: boolean;
+  constructor(source: string) {
+    super(source);
+    this.#source = source;
+    this.#sliceable = this.size === source.length;
+  }
+
+  override getText(intervalOrStart: Interval | number, stop?: number): string {
+    const size = this.size;
+    if (!this.#sliceable) return typeof intervalOrStart === 'number' ? super.getText(intervalOrStart, stop ?? size - 1) : super.getText(intervalOrStart);
+    const begin = intervalOrStart instanceof Interval ? intervalOrStart.start : intervalOrStart;
+    const end = Math.min(intervalOrStart instanceof Interval ? intervalOrStart.stop : (stop ?? size - 1), size - 1);
+    return begin >= size ? '' : this.#source.slice(begin, end + 1);
+  }
+}
+
 const collector = new Collector();
 let lexer: TrinoSqlLexer | undefined;
 let parser: TrinoSqlParser | undefined;
 
 /** Tokens of the default channel and the hidden ones (comments, spaces), as the lexer makes them. */
 export function lex(sql: string): { stream: CommonTokenStream; problem?: SyntaxProblem } {
-  lexer ??= new TrinoSqlLexer(CharStreams.fromString(''));
+  lexer ??= new TrinoSqlLexer(new SourceStream(''));
   lexer.removeErrorListeners();
   collector.first = undefined;
   lexer.addErrorListener(collector);
-  lexer.inputStream = CharStreams.fromString(sql);
+  lexer.inputStream = new SourceStream(sql);
   const stream = new CommonTokenStream(lexer);
   stream.fill();
   return collector.first ? { stream, problem: collector.first } : { stream };

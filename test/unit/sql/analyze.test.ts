@@ -23,6 +23,8 @@ const cases: Record<string, Case> = {
   'three parts stay': { sql: 'SELECT 1 FROM c.s.t', session: HR, tables: ['read:c.s.t'] },
   'quoted, mixed case and doubled quotes': { sql: 'SELECT 1 FROM "Hive"."HR"."We""ird"', tables: ['read:hive.hr.we"ird'] },
   'a dot inside a quoted part': { sql: 'SELECT * FROM example.current."java.lang:type=runtime"', tables: ['read:example.current.java.lang:type=runtime'] },
+  'astral characters before a name keep its text whole': { sql: "SELECT '😀🎉' AS \"x😀\" FROM \"T😀bl\" JOIN \"é\".u ON true", tables: ['read:t😀bl', 'read:é.u'] },
+  'non-ASCII but no astral characters': { sql: "SELECT 'é' FROM \"Ünïcode\".\"Tâble\"", tables: ['read:ünïcode.tâble'] },
   'backticks': { sql: 'SELECT * FROM `db`.`Tbl`', tables: ['read:db.tbl'] },
   'comments and odd whitespace': { sql: '/* a */SELECT\t*\r\nFROM--x\n\t\r\n  /* b */secret', tables: ['read:secret'] },
   'self join and union count once': { sql: 'SELECT * FROM t a JOIN t b ON a.x = b.x UNION SELECT * FROM t', tables: ['read:t'] },
