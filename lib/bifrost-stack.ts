@@ -54,8 +54,6 @@ export interface BifrostStackProps extends StackProps {
   readonly admin?: boolean;
   /** Statement function timeout: long polls (gateway.pollWaitMs, at most 10 s) plus engine calls. @default Duration.seconds(30) */
   readonly statementTimeout?: Duration;
-  /** Statement function memory (CPU scales with it: JSON encoding, gzip, CSV parsing). @default 1024 */
-  readonly statementMemorySize?: number;
 }
 
 /**
@@ -120,7 +118,7 @@ export class BifrostStack extends Stack {
       description: 'Bifrost: the Presto/Trino client protocol (POST/GET/DELETE /v1/*)',
       serviceName: 'bifrost-statement',
       timeout,
-      memorySize: props.statementMemorySize ?? 1024,
+      memorySize: d.statementMemoryMb,
       environment: {
         ...baseEnvironment,
         [ENV_NAMES.CONFIG_TABLE]: this.tables.config.table.tableName,

@@ -49,7 +49,7 @@ let runs: Record<'schema' | 'deployment' | 'yaml' | 'missing', Run>;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'bifrost-app-'));
-  const schemaError = example.replace('targetDpus: 24', 'targetDpus: 10').replace('targets: [critical-a, critical-b, adhoc]', 'targets: [critical-a, nope, adhoc]');
+  const schemaError = example.replace('targetDpus: 24', 'targetDpus: 10').replace('targets: [critical-a, critical-b, adhoc]', 'targets: [critical-a, nope, adhoc]').replace('statementMemoryMb: 1769', 'statementMemoryMb: 256');
   const deploymentError = example.replace(/^ {2}certificateArn: .*$/m, '').replace('allowedCidrs: [10.0.0.0/8]', 'allowedCidrs: []');
   const [schema, deployment, yaml, missing] = await Promise.all([
     runApp('schema', { config: configFile('schema', schemaError) }),
@@ -72,6 +72,7 @@ describe('bin/bifrost.ts refuses a bad config before synth', () => {
     expect(stderr).toMatch(/Bifrost: .*schema\.yaml cannot be deployed; nothing was synthesized:/);
     expect(stderr).toContain('  - capacityReservations.bifrost-critical.targetDpus: must be a multiple of 4 and at least 4 (got 10)');
     expect(stderr).toContain("  - routingGroups.critical.targets.1: unknown target 'nope'");
+    expect(stderr).toMatch(/ {2}- deployment\.statementMemoryMb: .*512/);
     expect(synthesized(runs.schema)).toBe(false);
   });
 

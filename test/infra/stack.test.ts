@@ -121,7 +121,8 @@ describe('functions', () => {
       (ofType('AWS::ElasticLoadBalancingV2::LoadBalancer')[0]![1].Properties.LoadBalancerAttributes as { Key: string; Value: string }[]).find((a) => a.Key === 'idle_timeout.timeout_seconds')!.Value,
     );
     expect(statement.Properties.Timeout).toBeLessThan(idle);
-    expect(statement.Properties.MemorySize).toBe(1024);
+    expect(statement.Properties.MemorySize).toBe(config.deployment.statementMemoryMb);
+    expect(config.deployment.statementMemoryMb).toBe(1769);
   });
 
   it('pass the handlers their environment by the names lambdas/handlers/env.ts uses', () => {

@@ -164,6 +164,11 @@ const deploymentSchema = z
     /** Existing Glue databases (besides glue.databases) the queries may read, for least-privilege IAM. */
     readDatabases: z.array(z.string().regex(/^[a-z0-9_]{1,255}$/, 'Glue database names are lower-case letters, digits and _')).default([]),
     resultRetentionDays: z.number().int().min(1).default(7),
+    /**
+     * Memory of the statement function in MB; Lambda gives CPU in proportion (1,769 MB is one
+     * vCPU), and SQL analysis, CSV parsing, JSON encoding and gzip are CPU-bound.
+     */
+    statementMemoryMb: z.number().int().min(512).max(10_240).default(1024),
     logRetentionDays: z
       .number()
       .int()
@@ -214,7 +219,7 @@ export const configSchema = z
       .object({ databases: z.record(z.string().regex(/^[a-z0-9_]{1,255}$/, 'Glue database names are lower-case letters, digits and _'), z.object({ description: z.string().optional(), tables: z.record(z.string().regex(/^[a-z0-9_]{1,255}$/), glueTable).default({}) }).strict()) })
       .strict()
       .default({ databases: {} }),
-    deployment: deploymentSchema.default({ allowInsecureHttp: false, allowedCidrs: [], internetFacing: false, dataLocations: [], readDatabases: [], resultRetentionDays: 7, logRetentionDays: 30 }),
+    deployment: deploymentSchema.default({ allowInsecureHttp: false, allowedCidrs: [], internetFacing: false, dataLocations: [], readDatabases: [], resultRetentionDays: 7, statementMemoryMb: 1024, logRetentionDays: 30 }),
   })
   .strict()
   .superRefine((config, ctx) => {
