@@ -195,7 +195,7 @@ export const configSchema = z
         pricePerTerabyteUsd: z.number().min(0).default(5),
       })
       .strict()
-      .default({ environment: 'bifrost', maxPageBytes: 480_000, pollWaitMs: 1_000, historyRetentionDays: 30, clientTimeoutSeconds: 300, pricePerTerabyteUsd: 5 }),
+      .prefault({}),
     /** Presto catalog names as clients see them, mapped to Athena data catalogs. */
     catalogs: z.record(z.string(), z.object({ athenaCatalog: z.string().min(1) }).strict()).default({}),
     targets: z.record(name, targetSchema).refine((t) => Object.keys(t).length > 0, 'at least one target is needed'),
@@ -219,7 +219,8 @@ export const configSchema = z
       .object({ databases: z.record(z.string().regex(/^[a-z0-9_]{1,255}$/, 'Glue database names are lower-case letters, digits and _'), z.object({ description: z.string().optional(), tables: z.record(z.string().regex(/^[a-z0-9_]{1,255}$/), glueTable).default({}) }).strict()) })
       .strict()
       .default({ databases: {} }),
-    deployment: deploymentSchema.default({ allowInsecureHttp: false, allowedCidrs: [], internetFacing: false, dataLocations: [], readDatabases: [], resultRetentionDays: 7, statementMemoryMb: 1024, logRetentionDays: 30 }),
+    // prefault: an absent section is parsed as {}, so its fields' own defaults apply.
+    deployment: deploymentSchema.prefault({}),
   })
   .strict()
   .superRefine((config, ctx) => {

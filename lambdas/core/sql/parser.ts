@@ -55,11 +55,10 @@ class SourceStream extends CharStreamImpl {
   }
 
   override getText(intervalOrStart: Interval | number, stop?: number): string {
-    const size = this.size;
-    if (!this.#sliceable) return typeof intervalOrStart === 'number' ? super.getText(intervalOrStart, stop ?? size - 1) : super.getText(intervalOrStart);
-    const begin = intervalOrStart instanceof Interval ? intervalOrStart.start : intervalOrStart;
-    const end = Math.min(intervalOrStart instanceof Interval ? intervalOrStart.stop : (stop ?? size - 1), size - 1);
-    return begin >= size ? '' : this.#source.slice(begin, end + 1);
+    const interval = intervalOrStart instanceof Interval;
+    const begin = interval ? intervalOrStart.start : intervalOrStart;
+    const end = interval ? intervalOrStart.stop : (stop ?? this.size - 1);
+    return this.#sliceable ? this.#source.slice(begin, Math.min(end, this.size - 1) + 1) : super.getText(begin, end);
   }
 }
 
