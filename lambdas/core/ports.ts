@@ -125,6 +125,21 @@ export interface Analysis {
   unresolved?: string[];
   /** SET SESSION AUTHORIZATION: the user the session asks to become. */
   impersonate?: string;
+  /**
+   * Why `ok` is false, when the reason is one the client should see as such: a statement that does
+   * not parse answers SYNTAX_ERROR with its position (as Trino does, revealing nothing), one too
+   * large or too deeply nested answers a plain USER_ERROR. Absent for every other failure, which
+   * access rules turn into PERMISSION_DENIED.
+   */
+  problem?: AnalysisProblem;
+}
+
+export interface AnalysisProblem {
+  kind: 'syntax' | 'too-complex';
+  message: string;
+  /** 1-based, where the parser stopped (syntax errors). */
+  line?: number;
+  column?: number;
 }
 
 export interface Analyzer {

@@ -79,8 +79,29 @@ export interface EngineHealth {
   detail?: string;
 }
 
+/**
+ * The engine's own reading of a statement, for the cross-check: which relations its own parser
+ * and catalog say the statement touches, in the SQL exactly as the engine would run it.
+ */
+export interface EngineInspection {
+  /** Every table or view the statement names, as [catalog, schema, table], lower-cased. */
+  tables: string[][];
+  /**
+   * Tables read through views the statement names (the view's body, recursively), each with the
+   * view it was reached through; access control checks them too.
+   */
+  viewTables?: { view: string[]; table: string[] }[];
+  /** Set when the engine refuses the statement outright (several statements, file access...). */
+  refusal?: string;
+}
+
 export interface Engine {
   submit(submission: EngineSubmission): Promise<EngineSubmitted>;
+  /**
+   * Optional: how the engine itself reads the statement, without running it. The gateway denies a
+   * statement whose engine reading touches a table its own analysis did not see.
+   */
+  inspect?(submission: EngineSubmission): Promise<EngineInspection>;
   /** `cursor` undefined means the first page. Pages must be deterministic per cursor. */
   poll(handle: string, cursor: string | undefined, options: PollOptions): Promise<EnginePage>;
   cancel(handle: string): Promise<void>;
