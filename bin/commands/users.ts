@@ -6,7 +6,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoUserStore } from '../../lambdas/adapters/aws/dynamo-user-store.js';
 import { DEFAULT_SCRYPT, hashPassword, type ScryptParams } from '../../lambdas/core/auth/password-hash.js';
-import { validUserName, type UserRecord, type UserStore } from '../../lambdas/core/auth/user-store.js';
+import { sessionEpochKey, validUserName, type UserRecord, type UserStore } from '../../lambdas/core/auth/user-store.js';
 import { parseOptions, type CommandIo } from '../cli.js';
 
 export const summary = 'manage password users in the DynamoDB users table (add, passwd, disable, enable, unlock, groups, list)';
@@ -118,7 +118,11 @@ export async function usersCommand(args: string[], io: CommandIo, deps: UsersDep
       const password = await readNewPassword(io, name!, options['password-stdin'] === true);
       if (password instanceof Error) return fail(password.message);
       const { lastFailureAt: _l, lockedUntil: _u, ...kept } = user;
-      await store.put({ ...kept, passwordHash: await hashPassword(password, deps.hashParams ?? DEFAULT_SCRYPT), failedAttempts: 0, updatedAt: now() });
+      const passwordHash = await hashPassword(password, deps.hashParams ?? DEFAULT_SCRYPT);
+      // The user's admin sessions end with the old password (before the write: a failure leaves them ended).
+      await store.endSessions(sessionEpochKey('password', name!));
+      await store.put({ ...kept, passwordHash, failedAttempts: 0, updatedAt: now() });
+      await store.resetFailures(name!);
       out(`changed the password of ${name}`);
       return 0;
     }

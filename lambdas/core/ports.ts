@@ -13,8 +13,11 @@ export interface Principal {
 
 export type AuthResult =
   | { ok: true; principal: Principal }
-  /** 401 with the challenge Trino sends; `message` is shown to the user. */
-  | { ok: false; status: 400 | 401 | 403; message: string; challenge?: string[] };
+  /**
+   * 401 with the challenge Trino sends; `message` is shown to the user. `retryAfterSeconds`: the
+   * attempt was not checked, too many sign-ins failed recently (the message says how long to wait).
+   */
+  | { ok: false; status: 400 | 401 | 403; message: string; challenge?: string[]; retryAfterSeconds?: number };
 
 export interface Authenticator {
   authenticate(request: GatewayRequest): Promise<AuthResult>;

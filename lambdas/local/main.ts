@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { athenaEngineForLocalMode } from '../adapters/aws/athena/local.js';
+import { AuthSetupError, authSetupProblem } from '../core/auth/index.js';
 import { ConfigError, parseConfigText, type BifrostConfig } from '../core/config/schema.js';
 import { startLocalServer, type LocalServerOptions } from './server.js';
 import { loadTlsOptions } from './tls.js';
@@ -47,6 +48,10 @@ try {
 } catch (error) {
   fail(error instanceof ConfigError ? error.message : `cannot read ${args.config}: ${(error as Error).message}`);
 }
+
+// Methods the local server cannot build (alb-oidc without albArn: no load balancer here to name one) are refused before anything starts.
+const authProblem = config && authSetupProblem(config, { userStore: true, tokenVerifiers: true }, 'local');
+if (authProblem) fail(`${args.config}: ${authProblem}`);
 
 const workgroup = args['athena-workgroup'];
 if (workgroup && !config) {
@@ -86,7 +91,7 @@ if (config) {
   }
 }
 
-const server = await startLocalServer(options);
+const server = await startLocalServer(options).catch((error: unknown) => (error instanceof AuthSetupError ? fail(error.message) : Promise.reject(error)));
 if (!options.tls && config?.auth?.methods?.some((m) => m.type !== 'header')) {
   console.warn('warning: passwords and tokens are configured but the server is plain HTTP; JDBC and the Trino CLI send credentials over HTTPS only (use --tls-cert and --tls-key)');
 }

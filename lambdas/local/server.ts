@@ -9,6 +9,7 @@ import { DynamoConfigStore } from '../adapters/aws/dynamo-config-store.js';
 import { DynamoUserStore } from '../adapters/aws/dynamo-user-store.js';
 import { DynamoHealthStore } from '../adapters/aws/dynamo-health-store.js';
 import { configTableDefinition, usersTableDefinition } from '../adapters/aws/tables.js';
+import { awsTokenVerifiers } from '../adapters/auth/token-verifiers.js';
 import { createAuthenticator } from '../core/auth/index.js';
 import { createAdminApi, type AdminApi } from '../core/admin/api.js';
 import type { AuditLog } from '../core/admin/audit.js';
@@ -144,8 +145,19 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       ...(access ? { allowed: (principal, target, group) => access.canUseTarget(principal, target, group).allowed } : {}),
     });
   const userStore = new DynamoUserStore(dynamo.client, LOCAL_TABLES.users);
-  const authDeps = { userStore, ...(access ? { canImpersonate: (who: string, as: string) => access.canImpersonate(who, as).allowed } : {}), log };
-  const authenticator = options.authenticator ?? createAuthenticator(config, authDeps, { mode: 'local' });
+  // Token verifiers as in the AWS composition: jwt and alb-oidc methods verify signatures here too.
+  const authDeps = { userStore, tokenVerifiers: awsTokenVerifiers(), ...(access ? { canImpersonate: (who: string, as: string) => access.canImpersonate(who, as).allowed } : {}), log };
+  let authenticator: Authenticator;
+  let adminAuthenticator: Authenticator;
+  try {
+    authenticator = options.authenticator ?? createAuthenticator(config, authDeps, { mode: 'local' });
+    adminAuthenticator = options.authenticator ?? createAuthenticator(config, authDeps, { mode: 'local', endpoint: 'admin' });
+  } catch (error) {
+    // A config the methods cannot be built from (AuthSetupError): stop what was started, then say why.
+    duck?.close();
+    await dynamo.close();
+    throw error;
+  }
 
   const localMetadata = duck ? createMetadataService({ source: new DuckDbMetadataSource(duck), canSee: tableVisibility(accessControl), version: gatewayConfig.version }) : undefined;
   const deps: GatewayDeps = {
@@ -171,7 +183,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     health: healthStore,
     users: userStore,
     audit,
-    authenticator: options.authenticator ?? createAuthenticator(config, authDeps, { mode: 'local', endpoint: 'admin' }),
+    authenticator: adminAuthenticator,
     analyzer: deps.analyzer!,
     sessionKey: randomBytes(32),
     onChange: () => configSource.invalidate(),

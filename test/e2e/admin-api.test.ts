@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BasicAuth, Trino } from 'trino-client';
+import { DynamoUserStore } from '../../lambdas/adapters/aws/dynamo-user-store.js';
+import { hashPassword } from '../../lambdas/core/auth/password-hash.js';
 import { parseConfigText } from '../../lambdas/core/config/schema.js';
-import { startLocalServer, type LocalServer } from '../../lambdas/local/server.js';
+import { LOCAL_TABLES, startLocalServer, type LocalServer } from '../../lambdas/local/server.js';
 
 /**
  * The admin API through the local server (dynalite, DuckDB, the real config store): login and
@@ -57,8 +59,8 @@ async function login(user: string): Promise<Session> {
   return { cookie: cookie.split(';')[0]!, csrf: body.csrfToken };
 }
 
-async function api(session: Session | undefined, method: string, path: string, body?: unknown, extra: Record<string, string> = {}) {
-  const response = await fetch(`${server.url}/api/admin${path}`, {
+async function api(session: Session | undefined, method: string, path: string, body?: unknown, extra: Record<string, string> = {}, base = server.url) {
+  const response = await fetch(`${base}/api/admin${path}`, {
     method,
     headers: { ...(session ? { Cookie: session.cookie, 'X-Bifrost-CSRF': session.csrf } : {}), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...extra },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
@@ -171,6 +173,21 @@ describe('admin API', () => {
     await api(alice, 'PUT', '/access', { rules: { catalogs: [{ allow: 'all' }], tables: [{ privileges: ['SELECT', 'INSERT', 'DELETE', 'UPDATE', 'OWNERSHIP'] }] }, version: saved.json!.version });
   });
 
+  it('ends a session at logout: a copy of the cookie no longer works, nor another session of the same user', async () => {
+    const victor = await login('victor');
+    const other = await login('victor');
+    expect((await api(victor, 'GET', '/targets')).status).toBe(200);
+    const out = await api(victor, 'POST', '/logout');
+    expect(out.status).toBe(204);
+    expect(out.headers.get('set-cookie')).toMatch(/Max-Age=0/);
+    for (const copy of [victor, other]) {
+      const after = await api(copy, 'GET', '/targets');
+      expect(after.status).toBe(401);
+      expect(after.json!.error.message).toBe('The session has ended: log in again');
+    }
+    expect((await api(await login('victor'), 'GET', '/targets')).status).toBe(200);
+  });
+
   it('lets viewers read and refuses their changes', async () => {
     const victor = await login('victor');
     expect((await api(victor, 'GET', '/targets')).status).toBe(200);
@@ -220,5 +237,115 @@ describe('admin API', () => {
     expect((await fetch(`${server.url}/admin/..%2f..%2fpackage.json`)).status).toBe(404);
     expect((await fetch(`${server.url}/admin/%2e%2e/%2e%2e/package.json`)).status).toBe(404);
     expect((await fetch(`${server.url}/api/admin/targets`, { headers: { Origin: 'https://evil.example.com' } })).headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+/**
+ * Password users on the admin door: sessions end at logout, at a password change and when the
+ * user is disabled; failed logins are limited per address. The local server keeps users,
+ * failure counts and session epochs in its users table (dynalite), as a deployment does.
+ */
+describe('admin sessions of password users', () => {
+  const PASSWORD_CONFIG = `
+version: 1
+targets:
+  primary: { type: duckdb }
+routingGroups:
+  local: { targets: [primary] }
+defaultRoutingGroup: local
+auth:
+  methods:
+    - type: password
+      lockout: { maxFailures: 4 }
+      perAddress: { maxFailures: 8, windowSeconds: 600 }
+      slowdown: { initialDelayMs: 0, maxDelayMs: 0 }
+admin:
+  admins: { users: [root] }
+  viewers: { users: [vera, walt, xena] }
+`;
+  let pw: LocalServer;
+  let users: DynamoUserStore;
+  const CHEAP = { logN: 10, r: 8, p: 1 };
+
+  beforeAll(async () => {
+    pw = await startLocalServer({ config: parseConfigText(PASSWORD_CONFIG), gateway: { pollWaitMs: 100 } });
+    users = new DynamoUserStore(pw.dynamo.client, LOCAL_TABLES.users);
+    for (const name of ['root', 'vera', 'walt', 'xena']) {
+      await users.put({ name, passwordHash: await hashPassword(`${name}-password-1`, CHEAP), groups: [], disabled: false, failedAttempts: 0, createdAt: 0, updatedAt: 0 });
+    }
+  });
+  afterAll(async () => {
+    await pw?.close();
+  });
+
+  async function loginWith(user: string, password: string) {
+    const response = await fetch(`${pw.url}/api/admin/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user, password }) });
+    const body = (await response.json()) as Json;
+    const cookie = response.headers.get('set-cookie');
+    return { status: response.status, body, retryAfter: response.headers.get('retry-after'), session: cookie ? { cookie: cookie.split(';')[0]!, csrf: body.csrfToken as string } : undefined };
+  }
+  const call = (session: Session | undefined, method: string, path: string, body?: unknown) => api(session, method, path, body, {}, pw.url);
+  const ended = async (session: Session) => {
+    const answer = await call(session, 'GET', '/targets');
+    return answer.status === 401 && answer.json!.error.message === 'The session has ended: log in again';
+  };
+
+  it('end at logout, for a kept copy of the cookie too', async () => {
+    const vera = (await loginWith('vera', 'vera-password-1')).session!;
+    const copy = { ...vera };
+    expect((await call(vera, 'GET', '/targets')).status).toBe(200);
+    expect((await call(vera, 'POST', '/logout')).status).toBe(204);
+    expect(await ended(copy)).toBe(true);
+    const again = (await loginWith('vera', 'vera-password-1')).session!;
+    expect((await call(again, 'GET', '/me')).json).toMatchObject({ user: 'vera', role: 'viewer' });
+  });
+
+  it('end at a password change, made by an admin or straight in the table (the CLI)', async () => {
+    const root = (await loginWith('root', 'root-password-1')).session!;
+    const vera = (await loginWith('vera', 'vera-password-1')).session!;
+    expect((await call(root, 'PATCH', '/users/vera', { password: 'vera-password-2' })).status).toBe(200);
+    expect(await ended(vera)).toBe(true);
+    expect((await loginWith('vera', 'vera-password-1')).status).toBe(401);
+    expect((await loginWith('vera', 'vera-password-2')).status).toBe(200);
+
+    const walt = (await loginWith('walt', 'walt-password-1')).session!;
+    const record = (await users.get('walt'))!;
+    await users.put({ ...record, passwordHash: await hashPassword('walt-password-2', CHEAP) });
+    expect(await ended(walt)).toBe(true);
+    // The admin who changed nothing about themselves is still logged in.
+    expect((await call(root, 'GET', '/targets')).status).toBe(200);
+  });
+
+  it('end when the user is disabled, and stay ended after the user is enabled again', async () => {
+    const root = (await loginWith('root', 'root-password-1')).session!;
+    const xena = (await loginWith('xena', 'xena-password-1')).session!;
+    expect((await call(xena, 'GET', '/users')).status).toBe(200);
+    expect((await call(root, 'PATCH', '/users/xena', { disabled: true })).json).toMatchObject({ disabled: true });
+    expect(await ended(xena)).toBe(true);
+    expect((await call(root, 'PATCH', '/users/xena', { disabled: false })).json).toMatchObject({ disabled: false });
+    expect(await ended(xena)).toBe(true);
+    const back = (await loginWith('xena', 'xena-password-1')).session!;
+    expect((await call(back, 'GET', '/targets')).status).toBe(200);
+  });
+
+  it('failed logins are limited per address: a wait is asked of every user alike, and of the Trino endpoint', async () => {
+    // Answers before the limit do not say whether the user exists.
+    const wrong = await loginWith('vera', 'not-her-password');
+    const unknown = await loginWith('nobody', 'not-a-password');
+    expect(wrong.status).toBe(401);
+    expect(unknown).toEqual(wrong);
+    for (let i = 0; i < 6; i++) expect((await loginWith(i % 2 ? 'vera' : `ghost-${i}`, `guess-${i}-pw`)).status).toBe(401);
+    // 8 failures from this address: even the right password waits.
+    const limited = await loginWith('root', 'root-password-1');
+    expect(limited.status).toBe(401);
+    expect(limited.session).toBeUndefined();
+    expect(limited.body.error.message).toMatch(/^Access Denied: Too many failed sign-in attempts; wait \d+ seconds and try again$/);
+    expect(Number(limited.retryAfter)).toBeGreaterThan(0);
+    expect((await loginWith('nobody-at-all', 'x-password-1')).body).toEqual(limited.body);
+
+    const statement = await fetch(`${pw.url}/v1/statement`, { method: 'POST', body: 'SELECT 1', headers: { Authorization: `Basic ${Buffer.from('root:root-password-1').toString('base64')}` } });
+    expect(statement.status).toBe(401);
+    expect(statement.headers.get('www-authenticate')).toBe('Basic realm="Trino"');
+    expect(await statement.text()).toMatch(/Too many failed sign-in attempts; wait \d+ seconds/);
   });
 });

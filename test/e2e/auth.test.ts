@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { BasicAuth, Trino } from 'trino-client';
-import { authSchema, createAuthenticator, hashPassword, InMemoryUserStore } from '../../lambdas/core/auth/index.js';
+import { AuthSetupError, authSchema, createAuthenticator, hashPassword, InMemoryUserStore } from '../../lambdas/core/auth/index.js';
+import { parseConfigText } from '../../lambdas/core/config/schema.js';
 import { startLocalServer, type LocalServer } from '../../lambdas/local/server.js';
 import { loadTlsOptions } from '../../lambdas/local/tls.js';
 import { opensslAvailable, selfSignedCertificate } from '../support/certificates.js';
@@ -23,19 +25,24 @@ describe.skipIf(!haveOpenssl)('password authentication over HTTPS', () => {
   let dir: string;
   let server: LocalServer;
   let ca: string;
+  let users: InMemoryUserStore;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bifrost-auth-'));
     const { cert, key } = selfSignedCertificate(dir);
     const tls = loadTlsOptions(cert, key);
     ca = tls.cert.toString();
-    const users = new InMemoryUserStore();
+    users = new InMemoryUserStore();
     const now = Date.now();
     const params = { logN: 10, r: 8, p: 1 };
     await users.put({ name: 'alice', passwordHash: await hashPassword('alice-pw-123', params), groups: ['analysts'], disabled: false, failedAttempts: 0, createdAt: now, updatedAt: now });
     await users.put({ name: 'bob', passwordHash: await hashPassword('bob-pw-4567', params), groups: [], disabled: false, failedAttempts: 0, createdAt: now, updatedAt: now });
     await users.put({ name: 'carl', passwordHash: await hashPassword('carl-pw-890', params), groups: [], disabled: true, failedAttempts: 0, createdAt: now, updatedAt: now });
-    const authenticator = createAuthenticator({ auth: authSchema.parse({ methods: [{ type: 'password', slowdown: { initialDelayMs: 0, maxDelayMs: 0 } }] }) }, { userStore: users, sleep: async () => undefined, decoyParams: params, log }, { mode: 'local' });
+    const authenticator = createAuthenticator(
+      { auth: authSchema.parse({ methods: [{ type: 'password', slowdown: { initialDelayMs: 0, maxDelayMs: 0 }, perAddress: { maxFailures: 8, windowSeconds: 600 } }] }) },
+      { userStore: users, sleep: async () => undefined, decoyParams: params, log },
+      { mode: 'local' },
+    );
     server = await startLocalServer({ authenticator, tls, gateway: { pollWaitMs: 100 }, log });
   });
   afterAll(async () => {
@@ -93,13 +100,84 @@ describe.skipIf(!haveOpenssl)('password authentication over HTTPS', () => {
     expect((await request('GET', nextUri, 'alice:alice-pw-123')).status).toBe(200);
   });
 
+  it('refuses a disabled user at once, though the password was remembered a moment ago', async () => {
+    expect((await request('POST', `${server.url}/v1/statement`, 'bob:bob-pw-4567', 'SELECT 1')).status).toBe(200);
+    await users.disable('bob', Date.now());
+    expect(await request('POST', `${server.url}/v1/statement`, 'bob:bob-pw-4567', 'SELECT 1')).toEqual({ status: 401, text: 'Access Denied: Invalid credentials' });
+    await users.enable('bob', Date.now());
+    expect((await request('POST', `${server.url}/v1/statement`, 'bob:bob-pw-4567', 'SELECT 1')).status).toBe(200);
+  });
+
+  it('answers an unknown user as a wrong password, and asks the address to wait after too many failures', async () => {
+    // 4 failures so far from this address (3 above, the disabled user); the limit is 8.
+    const unknown = await request('POST', `${server.url}/v1/statement`, 'nobody:guess-pw-1', 'SELECT 1');
+    const wrong = await request('POST', `${server.url}/v1/statement`, 'alice:guess-pw-2', 'SELECT 1');
+    expect(unknown).toEqual({ status: 401, text: 'Access Denied: Invalid credentials' });
+    expect(wrong).toEqual(unknown);
+    await request('POST', `${server.url}/v1/statement`, 'nobody:guess-pw-3', 'SELECT 1');
+    await request('POST', `${server.url}/v1/statement`, 'alice:guess-pw-4', 'SELECT 1');
+    // Even the right password, remembered from the queries above, waits: the message says how long.
+    const limited = await request('POST', `${server.url}/v1/statement`, 'alice:alice-pw-123', 'SELECT 1');
+    expect(limited.status).toBe(401);
+    expect(limited.text).toMatch(/^Access Denied: Too many failed sign-in attempts; wait \d+ seconds and try again$/);
+    await expect(run(client('alice', 'alice-pw-123'), 'SELECT 1')).rejects.toThrow(/401/);
+    expect((await request('POST', `${server.url}/v1/statement`, 'nobody:guess-pw-5', 'SELECT 1')).text).toMatch(/^Access Denied: Too many failed sign-in attempts/);
+  });
+
   it('wrote no password or credential into any log line of the run', () => {
     expect(lines.length).toBeGreaterThan(0);
     const text = lines.join('\n');
-    for (const secret of ['alice-pw-123', 'wrong-password', 'whatever-123', 'carl-pw-890', 'bob-pw-4567']) {
+    for (const secret of ['alice-pw-123', 'wrong-password', 'whatever-123', 'carl-pw-890', 'bob-pw-4567', 'guess-pw-1', 'guess-pw-2', 'guess-pw-5']) {
       expect(text).not.toContain(secret);
       expect(text).not.toContain(Buffer.from(secret).toString('base64').slice(0, 12));
     }
     expect(text).not.toMatch(/Basic [A-Za-z0-9+/=]{8,}/);
+  });
+});
+
+describe('token methods in the local server', () => {
+  const ALB_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/bifrost/0123456789abcdef';
+  const config = (adminMethod: string) => `
+version: 1
+targets:
+  local: { type: duckdb }
+routingGroups:
+  local: { targets: [local] }
+defaultRoutingGroup: local
+auth:
+  methods:
+    - type: jwt
+      provider: oidc
+      issuer: https://login.example.com/
+      audience: bifrost
+  adminMethods:
+    - ${adminMethod}
+`;
+
+  it('start with verifiers built from the config, as deployed: tokens are checked, not a crash', async () => {
+    const server = await startLocalServer({ config: parseConfigText(config(`{ type: alb-oidc, albArn: ${ALB_ARN} }`)) });
+    try {
+      const answer = await fetch(`${server.url}/v1/statement`, { method: 'POST', body: 'SELECT 1', headers: { Authorization: 'Bearer not.a.token' } });
+      expect(answer.status).toBe(401);
+      expect(answer.headers.get('www-authenticate')).toBe('Bearer realm="Trino", token_type="JWT"');
+      expect((await fetch(`${server.url}/api/admin/me`)).status).toBe(401);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuse alb-oidc without albArn before starting: AuthSetupError in process, one line and exit 2 from npm start', async () => {
+    await expect(startLocalServer({ config: parseConfigText(config('{ type: alb-oidc }')) })).rejects.toThrow(AuthSetupError);
+    const dir = mkdtempSync(join(tmpdir(), 'bifrost-auth-config-'));
+    try {
+      const file = join(dir, 'alb.yaml');
+      writeFileSync(file, config('{ type: alb-oidc }'));
+      const run = spawnSync(process.execPath, ['--import', 'tsx', 'lambdas/local/main.ts', '--config', file, '--port', '0'], { encoding: 'utf8', timeout: 60_000 });
+      expect(run.status).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr.trim().split('\n')).toEqual([`bifrost: ${file}: auth.adminMethods[0] (alb-oidc) needs albArn: the ARN of the load balancer that signs x-amzn-oidc-data (none is in front of this server to take it from)`]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,12 +1,21 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { UserRecord, UserStore } from '../../core/auth/user-store.js';
+import { userAttemptKey, type FailureWindow } from '../../core/auth/sign-in-limits.js';
+import { sessionEpochKey, validUserName, type UserRecord, type UserStore } from '../../core/auth/user-store.js';
 
 /**
  * Password users in DynamoDB, one item per user keyed by `userName` (`name` and `user` are
  * reserved words). The failed-attempt counter is updated atomically with ADD, so attempts made in
  * parallel on different instances are all counted.
+ *
+ * The same table keeps two kinds of small items under keys no user name can have (they contain
+ * ':'), marked by `itemKind` and never listed as users: the failed sign-ins per client address and
+ * per user name (`signin:...`, with `expiresAt` in epoch seconds for the table's TTL), and the
+ * session epochs that end admin sessions (`session:...`, one per principal that ever logged in).
+ * Only GetItem and UpdateItem touch them: the statement function may do no more on this table.
  */
+const KIND = { signIn: 'signin', session: 'session' } as const;
+
 export class DynamoUserStore implements UserStore {
   private readonly doc: DynamoDBDocumentClient;
 
@@ -18,8 +27,9 @@ export class DynamoUserStore implements UserStore {
   }
 
   async get(name: string): Promise<UserRecord | undefined> {
+    if (!validUserName(name)) return undefined;
     const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { userName: name }, ConsistentRead: true }));
-    return out.Item ? fromItem(out.Item) : undefined;
+    return out.Item && isUser(out.Item) ? fromItem(out.Item) : undefined;
   }
 
   async put(record: UserRecord): Promise<void> {
@@ -31,14 +41,17 @@ export class DynamoUserStore implements UserStore {
     let start: Record<string, unknown> | undefined;
     do {
       const out = await this.doc.send(new ScanCommand({ TableName: this.tableName, ConsistentRead: true, ...(start ? { ExclusiveStartKey: start } : {}) }));
-      for (const item of out.Items ?? []) users.push(fromItem(item));
+      for (const item of out.Items ?? []) if (isUser(item)) users.push(fromItem(item));
       start = out.LastEvaluatedKey;
     } while (start);
     return users.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   async disable(name: string, now: number): Promise<boolean> {
-    return this.setDisabled(name, true, now);
+    const done = await this.setDisabled(name, true, now);
+    // Whoever disables (the admin API, the CLI), the user's admin sessions end, and stay ended after an enable.
+    if (done) await this.endSessions(sessionEpochKey('password', name));
+    return done;
   }
 
   async enable(name: string, now: number): Promise<boolean> {
@@ -117,6 +130,91 @@ export class DynamoUserStore implements UserStore {
         ExpressionAttributeValues: { ':zero': 0 },
       }),
     );
+    await this.clearFailures(userAttemptKey(name));
+  }
+
+  // ---------------------------------------------------------------- failed sign-ins
+
+  async failureWindows(keys: readonly string[]): Promise<(FailureWindow | undefined)[]> {
+    return Promise.all(
+      keys.map(async (key) => {
+        const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { userName: key }, ConsistentRead: true }));
+        const item = out.Item;
+        if (!item || item.itemKind !== KIND.signIn || typeof item.windowStart !== 'number') return undefined;
+        return { windowStart: item.windowStart, failures: Number(item.failures ?? 0), previousFailures: Number(item.previousFailures ?? 0) };
+      }),
+    );
+  }
+
+  async countFailure(key: string, now: number, windowMs: number): Promise<FailureWindow> {
+    const start = Math.floor(now / windowMs) * windowMs;
+    const names = { '#start': 'windowStart', '#failures': 'failures', '#kind': 'itemKind', '#expires': 'expiresAt' };
+    // DynamoDB refuses names an expression does not use: #previous only where it is set.
+    const withPrevious = { ...names, '#previous': 'previousFailures' };
+    const base = { TableName: this.tableName, Key: { userName: key }, ReturnValues: 'ALL_NEW' as const };
+    // The table's TTL may delete the item once neither window it holds counts any more.
+    const common = { ':kind': KIND.signIn, ':expires': Math.ceil((start + 2 * windowMs) / 1000), ':start': start };
+    // Three conditional writes, each atomic: count on in the current window, roll over from the
+    // previous one, or start afresh. When none applies another attempt won a race: try again.
+    const attempts = [
+      { UpdateExpression: 'ADD #failures :one SET #expires = :expires, #kind = :kind', ConditionExpression: '#start >= :start', ExpressionAttributeNames: names, ExpressionAttributeValues: { ...common, ':one': 1 } },
+      {
+        UpdateExpression: 'SET #previous = #failures, #failures = :one, #start = :start, #expires = :expires, #kind = :kind',
+        ConditionExpression: '#start >= :before AND #start < :start',
+        ExpressionAttributeNames: withPrevious,
+        ExpressionAttributeValues: { ...common, ':one': 1, ':before': start - windowMs },
+      },
+      {
+        UpdateExpression: 'SET #previous = :zero, #failures = :one, #start = :start, #expires = :expires, #kind = :kind',
+        ConditionExpression: 'attribute_not_exists(#start) OR #start < :before',
+        ExpressionAttributeNames: withPrevious,
+        ExpressionAttributeValues: { ...common, ':one': 1, ':zero': 0, ':before': start - windowMs },
+      },
+    ];
+    for (let round = 0; round < 4; round++) {
+      for (const attempt of attempts) {
+        try {
+          const out = await this.doc.send(new UpdateCommand({ ...base, ...attempt }));
+          const item = out.Attributes ?? {};
+          return { windowStart: Number(item.windowStart), failures: Number(item.failures ?? 1), previousFailures: Number(item.previousFailures ?? 0) };
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+      }
+    }
+    throw new Error('could not count a failed sign-in: too much contention on its item');
+  }
+
+  async clearFailures(key: string): Promise<void> {
+    await this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { userName: key },
+        UpdateExpression: 'SET #failures = :zero, #previous = :zero',
+        ConditionExpression: 'attribute_exists(userName)',
+        ExpressionAttributeNames: { '#failures': 'failures', '#previous': 'previousFailures' },
+        ExpressionAttributeValues: { ':zero': 0 },
+      }),
+    );
+  }
+
+  // ---------------------------------------------------------------- session epochs
+
+  async sessionEpoch(key: string): Promise<number> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { userName: key }, ConsistentRead: true }));
+    return out.Item?.itemKind === KIND.session ? Number(out.Item.sessionEpoch ?? 0) : 0;
+  }
+
+  async endSessions(key: string): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { userName: key },
+        UpdateExpression: 'ADD sessionEpoch :one SET #kind = :kind',
+        ExpressionAttributeNames: { '#kind': 'itemKind' },
+        ExpressionAttributeValues: { ':one': 1, ':kind': KIND.session },
+      }),
+    );
   }
 
   private async conditional(command: UpdateCommand): Promise<boolean> {
@@ -128,6 +226,11 @@ export class DynamoUserStore implements UserStore {
       throw error;
     }
   }
+}
+
+/** A user record, not one of the other items the table keeps. */
+function isUser(item: Record<string, unknown>): boolean {
+  return item.itemKind === undefined && typeof item.userName === 'string' && validUserName(item.userName);
 }
 
 function toItem(record: UserRecord): Record<string, unknown> {

@@ -27,9 +27,19 @@ export function fromAlbEvent(event: ALBEvent): GatewayRequest {
     query,
     headers,
     body,
-    remoteAddress: headers['x-forwarded-for']?.[0]?.split(',')[0]?.trim(),
+    remoteAddress: clientAddress(headers['x-forwarded-for']),
     baseUrl: `${proto}://${host}${defaultPort ? '' : `:${port}`}`,
   };
+}
+
+/**
+ * The address the load balancer saw the connection come from: the right-most entry of
+ * X-Forwarded-For, which the ALB appends (its default `append` processing). Entries to the left
+ * are whatever the client sent and are never trusted: sign-in limits are counted per this address.
+ */
+export function clientAddress(values: string[] | undefined): string | undefined {
+  const entries = (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return entries.at(-1);
 }
 
 function decode(text: string): string {

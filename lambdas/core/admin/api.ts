@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createFileAccessControl, validateAccessRules } from '../acl/index.js';
 import { hashPassword, type ScryptParams } from '../auth/password-hash.js';
-import { validUserName, type UserRecord, type UserStore } from '../auth/user-store.js';
+import { InMemoryUserStore, sessionEpochKey, validUserName, type SessionEpochStore, type UserRecord, type UserStore } from '../auth/user-store.js';
 import type { BifrostConfig } from '../config/schema.js';
 import type { HealthStore } from '../engines/cluster/health.js';
 import { GatewayError, QueryFailure } from '../errors.js';
@@ -33,7 +33,10 @@ export interface AdminDeps {
   history: QueryHistory;
   depths: TargetDepths;
   health?: HealthStore;
-  /** The password users; absent when no password method is configured. */
+  /**
+   * The password users; absent when no password method is configured. Also keeps the session
+   * epochs that end login sessions (without it they are kept in this instance only).
+   */
   users?: UserStore;
   audit: AuditLog;
   /** The admin door's authenticator (auth.adminMethods). */
@@ -63,6 +66,7 @@ class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly problems?: string[],
+    readonly headers: Record<string, string[]> = {},
   ) {
     super(message);
   }
@@ -86,6 +90,8 @@ interface Route {
 export function createAdminApi(deps: AdminDeps): AdminApi {
   const now = deps.clock ?? Date.now;
   const signer = new SessionSigner(deps.sessionKey);
+  // Session epochs live with the users, where every instance sees them; a bare API (tests) keeps its own.
+  const epochs: SessionEpochStore = deps.users ?? new InMemoryUserStore();
 
   // ------------------------------------------------------------ login
 
@@ -105,12 +111,21 @@ export function createAdminApi(deps: AdminDeps): AdminApi {
     const result = await deps.authenticator.authenticate(probe);
     if (!result.ok) {
       await audit('anonymous', 'login.failed', `user/${body.user}`, { detail: result.message });
+      // Too many failures: say how long to wait (the limit applies to names that exist and names that do not alike).
+      if (result.retryAfterSeconds !== undefined) throw new ApiError(401, 'UNAUTHENTICATED', result.message, undefined, { 'Retry-After': [String(result.retryAfterSeconds)] });
       throw new ApiError(result.status === 403 ? 403 : 401, 'UNAUTHENTICATED', result.status === 403 ? result.message : 'Wrong user name or password');
     }
     const caller = callerOf(result.principal);
-    const session: AdminSession = { user: caller.user, groups: caller.groups, role: caller.role, method: caller.method, expiresAt: now() + SESSION_TTL_MS };
+    const session: AdminSession = { user: caller.user, groups: caller.groups, role: caller.role, method: caller.method, expiresAt: now() + SESSION_TTL_MS, ...(await sessionState(caller)) };
     const secure = request.baseUrl.startsWith('https:');
     return json(200, me(caller), { 'Set-Cookie': [`${SESSION_COOKIE}=${signer.sign(session)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_TTL_MS / 1000}${secure ? '; Secure' : ''}`] });
+  }
+
+  /** Ends the session on the server too (every session of the principal: a copied cookie stops working). */
+  async function logout(request: GatewayRequest): Promise<GatewayResponse> {
+    const session = signer.verify(readCookie(request.headers.cookie, SESSION_COOKIE), now());
+    if (session) await unavailableAs503(() => epochs.endSessions(sessionEpochKey(session.method, session.user)));
+    return { status: 204, headers: { ...NO_STORE, 'Set-Cookie': [`${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`] }, body: '' };
   }
 
   function callerOf(principal: Principal): Caller {
@@ -119,15 +134,50 @@ export function createAdminApi(deps: AdminDeps): AdminApi {
     return { user: principal.user, groups: principal.groups, role, method: principal.method };
   }
 
+  /** What a new session is bound to: the principal's current epoch and, for a password user, the hash it logged in with. */
+  async function sessionState(caller: Caller): Promise<Pick<AdminSession, 'epoch' | 'credential'>> {
+    return unavailableAs503(async () => {
+      const [epoch, record] = await Promise.all([epochs.sessionEpoch(sessionEpochKey(caller.method, caller.user)), caller.method === 'password' ? deps.users?.get(caller.user) : undefined]);
+      return { epoch, ...(record?.passwordHash ? { credential: signer.credentialTag(record.passwordHash) } : {}) };
+    });
+  }
+
+  /**
+   * The session if it has not been ended: its epoch is still the principal's, and a password user
+   * still exists, is enabled, and has the password the session was opened with. A password
+   * user's groups are read afresh from the record.
+   */
+  async function liveSession(session: AdminSession): Promise<AdminSession | undefined> {
+    return unavailableAs503(async () => {
+      const password = session.method === 'password';
+      const [epoch, record] = await Promise.all([epochs.sessionEpoch(sessionEpochKey(session.method, session.user)), password ? deps.users?.get(session.user) : undefined]);
+      if (epoch !== session.epoch) return undefined;
+      if (!password) return session;
+      if (!record || record.disabled || !record.passwordHash || !signer.sameCredential(session.credential, record.passwordHash)) return undefined;
+      return { ...session, groups: [...record.groups] };
+    });
+  }
+
+  /** A store that cannot be read is no reason to accept a session, nor to send the user to log in again. */
+  async function unavailableAs503<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      throw new ApiError(503, 'UNAVAILABLE', 'Sessions cannot be checked right now; retry');
+    }
+  }
+
   /** The caller from the session cookie, else from credentials on the request itself. */
   async function identify(request: GatewayRequest): Promise<Caller> {
-    const session = signer.verify(readCookie(request.headers.cookie, SESSION_COOKIE), now());
+    const signed = signer.verify(readCookie(request.headers.cookie, SESSION_COOKIE), now());
+    const session = signed && (await liveSession(signed));
     if (session) {
       // The role is looked up again: a config change takes effect without waiting for the cookie to expire.
       return callerOf({ user: session.user, groups: session.groups, method: session.method });
     }
     const hasCredentials = request.headers.authorization?.length || request.headers['x-amzn-oidc-data']?.length || (deps.authenticator.trustsUserHeader && request.headers['x-trino-user']?.length);
-    if (!hasCredentials) throw new ApiError(401, 'UNAUTHENTICATED', 'Log in first');
+    if (!hasCredentials) throw new ApiError(401, 'UNAUTHENTICATED', signed ? 'The session has ended: log in again' : 'Log in first');
     const result = await deps.authenticator.authenticate(request);
     if (!result.ok) throw new ApiError(result.status === 400 ? 401 : result.status, 'UNAUTHENTICATED', result.message);
     return callerOf(result.principal);
@@ -309,7 +359,11 @@ export function createAdminApi(deps: AdminDeps): AdminApi {
       delete next.lockedUntil;
       delete next.lastFailureAt;
     }
+    // Sessions end first: should the write below fail, they are over rather than kept.
+    if (body.password !== undefined || (next.disabled && !existing.disabled)) await users.endSessions(sessionEpochKey('password', existing.name));
     await users.put(next);
+    // Also forgets the failures counted against the name, so that an unlock lets the user in at once.
+    if (body.password !== undefined || body.unlock === true) await users.resetFailures(existing.name);
     await audit(caller.user, 'user.update', `user/${name}`, { before: userView(existing), after: { ...userView(next), ...(body.password !== undefined ? { password: 'changed' } : {}) } });
     return json(200, userView(next));
   };
@@ -459,7 +513,7 @@ export function createAdminApi(deps: AdminDeps): AdminApi {
     const method = request.method.toUpperCase();
     if (method !== 'GET' && method !== 'HEAD' && !sameOrigin(request)) throw new ApiError(403, 'FORBIDDEN', 'Cross-origin requests are refused');
     if (path === '/login' && method === 'POST') return login(request);
-    if (path === '/logout' && method === 'POST') return { status: 204, headers: { ...NO_STORE, 'Set-Cookie': [`${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`] }, body: '' };
+    if (path === '/logout' && method === 'POST') return logout(request);
     const matching = routes.filter((r) => r.path.test(path));
     const caller = await identify(request);
     if (path === '/me' && method === 'GET') return json(200, me(caller));
@@ -478,7 +532,7 @@ export function createAdminApi(deps: AdminDeps): AdminApi {
       try {
         return await dispatch(request);
       } catch (error) {
-        if (error instanceof ApiError) return json(error.status, { error: { code: error.code, message: error.message, ...(error.problems ? { problems: error.problems } : {}) } });
+        if (error instanceof ApiError) return json(error.status, { error: { code: error.code, message: error.message, ...(error.problems ? { problems: error.problems } : {}) } }, error.headers);
         if (error instanceof URIError) return json(400, { error: { code: 'BAD_REQUEST', message: 'Malformed path' } });
         throw error;
       }

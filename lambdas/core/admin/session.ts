@@ -3,9 +3,12 @@ import type { AdminRole } from './roles.js';
 
 /**
  * The admin page's login session: a cookie holding the principal and its expiry, signed with
- * HMAC-SHA256. Nothing is stored server side, so any instance can check any session. The CSRF
- * token is derived from the same key and the user: a page on another origin can neither read it
- * nor send the header it goes in without a CORS preflight, which the API never grants.
+ * HMAC-SHA256, so any instance can check any session. To be revocable it also carries the
+ * principal's session epoch at login (kept in the users table: logout, a password change and
+ * disabling the user move it on) and, for password users, a MAC of the password hash it was
+ * opened with; the admin API compares both with the store on every request (one or two reads).
+ * The CSRF token is derived from the same key and the user: a page on another origin can neither
+ * read it nor send the header it goes in without a CORS preflight, which the API never grants.
  */
 export interface AdminSession {
   user: string;
@@ -14,6 +17,10 @@ export interface AdminSession {
   method: string;
   /** Epoch ms. */
   expiresAt: number;
+  /** The principal's session epoch when the session was opened. */
+  epoch: number;
+  /** Password sessions: credentialTag() of the password hash at login. */
+  credential?: string;
 }
 
 export const SESSION_COOKIE = 'bifrost_admin';
@@ -38,11 +45,21 @@ export class SessionSigner {
     if (!equal(value.slice(dot + 1), this.mac('session', payload))) return undefined;
     try {
       const session = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as AdminSession;
-      if (typeof session.user !== 'string' || typeof session.expiresAt !== 'number' || session.expiresAt <= now) return undefined;
+      // Without an epoch (a cookie from before sessions could be ended) a session is not accepted.
+      if (typeof session.user !== 'string' || typeof session.method !== 'string' || typeof session.expiresAt !== 'number' || session.expiresAt <= now || typeof session.epoch !== 'number') return undefined;
       return session;
     } catch {
       return undefined;
     }
+  }
+
+  /** Names a password hash without revealing anything a guess could be tested against. */
+  credentialTag(passwordHash: string): string {
+    return this.mac('credential', passwordHash);
+  }
+
+  sameCredential(tag: string | undefined, passwordHash: string): boolean {
+    return tag !== undefined && equal(tag, this.credentialTag(passwordHash));
   }
 
   csrfToken(user: string): string {

@@ -16,7 +16,7 @@ export type Attempt =
    * The method recognised the credential and it is wrong: the chain stops here. `message` goes
    * to the client, `reason` to the log; neither may contain a secret.
    */
-  | { kind: 'refused'; message: string; reason: string; user?: string };
+  | { kind: 'refused'; message: string; reason: string; user?: string; retryAfterSeconds?: number };
 
 export interface AuthMethod {
   readonly type: AuthMethodType;
@@ -61,13 +61,13 @@ export function chainAuthenticators(methods: readonly AuthMethod[], options: Cha
   const types = methods.map((m) => m.type);
   const hasHeader = types.includes('header');
 
-  function unauthorized(message: string): AuthResult {
-    return { ok: false, status: 401, message, challenge: [...challenges] };
+  function unauthorized(message: string, retryAfterSeconds?: number): AuthResult {
+    return { ok: false, status: 401, message, challenge: [...challenges], ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) };
   }
 
-  function refuse(method: string, message: string, reason: string, request: GatewayRequest, user?: string): AuthResult {
+  function refuse(method: string, message: string, reason: string, request: GatewayRequest, user?: string, retryAfterSeconds?: number): AuthResult {
     log.warn('authentication refused', { method, reason, ...(user !== undefined ? { user } : {}), path: request.path, ...(request.remoteAddress ? { remoteAddress: request.remoteAddress } : {}) });
-    return unauthorized(message);
+    return unauthorized(message, retryAfterSeconds);
   }
 
   async function authenticate(request: GatewayRequest): Promise<AuthResult> {
@@ -76,7 +76,7 @@ export function chainAuthenticators(methods: readonly AuthMethod[], options: Cha
     for (const method of methods) {
       const attempt = await attemptOrUnavailable(method, request, presented);
       if (attempt.kind === 'absent') continue;
-      if (attempt.kind === 'refused') return refuse(method.type, attempt.message, attempt.reason, request, attempt.user);
+      if (attempt.kind === 'refused') return refuse(method.type, attempt.message, attempt.reason, request, attempt.user, attempt.retryAfterSeconds);
       return impersonate(request, attempt.principal);
     }
     if (presented.kind === 'basic') {

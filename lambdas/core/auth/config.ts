@@ -45,7 +45,7 @@ export const passwordMethodSchema = z
     type: z.literal('password'),
     lockout: z
       .object({
-        /** Failed attempts that lock the account; 0 never locks. */
+        /** Failed attempts that lock the account; 0 never locks. Also the limit of failed sign-ins per user name, known or not. */
         maxFailures: z.number().int().min(0).max(1000).default(10),
         lockSeconds: z.number().int().min(1).max(7 * 86_400).default(900),
         /** Failures older than this are forgotten. */
@@ -53,9 +53,18 @@ export const passwordMethodSchema = z
       })
       .strict()
       .prefault({}),
+    /** Failed sign-ins from one client address (IPv6: one /64) after which its attempts are refused unchecked until the window lets them through. */
+    perAddress: z
+      .object({
+        /** 0: no limit per address. */
+        maxFailures: z.number().int().min(0).max(100_000).default(30),
+        windowSeconds: z.number().int().min(1).max(86_400).default(900),
+      })
+      .strict()
+      .prefault({}),
     slowdown: z
       .object({
-        /** Delay before answering the first failure; doubles with each further failure. */
+        /** Delay before answering the first failure; doubles with each further failure of the address or user name. */
         initialDelayMs: z.number().int().min(0).max(10_000).default(250),
         maxDelayMs: z.number().int().min(0).max(30_000).default(4_000),
       })

@@ -1,6 +1,6 @@
 import type { Logger } from '../gateway.js';
 import { chainAuthenticators, type AuthMethod, type AuthenticatorChain } from './chain.js';
-import { ALB_ARN_PATTERN, authMethodsFor, jwtIssuer, type AlbOidcMethodConfig, type AuthConfig, type AuthEndpoint, type AuthMode, type JwtMethodConfig } from './config.js';
+import { ALB_ARN_PATTERN, authMethodsFor, jwtIssuer, type AlbOidcMethodConfig, type AuthConfig, type AuthEndpoint, type AuthMethodConfig, type AuthMode, type JwtMethodConfig } from './config.js';
 import { headerMethod } from './header.js';
 import type { Impersonation } from './impersonation.js';
 import { passwordMethod, storeGroups } from './password.js';
@@ -36,34 +36,83 @@ export interface AuthOptions {
   endpoint?: AuthEndpoint;
 }
 
+/** The config asks for a method that cannot be set up here; the message is one line, fit for an operator. */
+export class AuthSetupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AuthSetupError';
+  }
+}
+
+/** What a home can give the methods, for checking a config before anything starts. */
+export interface AuthAvailability {
+  userStore: boolean;
+  tokenVerifiers: boolean;
+  albArn?: string;
+}
+
+/** Why a method cannot be built with what is available; undefined when it can. */
+function setupProblem(method: AuthMethodConfig, where: string, available: AuthAvailability): string | undefined {
+  switch (method.type) {
+    case 'header':
+      return undefined;
+    case 'password':
+      return available.userStore ? undefined : `${where} (password) needs a user store (the users table)`;
+    case 'jwt':
+      return available.tokenVerifiers ? undefined : `${where} (jwt) needs token verifiers`;
+    case 'alb-oidc': {
+      if (!available.tokenVerifiers) return `${where} (alb-oidc) needs token verifiers`;
+      const albArn = method.albArn ?? available.albArn;
+      if (!albArn) return `${where} (alb-oidc) needs albArn: the ARN of the load balancer that signs x-amzn-oidc-data (none is in front of this server to take it from)`;
+      if (!ALB_ARN_PATTERN.test(albArn)) return `${where} (alb-oidc): ${albArn} is not the ARN of an application load balancer in a commercial region`;
+      return undefined;
+    }
+  }
+}
+
+/**
+ * The first problem of the config's methods for both doors in a mode, as one line; undefined when
+ * every method can be built. Lets a server refuse a config before it starts anything.
+ */
+export function authSetupProblem(config: { auth?: AuthConfig | undefined }, available: AuthAvailability, mode: AuthMode): string | undefined {
+  for (const endpoint of ['statement', 'admin'] as const) {
+    const list = endpoint === 'admin' && config.auth?.adminMethods ? 'auth.adminMethods' : 'auth.methods';
+    const methods = authMethodsFor(config.auth, mode, endpoint);
+    for (const [i, method] of methods.entries()) {
+      const problem = setupProblem(method, `${list}[${i}]`, available);
+      if (problem) return problem;
+    }
+  }
+  return undefined;
+}
+
 /**
  * The authenticator for one door, from the config's `auth` section: the configured methods
  * chained in order, then the impersonation check of the user header against the authenticated user.
+ * Throws AuthSetupError when a method cannot be built with the given deps.
  */
 export function createAuthenticator(config: { auth?: AuthConfig | undefined }, deps: AuthDeps, options: AuthOptions = {}): AuthenticatorChain {
   const methods = authMethodsFor(config.auth, options.mode ?? 'deployed', options.endpoint ?? 'statement');
-  const built: AuthMethod[] = methods.map((method) => {
+  const list = options.endpoint === 'admin' && config.auth?.adminMethods ? 'auth.adminMethods' : 'auth.methods';
+  const available: AuthAvailability = { userStore: Boolean(deps.userStore), tokenVerifiers: Boolean(deps.tokenVerifiers), ...(deps.albArn ? { albArn: deps.albArn } : {}) };
+  const built: AuthMethod[] = methods.map((method, i) => {
+    const problem = setupProblem(method, `${list}[${i}]`, available);
+    if (problem) throw new AuthSetupError(`auth: ${problem}`);
     switch (method.type) {
       case 'header':
         return headerMethod();
-      case 'password': {
-        if (!deps.userStore) throw new Error('auth: the password method needs a user store (the users table)');
+      case 'password':
         return passwordMethod(
-          { lockout: method.lockout, slowdown: method.slowdown, cacheSeconds: method.cacheSeconds },
-          { store: deps.userStore, ...(deps.clock ? { clock: deps.clock } : {}), ...(deps.sleep ? { sleep: deps.sleep } : {}), ...(deps.log ? { log: deps.log } : {}), ...(deps.decoyParams ? { decoyParams: deps.decoyParams } : {}) },
+          { lockout: method.lockout, perAddress: method.perAddress, slowdown: method.slowdown, cacheSeconds: method.cacheSeconds },
+          { store: deps.userStore!, ...(deps.clock ? { clock: deps.clock } : {}), ...(deps.sleep ? { sleep: deps.sleep } : {}), ...(deps.log ? { log: deps.log } : {}), ...(deps.decoyParams ? { decoyParams: deps.decoyParams } : {}) },
         );
-      }
       case 'jwt': {
-        if (!deps.tokenVerifiers) throw new Error('auth: the jwt method needs token verifiers');
         const userClaim = method.userClaim ?? (method.provider === 'cognito' ? ['cognito:username', 'username'] : 'sub');
-        return jwtMethod({ issuer: jwtIssuer(method), verify: deps.tokenVerifiers.jwt(method), userClaim, groupsClaim: method.groupsClaim, ...(method.userPattern ? { userPattern: method.userPattern } : {}) });
+        return jwtMethod({ issuer: jwtIssuer(method), verify: deps.tokenVerifiers!.jwt(method), userClaim, groupsClaim: method.groupsClaim, ...(method.userPattern ? { userPattern: method.userPattern } : {}) });
       }
       case 'alb-oidc': {
-        if (!deps.tokenVerifiers) throw new Error('auth: the alb-oidc method needs token verifiers');
-        const albArn = method.albArn ?? deps.albArn;
-        if (!albArn) throw new Error('auth: the alb-oidc method needs the ARN of the load balancer (albArn in the config, or from the environment)');
-        if (!ALB_ARN_PATTERN.test(albArn)) throw new Error(`auth: ${albArn} is not the ARN of an application load balancer in a commercial region`);
-        return albOidcMethod({ verify: deps.tokenVerifiers.albOidc({ ...method, albArn }), userClaim: method.userClaim, groupsClaim: method.groupsClaim, ...(method.userPattern ? { userPattern: method.userPattern } : {}) });
+        const albArn = (method.albArn ?? deps.albArn)!;
+        return albOidcMethod({ verify: deps.tokenVerifiers!.albOidc({ ...method, albArn }), userClaim: method.userClaim, groupsClaim: method.groupsClaim, ...(method.userPattern ? { userPattern: method.userPattern } : {}) });
       }
     }
   });
@@ -81,4 +130,5 @@ export { hashPassword, verifyPassword, DEFAULT_SCRYPT, type ScryptParams } from 
 export { passwordMethod, DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from './password.js';
 export { headerMethod } from './header.js';
 export { jwtMethod, albOidcMethod, TokenRejected, type VerifyToken, type VerifiedToken, type TokenRejectionReason } from './tokens.js';
-export { InMemoryUserStore, validUserName, type UserRecord, type UserStore } from './user-store.js';
+export { InMemoryUserStore, sessionEpochKey, validUserName, type SessionEpochStore, type UserRecord, type UserStore } from './user-store.js';
+export { addressAttemptKey, userAttemptKey, tooManyFailuresMessage, type FailureWindow, type SignInAttemptStore } from './sign-in-limits.js';

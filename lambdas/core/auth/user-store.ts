@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { nextWindow, userAttemptKey, type FailureWindow, type SignInAttemptStore } from './sign-in-limits.js';
+
 /**
  * The users that log in with a password: their scrypt hash, groups, whether they are disabled,
  * and the failed-attempt counter with its lock. DynamoDB holds them when deployed; the memory
@@ -20,13 +23,31 @@ export interface UserRecord {
   updatedAt: number;
 }
 
-export interface UserStore {
+/**
+ * The epoch of a principal's admin sessions: a session cookie carries the epoch it was signed in,
+ * and a session whose epoch is no longer the current one is over. Logout, a password change and
+ * disabling the user move it on. One small item per principal, next to the users.
+ */
+export interface SessionEpochStore {
+  /** The current epoch (0 when none was ever recorded). */
+  sessionEpoch(key: string): Promise<number>;
+  /** Moves the epoch on atomically: every session signed before ends. */
+  endSessions(key: string): Promise<void>;
+}
+
+/** The epoch item of a principal; never a user name (those cannot contain ':'). */
+export function sessionEpochKey(method: string, user: string): string {
+  return `session:${createHash('sha256').update(`${method}\n${user}`, 'utf8').digest('base64url')}`;
+}
+
+/** The users table also keeps the sign-in failure windows and the session epochs (items keyed so that they are never user names). */
+export interface UserStore extends SignInAttemptStore, SessionEpochStore {
   get(name: string): Promise<UserRecord | undefined>;
   /** Creates or replaces the whole record. */
   put(record: UserRecord): Promise<void>;
   /** Every user, sorted by name. */
   list(): Promise<UserRecord[]>;
-  /** False when there is no such user. */
+  /** False when there is no such user. Ends the user's password sessions. */
   disable(name: string, now: number): Promise<boolean>;
   /** False when there is no such user. */
   enable(name: string, now: number): Promise<boolean>;
@@ -36,7 +57,7 @@ export interface UserStore {
    */
   recordFailure(name: string, at: number, forgetBefore: number): Promise<number | undefined>;
   lock(name: string, until: number): Promise<void>;
-  /** Clears the counter and the lock (after a success, a password change or an admin unlock). */
+  /** Clears the counter and the lock, and the failures counted against the name (after a success, a password change or an admin unlock). */
   resetFailures(name: string): Promise<void>;
 }
 
@@ -45,8 +66,12 @@ export function validUserName(name: string): boolean {
   return name.length > 0 && name.length <= 256 && !/[\s:,\p{Cc}]/u.test(name);
 }
 
+const MAX_WINDOWS = 100_000;
+
 export class InMemoryUserStore implements UserStore {
   private readonly users = new Map<string, UserRecord>();
+  private readonly windows = new Map<string, FailureWindow>();
+  private readonly epochs = new Map<string, number>();
 
   async get(name: string): Promise<UserRecord | undefined> {
     const user = this.users.get(name);
@@ -62,7 +87,9 @@ export class InMemoryUserStore implements UserStore {
   }
 
   async disable(name: string, now: number): Promise<boolean> {
-    return this.update(name, (u) => Object.assign(u, { disabled: true, updatedAt: now }));
+    const done = this.update(name, (u) => Object.assign(u, { disabled: true, updatedAt: now }));
+    if (done) await this.endSessions(sessionEpochKey('password', name));
+    return done;
   }
 
   async enable(name: string, now: number): Promise<boolean> {
@@ -90,6 +117,35 @@ export class InMemoryUserStore implements UserStore {
       delete u.lastFailureAt;
       delete u.lockedUntil;
     });
+    await this.clearFailures(userAttemptKey(name));
+  }
+
+  async failureWindows(keys: readonly string[]): Promise<(FailureWindow | undefined)[]> {
+    return keys.map((key) => {
+      const window = this.windows.get(key);
+      return window ? { ...window } : undefined;
+    });
+  }
+
+  async countFailure(key: string, now: number, windowMs: number): Promise<FailureWindow> {
+    const next = nextWindow(this.windows.get(key), now, windowMs);
+    this.windows.delete(key);
+    // Bounded: the oldest keys go first (Map keeps insertion order, and a count re-inserts its key).
+    if (this.windows.size >= MAX_WINDOWS) this.windows.delete(this.windows.keys().next().value!);
+    this.windows.set(key, next);
+    return { ...next };
+  }
+
+  async clearFailures(key: string): Promise<void> {
+    this.windows.delete(key);
+  }
+
+  async sessionEpoch(key: string): Promise<number> {
+    return this.epochs.get(key) ?? 0;
+  }
+
+  async endSessions(key: string): Promise<void> {
+    this.epochs.set(key, (this.epochs.get(key) ?? 0) + 1);
   }
 
   private update(name: string, change: (user: UserRecord) => void): boolean {

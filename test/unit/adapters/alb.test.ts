@@ -19,6 +19,17 @@ describe('ALB adapter', () => {
     expect(session.preparedStatements).toEqual({ statement1: 'SELECT n_name FROM nation WHERE n_nationkey = ?' });
   });
 
+  it("takes the client's address from the right-most X-Forwarded-For entry, the one the ALB appended", () => {
+    const event = fixture('post-statement-multivalue.json');
+    const spoofed = (values: string[]) => fromAlbEvent({ ...event, multiValueHeaders: { ...event.multiValueHeaders, 'x-forwarded-for': values } }).remoteAddress;
+    expect(spoofed(['10.0.0.1, 192.0.2.1, 203.0.113.7'])).toBe('203.0.113.7');
+    expect(spoofed(['10.0.0.1', '203.0.113.7'])).toBe('203.0.113.7');
+    expect(spoofed(['10.0.0.1,203.0.113.7 '])).toBe('203.0.113.7');
+    expect(spoofed([])).toBeUndefined();
+    const single = fixture('get-info-single-value.json');
+    expect(fromAlbEvent({ ...single, headers: { ...single.headers, 'x-forwarded-for': '198.51.100.1, 203.0.113.9' } }).remoteAddress).toBe('203.0.113.9');
+  });
+
   it('decodes query strings, which the ALB leaves encoded, and keeps a non-default port', () => {
     const request = fromAlbEvent(fixture('get-info-single-value.json'));
     expect(request.query).toEqual({ maxWait: ['1s'], 'name x': ['a+b c'] });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { awsTokenVerifiers } from '../../../lambdas/adapters/auth/token-verifiers.js';
 import { authMethodsFor, authSchema } from '../../../lambdas/core/auth/config.js';
-import { createAuthenticator } from '../../../lambdas/core/auth/index.js';
+import { AuthSetupError, authSetupProblem, createAuthenticator } from '../../../lambdas/core/auth/index.js';
 import { hashPassword } from '../../../lambdas/core/auth/password-hash.js';
 import { InMemoryUserStore } from '../../../lambdas/core/auth/user-store.js';
 import { ConfigError, parseConfig } from '../../../lambdas/core/config/schema.js';
@@ -26,7 +26,7 @@ describe('the auth section', () => {
   it('is optional: passwords when deployed, the user header locally', () => {
     const config = parseConfig(base());
     expect(config.auth).toBeUndefined();
-    expect(authMethodsFor(config.auth, 'deployed')).toEqual([{ type: 'password', lockout: { maxFailures: 10, lockSeconds: 900, windowSeconds: 900 }, slowdown: { initialDelayMs: 250, maxDelayMs: 4000 }, cacheSeconds: 60 }]);
+    expect(authMethodsFor(config.auth, 'deployed')).toEqual([{ type: 'password', lockout: { maxFailures: 10, lockSeconds: 900, windowSeconds: 900 }, perAddress: { maxFailures: 30, windowSeconds: 900 }, slowdown: { initialDelayMs: 250, maxDelayMs: 4000 }, cacheSeconds: 60 }]);
     expect(authMethodsFor(config.auth, 'deployed').some((m) => m.type === 'header')).toBe(false);
     expect(authMethodsFor(config.auth, 'local')).toEqual([{ type: 'header' }]);
   });
@@ -74,6 +74,7 @@ describe('createAuthenticator', () => {
   });
 
   it('says what is missing', () => {
+    expect(() => createAuthenticator(parseConfig(base()), {})).toThrow(AuthSetupError);
     expect(() => createAuthenticator(parseConfig(base()), {})).toThrow(/user store/);
     expect(() => createAuthenticator(parseConfig({ ...base(), auth: { methods: [{ type: 'jwt', provider: 'oidc', issuer: 'https://idp.example.com/', audience: 'x' }] } }), {})).toThrow(/token verifiers/);
   });
@@ -97,5 +98,23 @@ describe('createAuthenticator', () => {
     expect(() => createAuthenticator(deployed, deps, { endpoint: 'admin' })).toThrow(/ARN of the load balancer/);
     expect(createAuthenticator(deployed, { ...deps, albArn: ALB_ARN }, { endpoint: 'admin' }).methods).toEqual(['alb-oidc']);
     expect(() => createAuthenticator(deployed, { ...deps, albArn: 'arn:aws:s3:::bucket' }, { endpoint: 'admin' })).toThrow(/not the ARN/);
+  });
+});
+
+describe('authSetupProblem', () => {
+  const local = { userStore: true, tokenVerifiers: true };
+  const withAuth = (auth: unknown) => parseConfig({ ...base(), auth });
+
+  it('accepts what the local server can build: passwords, jwt, and alb-oidc naming its load balancer', () => {
+    expect(authSetupProblem(parseConfig(base()), local, 'local')).toBeUndefined();
+    expect(authSetupProblem(withAuth({ methods: [{ type: 'password' }, { type: 'jwt', provider: 'oidc', issuer: 'https://idp.example.com/', audience: 'x' }], adminMethods: [{ type: 'alb-oidc', albArn: ALB_ARN }] }), local, 'local')).toBeUndefined();
+  });
+
+  it('refuses alb-oidc without albArn where no load balancer is known, in one line naming the method', () => {
+    const problem = authSetupProblem(withAuth({ methods: [{ type: 'password' }], adminMethods: [{ type: 'header' }, { type: 'alb-oidc' }] }), local, 'local');
+    expect(problem).toMatch(/^auth\.adminMethods\[1\] \(alb-oidc\) needs albArn/);
+    expect(problem).not.toContain('\n');
+    expect(authSetupProblem(withAuth({ methods: [{ type: 'password' }], adminMethods: [{ type: 'alb-oidc' }] }), { ...local, albArn: ALB_ARN }, 'deployed')).toBeUndefined();
+    expect(authSetupProblem(withAuth({ methods: [{ type: 'jwt', provider: 'oidc', issuer: 'https://idp.example.com/', audience: 'x' }] }), { userStore: true, tokenVerifiers: false }, 'local')).toMatch(/^auth\.methods\[0\] \(jwt\) needs token verifiers/);
   });
 });

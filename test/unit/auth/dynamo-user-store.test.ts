@@ -4,7 +4,8 @@ import { usersTableDefinition } from '../../../lambdas/adapters/aws/tables.js';
 import { chainAuthenticators } from '../../../lambdas/core/auth/chain.js';
 import { passwordMethod } from '../../../lambdas/core/auth/password.js';
 import { hashPassword } from '../../../lambdas/core/auth/password-hash.js';
-import { InMemoryUserStore, type UserRecord, type UserStore } from '../../../lambdas/core/auth/user-store.js';
+import { addressAttemptKey, userAttemptKey } from '../../../lambdas/core/auth/sign-in-limits.js';
+import { InMemoryUserStore, sessionEpochKey, type UserRecord, type UserStore } from '../../../lambdas/core/auth/user-store.js';
 import { startLocalDynamo, type LocalDynamo } from '../../../lambdas/local/dynamo.js';
 import { basic, FAST_SCRYPT, fakeTime, request } from './support.js';
 
@@ -76,6 +77,49 @@ function contract(name: string, makeStore: () => UserStore) {
       await store.put(user('gus'));
       await Promise.all(Array.from({ length: 12 }, (_, i) => store.recordFailure('gus', 1_000 + i, 0)));
       expect((await store.get('gus'))?.failedAttempts).toBe(12);
+    });
+
+    it('counts failed sign-ins per key in windows that roll over, in parallel exactly, and clears them', async () => {
+      const store = makeStore();
+      const key = addressAttemptKey(`203.0.113.${Math.floor(Math.random() * 250)}`)!;
+      const W = 60_000;
+      expect(await store.failureWindows([key])).toEqual([undefined]);
+      await Promise.all(Array.from({ length: 8 }, (_, i) => store.countFailure(key, 10 * W + i, W)));
+      expect(await store.failureWindows([key, userAttemptKey('nobody')])).toEqual([{ windowStart: 10 * W, failures: 8, previousFailures: 0 }, undefined]);
+      expect(await store.countFailure(key, 11 * W + 5, W)).toEqual({ windowStart: 11 * W, failures: 1, previousFailures: 8 });
+      expect(await store.countFailure(key, 11 * W + 6, W)).toEqual({ windowStart: 11 * W, failures: 2, previousFailures: 8 });
+      expect(await store.countFailure(key, 30 * W, W)).toEqual({ windowStart: 30 * W, failures: 1, previousFailures: 0 });
+      await store.clearFailures(key);
+      expect((await store.failureWindows([key]))[0]?.failures ?? 0).toBe(0);
+    });
+
+    it('keeps session epochs that only move on; disabling a user ends their password sessions', async () => {
+      const store = makeStore();
+      await store.put(user('ivy'));
+      const key = sessionEpochKey('password', 'ivy');
+      const before = await store.sessionEpoch(key);
+      await store.endSessions(key);
+      expect(await store.sessionEpoch(key)).toBe(before + 1);
+      await store.disable('ivy', 5_000);
+      expect(await store.sessionEpoch(key)).toBe(before + 2);
+      await store.enable('ivy', 6_000);
+      expect(await store.sessionEpoch(key)).toBe(before + 2);
+      expect(await store.sessionEpoch(sessionEpochKey('header', 'ivy'))).toBe(0);
+    });
+
+    it('never lists or returns those items as users; a reset also clears the failures of the name', async () => {
+      const store = makeStore();
+      await store.put(user('jo'));
+      await store.countFailure(userAttemptKey('jo'), 1_000, 60_000);
+      await store.countFailure(addressAttemptKey('198.51.100.99')!, 1_000, 60_000);
+      await store.endSessions(sessionEpochKey('alb-oidc', 'jo@example.com'));
+      const names = (await store.list()).map((u) => u.name);
+      expect(names).toContain('jo');
+      expect(names.some((n) => n.includes(':'))).toBe(false);
+      expect(await store.get(userAttemptKey('jo'))).toBeUndefined();
+      expect(await store.get(sessionEpochKey('alb-oidc', 'jo@example.com'))).toBeUndefined();
+      await store.resetFailures('jo');
+      expect((await store.failureWindows([userAttemptKey('jo')]))[0]?.failures ?? 0).toBe(0);
     });
   });
 }

@@ -81,7 +81,7 @@ describe('failures are logged without the secrets', () => {
     await run(statement.authenticate(request({ authorization: basic('alice', secrets[1]) })));
     await run(statement.authenticate(request({ authorization: basic('bob', secrets[2]) })));
     await run(statement.authenticate(request({ authorization: basic('alice', 'third-wrong-guess') })));
-    await run(statement.authenticate(request({ authorization: basic('alice', secrets[3]) }))); // locked now
+    await run(statement.authenticate(request({ authorization: basic('alice', secrets[3]) }))); // locked now, and limited
     await run(statement.authenticate(request({ authorization: basic('mallory', secrets[4]) })));
     await run(statement.authenticate(request({ authorization: basic('alice', secrets[3]), 'x-trino-user': 'root' })));
     await run(headerOnly.authenticate(request({ authorization: basic('carol', secrets[5]), 'x-trino-user': 'carol' })));
@@ -107,7 +107,8 @@ describe('failures are logged without the secrets', () => {
     }
     // The log still says what happened.
     expect(logged).toContain('wrong password');
-    expect(logged).toContain('account locked');
+    expect(logged).toContain('locked for 900 s');
+    expect(logged).toContain('too many failed sign-ins');
     expect(logged).toContain('user disabled');
     expect(logged).toContain('expired');
     expect(logged).toContain('impersonation refused');

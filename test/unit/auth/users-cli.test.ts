@@ -5,7 +5,7 @@ import { usersCommand } from '../../../bin/commands/users.js';
 import { DynamoUserStore } from '../../../lambdas/adapters/aws/dynamo-user-store.js';
 import { usersTableDefinition } from '../../../lambdas/adapters/aws/tables.js';
 import { parseHash, verifyPassword } from '../../../lambdas/core/auth/password-hash.js';
-import { InMemoryUserStore } from '../../../lambdas/core/auth/user-store.js';
+import { InMemoryUserStore, sessionEpochKey } from '../../../lambdas/core/auth/user-store.js';
 import { startLocalDynamo, type LocalDynamo } from '../../../lambdas/local/dynamo.js';
 import { FAST_SCRYPT } from './support.js';
 
@@ -57,8 +57,12 @@ describe('bifrost users, against DynamoDB', () => {
     expect(await main(['users', 'list', '--endpoint', dynamo.endpoint], locked.io)).toBe(0);
     expect(locked.out()).toMatch(/^NAME\s+GROUPS\s+STATUS\nalice\s+analysts,critical\s+locked until /);
 
+    const sessions = sessionEpochKey('password', 'alice');
+    const epoch = await store().sessionEpoch(sessions);
     const passwd = io('N3w-Passw0rd-Here\n', env);
     expect(await main(['users', 'passwd', 'alice', '--password-stdin', '--endpoint', dynamo.endpoint], passwd.io)).toBe(0);
+    // The admin sessions opened with the old password are over.
+    expect(await store().sessionEpoch(sessions)).toBe(epoch + 1);
     expect(passwd.out() + passwd.err()).not.toContain('N3w-Passw0rd-Here');
     const alice = await store().get('alice');
     expect(await verifyPassword('N3w-Passw0rd-Here', alice!.passwordHash!)).toBe(true);
