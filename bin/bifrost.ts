@@ -4,7 +4,8 @@
  * The config file comes from the `config` context value, else the BIFROST_CONFIG environment
  * variable, else config/bifrost.example.yaml. It is validated with the runtime's own schema and
  * checked for deployment problems before anything is synthesized: a bad config is refused with
- * every problem and its path, and a non-zero exit.
+ * every problem and its path (a placeholder certificate, host name or client range of the example
+ * among them, with what to put there), and a non-zero exit.
  */
 import { App, Validations, type Environment } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -12,8 +13,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, deploymentProblems, parseConfigText, type BifrostConfig } from '../lambdas/core/config/schema.js';
-import { addBifrostStack, FEATURE_FLAGS } from '../lib/app.js';
+import { addBifrostStacks, FEATURE_FLAGS } from '../lib/app.js';
 import { HANDLERS } from '../lib/bifrost-stack.js';
+import { physicalNameProblems } from '../lib/physical-names.js';
 
 const DEFAULT_CONFIG = 'config/bifrost.example.yaml';
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -28,7 +30,8 @@ function arnRegion(arn: string | undefined): string | undefined {
 /**
  * Where to deploy. The Region: deployment.region, else the certificate's (a load balancer needs a
  * certificate from its own Region), else the CLI's. The account stays open (the template works in
- * any account, and synth needs no credentials) unless an existing VPC must be looked up.
+ * any account, and synth needs no credentials) unless an existing VPC or more than two AZs must be
+ * looked up.
  */
 function deploymentEnvironment(config: BifrostConfig, env: Env): { environment?: Environment; problems: string[] } {
   const d = config.deployment;
@@ -39,6 +42,10 @@ function deploymentEnvironment(config: BifrostConfig, env: Env): { environment?:
   if (d.vpcId) {
     account = d.account ?? env.CDK_DEFAULT_ACCOUNT;
     if (!account) problems.push('deployment.account: the existing VPC (deployment.vpcId) is looked up in a concrete account; set deployment.account or run with AWS credentials');
+  } else if (d.maxAzs > 2) {
+    // A template for any account can only count on two AZs; more are looked up in the account.
+    account = d.account ?? env.CDK_DEFAULT_ACCOUNT;
+    if (!account) problems.push(`deployment.account: ${d.maxAzs} AZs (deployment.maxAzs) are looked up in a concrete account; set deployment.account or run with AWS credentials`);
   }
   return problems.length ? { problems } : { environment: { region, account }, problems };
 }
@@ -68,7 +75,7 @@ function main(): void {
   }
   const where = deploymentEnvironment(config, process.env);
   const missing = [HANDLERS.statement, HANDLERS.athenaEvents, HANDLERS.sweeper].filter((h) => !existsSync(resolve(projectRoot, h))).map((h) => `(handlers): ${h} does not exist yet`);
-  const problems = [...deploymentProblems(config), ...where.problems, ...missing];
+  const problems = [...deploymentProblems(config), ...physicalNameProblems(config), ...where.problems, ...missing];
   if (problems.length || !where.environment) return refuse(configFile, problems);
 
   // The admin function deploys once its handler exists, unless `-c admin=false` says otherwise.
@@ -77,7 +84,7 @@ function main(): void {
 
   if (admin && !existsSync(resolve(projectRoot, HANDLERS.admin))) return refuse(configFile, [`(handlers): -c admin=true, but ${HANDLERS.admin} does not exist yet`]);
 
-  addBifrostStack(app, { config, configFile, projectRoot, env: where.environment, admin });
+  addBifrostStacks(app, { config, configFile, projectRoot, env: where.environment, admin });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   app.synth();
 }

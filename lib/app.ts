@@ -1,6 +1,7 @@
 import { Tags, type App, type Environment } from 'aws-cdk-lib';
 import type { BifrostConfig } from '../lambdas/core/config/schema.js';
 import { BifrostStack } from './bifrost-stack.js';
+import { CapacityStack } from './capacity-stack.js';
 
 /**
  * Feature flags the stack is written for. Pass them as the App's `postCliContext` so that
@@ -32,16 +33,36 @@ export function stackIdFor(config: BifrostConfig): string {
   return environment === 'bifrost' ? 'Bifrost' : `Bifrost-${environment}`;
 }
 
-/** Adds Bifrost's one stack to the app. */
-export function addBifrostStack(app: App, props: BifrostAppProps): BifrostStack {
-  const stack = new BifrostStack(app, stackIdFor(props.config), {
+export interface BifrostStacks {
+  readonly gateway: BifrostStack;
+  /** Only when the config has capacity reservations. */
+  readonly capacity?: CapacityStack;
+}
+
+/**
+ * Adds Bifrost's stacks to the app: the gateway, and `<gateway>-Capacity` with the capacity
+ * reservations when there are any (deployed after the gateway, and failing on its own).
+ */
+export function addBifrostStacks(app: App, props: BifrostAppProps): BifrostStacks {
+  const environment = props.config.gateway.environment;
+  const gateway = new BifrostStack(app, stackIdFor(props.config), {
     env: props.env,
-    description: `Bifrost query gateway (${props.config.gateway.environment})`,
+    description: `Bifrost query gateway (${environment})`,
     config: props.config,
     configFile: props.configFile,
     projectRoot: props.projectRoot,
     admin: props.admin,
   });
-  Tags.of(stack).add('bifrost:environment', props.config.gateway.environment);
-  return stack;
+  Tags.of(gateway).add('bifrost:environment', environment);
+  if (Object.keys(props.config.capacityReservations).length === 0) return { gateway };
+
+  const capacity = new CapacityStack(app, `${gateway.stackName}-Capacity`, {
+    env: props.env,
+    description: `Bifrost Athena capacity reservations (${environment}); billed per DPU-hour while they exist`,
+    config: props.config,
+    names: gateway.names,
+  });
+  capacity.addStackDependency(gateway, 'the reservations name the gateway stack\'s workgroups');
+  Tags.of(capacity).add('bifrost:environment', environment);
+  return { gateway, capacity };
 }

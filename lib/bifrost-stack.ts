@@ -1,13 +1,13 @@
-import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { CfnOutput, Duration, Stack, Stage, Validations, type StackProps } from 'aws-cdk-lib';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { LoadBalancerTarget } from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BifrostConfig } from '../lambdas/core/config/schema.js';
-import { allow, ATHENA_QUERY_ACTIONS, DYNAMO_READ_ACTIONS, DYNAMO_WRITE_ACTIONS, glueReadPermission, s3ReadPermissions, type Permission } from './constructs/access.js';
+import { allow, ATHENA_CATALOG_ACTIONS, ATHENA_QUERY_ACTIONS, DYNAMO_READ_ACTIONS, DYNAMO_WRITE_ACTIONS, GLUE_DATA_CATALOG, glueReadPermission, s3ReadPermissions, type Permission } from './constructs/access.js';
 import { AccessLogsBucket } from './constructs/access-logs.js';
 import { AthenaResources } from './constructs/athena.js';
 import { Endpoint } from './constructs/endpoint.js';
@@ -17,6 +17,7 @@ import { Monitoring } from './constructs/monitoring.js';
 import { Network } from './constructs/network.js';
 import { QueryEvents } from './constructs/query-events.js';
 import { CONFIG_TABLE_SPEC, GatewayTable, QUERIES_TABLE_SPEC, USERS_TABLE_SPEC } from './constructs/tables.js';
+import { physicalNames, resolvedConfigText, type PhysicalNames } from './physical-names.js';
 
 /**
  * Names of the environment variables the handlers read (lambdas/handlers/env.ts owns them; a test
@@ -32,8 +33,11 @@ export const ENV_NAMES = {
   LOAD_BALANCER_ARN: 'LOAD_BALANCER_ARN',
 } as const;
 
-/** The config file's name inside each function's bundle. */
-export const BUNDLED_CONFIG_NAME = 'bifrost-config.yaml';
+/**
+ * The config's name inside each function's bundle: the config file with the physical names in
+ * place (see physical-names.ts), as JSON.
+ */
+export const BUNDLED_CONFIG_NAME = 'bifrost-config.json';
 
 /** Handler modules, relative to the project root. */
 export const HANDLERS = {
@@ -46,7 +50,7 @@ export const HANDLERS = {
 export interface BifrostStackProps extends StackProps {
   /** The validated config (parseConfigText), whose deploymentProblems are already ruled out. */
   readonly config: BifrostConfig;
-  /** The config file it was read from: shipped in every function's bundle for the runtime to read. */
+  /** The config file it was read from: shipped, with the physical names in place, in every function's bundle. */
   readonly configFile: string;
   /** The repository root: handlers, package-lock.json and tsconfig.json are found from here. */
   readonly projectRoot: string;
@@ -57,10 +61,12 @@ export interface BifrostStackProps extends StackProps {
 }
 
 /**
- * Bifrost in one stack, from one config file: the endpoint (ALB with Lambda targets), the
- * functions, the tables, the Athena workgroups and capacity reservations, the Glue catalog, the
- * event plumbing, least-privilege IAM, and the alarms. Constructs are declarative; this class only
- * maps config to their props and resource names to environment variables.
+ * The gateway's stack, from one config file: the endpoint (ALB with Lambda targets), the
+ * functions, the tables, the Athena workgroups, the Glue catalog, the event plumbing,
+ * least-privilege IAM, and the alarms. Capacity reservations have a stack of their own
+ * (CapacityStack), so that one AWS cannot fill never rolls the gateway back. Constructs are
+ * declarative; this class only maps config to their props and resource names to environment
+ * variables.
  */
 export class BifrostStack extends Stack {
   readonly endpoint: Endpoint;
@@ -70,6 +76,11 @@ export class BifrostStack extends Stack {
   readonly events: QueryEvents;
   readonly monitoring: Monitoring;
   readonly pageTokenKey: secretsmanager.Secret;
+  readonly network: Network;
+  /** The physical names of workgroups, reservations and Glue databases. */
+  readonly names: PhysicalNames;
+  /** Where the config the functions get (BUNDLED_CONFIG_NAME) was written. */
+  readonly bundledConfigFile: string;
 
   constructor(scope: Construct, id: string, props: BifrostStackProps) {
     super(scope, id, props);
@@ -77,7 +88,28 @@ export class BifrostStack extends Stack {
     const d = config.deployment;
     const timeout = props.statementTimeout ?? Duration.seconds(30);
 
-    const network = new Network(this, 'Network', { vpcId: d.vpcId, flowLogRetentionDays: d.logRetentionDays });
+    this.names = physicalNames(config);
+    const names = this.names;
+    // Only the statement function talks to clusters, which may be on private addresses; nothing
+    // else needs the VPC, and without clusters neither does it.
+    const clusterTargets = Object.values(config.targets).filter((t) => t.type === 'trino' || t.type === 'presto');
+    const statementInVpc = clusterTargets.length > 0;
+    const network = new Network(this, 'Network', {
+      vpcId: d.vpcId,
+      cidr: d.vpcCidr,
+      maxAzs: d.maxAzs,
+      egress: statementInVpc ? d.vpcEgress : 'none',
+      flowLogRetentionDays: d.logRetentionDays,
+    });
+    this.network = network;
+
+    // The functions read the config with the physical names in place: what they call Athena with
+    // is what IAM grants and EventBridge matches.
+    // Next to the templates, in the cloud assembly: a file of the synth, not of the repository.
+    const outdir = Stage.of(this)!.outdir;
+    mkdirSync(outdir, { recursive: true });
+    this.bundledConfigFile = join(outdir, `${this.artifactId}.${BUNDLED_CONFIG_NAME}`);
+    writeFileSync(this.bundledConfigFile, resolvedConfigText(readFileSync(props.configFile, 'utf8'), config));
 
     this.tables = {
       queries: new GatewayTable(this, 'QueriesTable', { spec: QUERIES_TABLE_SPEC }),
@@ -91,10 +123,12 @@ export class BifrostStack extends Stack {
     });
     Validations.of(this.pageTokenKey).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'Rotating the page-token key would invalidate the nextUri of every running query (clients get 404 mid-query); the key never leaves the statement function, which alone may read it.',
+      reason: props.admin
+        ? 'Rotating the key would invalidate the nextUri of every running query (clients get 404 mid-query) and sign every admin out; only the statement function (page tokens) and the admin function (sessions and CSRF tokens, under their own purpose) may read it.'
+        : 'Rotating the page-token key would invalidate the nextUri of every running query (clients get 404 mid-query); the key never leaves the statement function, which alone may read it.',
     });
 
-    const athenaTargets = Object.entries(config.targets).flatMap(([name, t]) => (t.type === 'athena' ? [{ name, ...t }] : []));
+    const athenaTargets = Object.entries(config.targets).flatMap(([name, t]) => (t.type === 'athena' ? [{ name, ...t, workgroup: names.workgroup(name) }] : []));
     const clusterSecrets = Object.values(config.targets).flatMap((t) => (t.type !== 'athena' && t.type !== 'duckdb' && t.credentialsSecret ? [t.credentialsSecret] : []));
 
     const accessLogsBucket = d.accessLogsBucket ? s3.Bucket.fromBucketName(this, 'ExistingAccessLogs', d.accessLogsBucket) : new AccessLogsBucket(this, 'AccessLogs').bucket;
@@ -104,9 +138,7 @@ export class BifrostStack extends Stack {
       projectRoot: props.projectRoot,
       depsLockFilePath: join(props.projectRoot, 'package-lock.json'),
       logRetentionDays: d.logRetentionDays,
-      vpc: network.vpc,
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-      bundledFiles: { [BUNDLED_CONFIG_NAME]: props.configFile },
+      bundledFiles: { [BUNDLED_CONFIG_NAME]: this.bundledConfigFile },
     };
     const baseEnvironment = {
       [ENV_NAMES.QUERIES_TABLE]: this.tables.queries.table.tableName,
@@ -117,6 +149,7 @@ export class BifrostStack extends Stack {
       entry: join(props.projectRoot, HANDLERS.statement),
       description: 'Bifrost: the Presto/Trino client protocol (POST/GET/DELETE /v1/*)',
       serviceName: 'bifrost-statement',
+      ...(statementInVpc ? { vpc: network.vpc, vpcSubnets: network.functionSubnets, securityGroups: [network.functionSecurityGroup] } : {}),
       timeout,
       memorySize: d.statementMemoryMb,
       environment: {
@@ -166,23 +199,15 @@ export class BifrostStack extends Stack {
       : undefined;
     this.functions = { statement, athenaEvents, sweeper, admin };
 
-    // ---- Athena and Glue
+    // ---- Athena and Glue (capacity reservations: CapacityStack)
     this.athena = new AthenaResources(this, 'Athena', {
       workgroups: athenaTargets.map((t) => ({ name: t.workgroup, managed: t.managed, bytesScannedCutoffPerQuery: t.bytesScannedCutoffPerQuery, target: t.name })),
-      capacityReservations: Object.entries(config.capacityReservations).map(([name, r]) => ({
-        name,
-        targetDpus: r.targetDpus,
-        workgroupNames: r.targets.map((t) => {
-          const target = config.targets[t];
-          return target?.type === 'athena' ? target.workgroup : t;
-        }),
-      })),
       resultRetentionDays: d.resultRetentionDays,
       serverAccessLogsBucket: accessLogsBucket,
     });
     new GlueCatalog(this, 'Glue', {
       databases: Object.entries(config.glue.databases).map(([name, db]) => ({
-        name,
+        name: names.glueDatabase(name),
         description: db.description,
         tables: Object.entries(db.tables).map(([tableName, t]) => ({ name: tableName, ...t })),
       })),
@@ -192,6 +217,7 @@ export class BifrostStack extends Stack {
     const host = config.gateway.publicUrl ? new URL(config.gateway.publicUrl).hostname : undefined;
     this.endpoint = new Endpoint(this, 'Endpoint', {
       vpc: network.vpc,
+      privateSubnets: network.privateSubnets,
       statementFunction: statement.function,
       adminFunction: admin?.function,
       certificateArn: d.certificateArn,
@@ -230,7 +256,12 @@ export class BifrostStack extends Stack {
       },
       { actions: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'], resources: [results.bucketArn] },
     ];
-    const databases = [...Object.keys(config.glue.databases), ...d.readDatabases];
+    const databases = [...Object.keys(config.glue.databases).map((db) => names.glueDatabase(db)), ...d.readDatabases];
+    // Catalogs other than Glue's own are browsed (and queried) through Athena's metadata API.
+    const athenaCatalogs = [...new Set(Object.values(config.catalogs).map((c) => c.athenaCatalog))].filter((c) => c.toLowerCase() !== GLUE_DATA_CATALOG.toLowerCase());
+    const athenaCatalogAccess: Permission[] = athenaCatalogs.length
+      ? [{ actions: ATHENA_CATALOG_ACTIONS, resources: athenaCatalogs.map((name) => this.formatArn({ service: 'athena', resource: 'datacatalog', resourceName: name })) }]
+      : [];
     const secrets: Permission[] = [...new Set(clusterSecrets)].map((name, i) => {
       const secret = name.startsWith('arn:') ? secretsmanager.Secret.fromSecretCompleteArn(this, `ClusterSecret${i}`, name) : secretsmanager.Secret.fromSecretNameV2(this, `ClusterSecret${i}`, name);
       return { actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] };
@@ -244,6 +275,7 @@ export class BifrostStack extends Stack {
       // Password checks; failed-attempt counters are updated in place.
       table(this.tables.users, ['dynamodb:GetItem', 'dynamodb:UpdateItem']),
       workgroups(ATHENA_QUERY_ACTIONS),
+      ...athenaCatalogAccess,
       glueReadPermission(this, databases),
       ...s3ReadPermissions(d.dataLocations),
       ...resultBucketAccess,

@@ -82,6 +82,15 @@ export function s3ReadPermissions(locations: readonly string[]): Permission[] {
 
 export const ATHENA_QUERY_ACTIONS = ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution', 'athena:BatchGetQueryExecution', 'athena:GetQueryRuntimeStatistics'] as const;
 
+/**
+ * Catalog browsing through Athena, for data catalogs other than AwsDataCatalog (Lambda connectors,
+ * Glue catalogs of other accounts, Hive metastores): those are read with Athena's metadata API.
+ */
+export const ATHENA_CATALOG_ACTIONS = ['athena:GetDataCatalog', 'athena:GetDatabase', 'athena:ListDatabases', 'athena:GetTableMetadata', 'athena:ListTableMetadata'] as const;
+
+/** The Athena data catalog Glue's own catalog is known by; it needs Glue, not Athena, permissions. */
+export const GLUE_DATA_CATALOG = 'AwsDataCatalog';
+
 export const GLUE_READ_ACTIONS = ['glue:GetDatabase', 'glue:GetDatabases', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'] as const;
 
 /** Glue read access: the catalog, the named databases (and `default`, which Athena always opens) and their tables. */

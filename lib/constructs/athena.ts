@@ -27,8 +27,6 @@ export interface CapacityReservationSpec {
 
 export interface AthenaResourcesProps {
   readonly workgroups: readonly WorkgroupSpec[];
-  /** @default none */
-  readonly capacityReservations?: readonly CapacityReservationSpec[];
   /** Days query results are kept in the result bucket. @default 7 */
   readonly resultRetentionDays?: number;
   /** Where the result bucket's server access logs go. @default no server access logs */
@@ -36,10 +34,10 @@ export interface AthenaResourcesProps {
 }
 
 /**
- * The Athena side: a result bucket (SSE-S3, TLS only, no public access, results expire), the
+ * The Athena side: a result bucket (SSE-S3, TLS only, no public access, results expire) and the
  * managed workgroups with enforced settings (result location and encryption, bytes-scanned cutoff,
- * engine version 3, CloudWatch metrics), and capacity reservations with their workgroup
- * assignments.
+ * engine version 3, CloudWatch metrics). Capacity reservations are CapacityReservations, in a
+ * stack of their own.
  */
 export class AthenaResources extends Construct {
   readonly resultBucket: s3.Bucket;
@@ -47,7 +45,6 @@ export class AthenaResources extends Construct {
   readonly workgroupArns: string[];
   readonly workgroupNames: string[];
   readonly workgroups: Record<string, athena.CfnWorkGroup> = {};
-  readonly capacityReservations: Record<string, athena.CfnCapacityReservation> = {};
 
   constructor(scope: Construct, id: string, props: AthenaResourcesProps) {
     super(scope, id);
@@ -85,20 +82,30 @@ export class AthenaResources extends Construct {
       });
     }
 
-    for (const spec of props.capacityReservations ?? []) {
-      const reservation = new athena.CfnCapacityReservation(this, `CapacityReservation-${spec.name}`, {
+    this.workgroupNames = props.workgroups.map((w) => w.name);
+    this.workgroupArns = this.workgroupNames.map((name) => stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: name }));
+  }
+}
+
+export interface CapacityReservationsProps {
+  readonly reservations: readonly CapacityReservationSpec[];
+}
+
+/**
+ * Athena capacity reservations with their workgroup assignments. The workgroups are named, not
+ * referenced: they live in the gateway's stack, which this one's stack depends on.
+ */
+export class CapacityReservations extends Construct {
+  readonly reservations: Record<string, athena.CfnCapacityReservation> = {};
+
+  constructor(scope: Construct, id: string, props: CapacityReservationsProps) {
+    super(scope, id);
+    for (const spec of props.reservations) {
+      this.reservations[spec.name] = new athena.CfnCapacityReservation(this, `CapacityReservation-${spec.name}`, {
         name: spec.name,
         targetDpus: spec.targetDpus,
         capacityAssignmentConfiguration: { capacityAssignments: [{ workgroupNames: [...spec.workgroupNames] }] },
       });
-      for (const name of spec.workgroupNames) {
-        const workgroup = this.workgroups[name];
-        if (workgroup) reservation.addResourceDependency(workgroup);
-      }
-      this.capacityReservations[spec.name] = reservation;
     }
-
-    this.workgroupNames = props.workgroups.map((w) => w.name);
-    this.workgroupArns = this.workgroupNames.map((name) => stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: name }));
   }
 }

@@ -1,7 +1,7 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Names, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import { LambdaTarget } from 'aws-cdk-lib/aws-elasticloadbalancingv2-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
@@ -10,8 +10,37 @@ import { Construct } from 'constructs';
 /** Paths served by the admin function when there is one; everything else goes to the statement function. */
 export const ADMIN_PATH_PATTERNS = ['/admin*', '/api/admin*'] as const;
 
+/**
+ * A Lambda function as the target of a target group whose name is known in advance. The invoke
+ * permission names that target group (SourceArn) and the account (SourceAccount), so no other
+ * load balancer may invoke the function. (LambdaTarget grants every load balancer: the permission
+ * cannot reference the target group it must exist before.)
+ */
+export class ScopedLambdaTarget implements elbv2.IApplicationLoadBalancerTarget {
+  constructor(
+    private readonly fn: lambda.IFunction,
+    private readonly targetGroupName: string,
+  ) {}
+
+  attachToApplicationTargetGroup(targetGroup: elbv2.IApplicationTargetGroup): elbv2.LoadBalancerTargetProps {
+    const id = `InvokeFromTargetGroup-${this.targetGroupName}`;
+    this.fn.addPermission(id, {
+      principal: new iam.ServicePrincipal('elasticloadbalancing.amazonaws.com'),
+      action: 'lambda:InvokeFunction',
+      // Target group ARNs end in a generated id: targetgroup/<name>/<id>.
+      sourceArn: Stack.of(targetGroup).formatArn({ service: 'elasticloadbalancing', resource: 'targetgroup', resourceName: `${this.targetGroupName}/*` }),
+      sourceAccount: Aws.ACCOUNT_ID,
+    });
+    // The load balancer checks the permission when the target is registered.
+    targetGroup.node.addDependency(this.fn.permissionsNode.findChild(id));
+    return { targetType: elbv2.TargetType.LAMBDA, targetJson: { id: this.fn.functionArn } };
+  }
+}
+
 export interface EndpointProps {
   readonly vpc: ec2.IVpc;
+  /** Subnets of an internal load balancer. @default the VPC's private subnets with egress */
+  readonly privateSubnets?: ec2.SubnetSelection;
   /** Serves the client protocol (/v1/*) and every path not routed elsewhere. */
   readonly statementFunction: lambda.IFunction;
   /** Serves ADMIN_PATH_PATTERNS. @default no admin routes */
@@ -82,7 +111,7 @@ export class Endpoint extends Construct {
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc: props.vpc,
       internetFacing: props.internetFacing ?? false,
-      vpcSubnets: { subnetType: props.internetFacing ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      vpcSubnets: props.internetFacing ? { subnetType: ec2.SubnetType.PUBLIC } : (props.privateSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }),
       securityGroup: this.securityGroup,
       idleTimeout: props.idleTimeout ?? Duration.seconds(60),
       http2Enabled: true,
@@ -92,18 +121,8 @@ export class Endpoint extends Construct {
     this.accessLogsBucket = props.accessLogsBucket;
     this.loadBalancer.logAccessLogs(this.accessLogsBucket, 'alb');
 
-    this.statementTargetGroup = new elbv2.ApplicationTargetGroup(this, 'StatementTargets', {
-      targetType: elbv2.TargetType.LAMBDA,
-      targets: [new LambdaTarget(props.statementFunction)],
-      multiValueHeadersEnabled: true,
-    });
-    if (props.adminFunction) {
-      this.adminTargetGroup = new elbv2.ApplicationTargetGroup(this, 'AdminTargets', {
-        targetType: elbv2.TargetType.LAMBDA,
-        targets: [new LambdaTarget(props.adminFunction)],
-        multiValueHeadersEnabled: true,
-      });
-    }
+    this.statementTargetGroup = this.lambdaTargetGroup('StatementTargets', 'statement', props.statementFunction);
+    if (props.adminFunction) this.adminTargetGroup = this.lambdaTargetGroup('AdminTargets', 'admin', props.adminFunction);
 
     if (props.certificateArn) {
       this.httpsListener = this.loadBalancer.addListener('Https', {
@@ -146,6 +165,20 @@ export class Endpoint extends Construct {
       });
       new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', { resourceArn: this.loadBalancer.loadBalancerArn, webAclArn: this.webAcl.attrArn });
     }
+  }
+
+  /**
+   * A target group for a function, named (unique per stack, at most 32 characters) so that the
+   * invoke permission can name it before it exists.
+   */
+  private lambdaTargetGroup(id: string, role: string, fn: lambda.IFunction): elbv2.ApplicationTargetGroup {
+    const targetGroupName = `${Names.uniqueResourceName(this, { maxLength: 31 - role.length, separator: '-' })}-${role}`;
+    return new elbv2.ApplicationTargetGroup(this, id, {
+      targetGroupName,
+      targetType: elbv2.TargetType.LAMBDA,
+      targets: [new ScopedLambdaTarget(fn, targetGroupName)],
+      multiValueHeadersEnabled: true,
+    });
   }
 
   private addAdminRoute(listener: elbv2.ApplicationListener): void {

@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, LogLevel as EsbuildLogLevel } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -65,13 +66,24 @@ export interface GatewayFunctionProps {
 }
 
 /**
+ * The network-interface actions Lambda needs to run a function in a VPC (those of the
+ * AWSLambdaVPCAccessExecutionRole managed policy, without its account-wide log permissions).
+ */
+export const VPC_ACCESS_ACTIONS = ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'] as const;
+
+/** NODE_OPTIONS of the functions: the bundles' source maps for stack traces, and the tuned GC. */
+export const FUNCTION_NODE_OPTIONS = `--enable-source-maps ${LAMBDA_NODE_OPTIONS}`;
+
+/**
  * One of the gateway's Lambda functions, built the same way for all of them: an ESM bundle made by
  * the local esbuild from the lock file (never Docker), the newest Node.js runtime, X-Ray tracing,
- * Powertools settings, and a log group with a retention period.
+ * Powertools settings, a log group with a retention period, and a role of its own that may write
+ * to that log group only.
  */
 export class GatewayFunction extends Construct {
   readonly function: NodejsFunction;
   readonly logGroup: logs.LogGroup;
+  readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: GatewayFunctionProps) {
     super(scope, id);
@@ -80,6 +92,12 @@ export class GatewayFunction extends Construct {
       retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+
+    // Not AWSLambdaBasicExecutionRole (logs in every group of the account): this log group only.
+    // The group exists before the function, so it never needs logs:CreateLogGroup.
+    this.role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `${props.serviceName}: execution role` });
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }));
+    if (props.vpc) this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...VPC_ACCESS_ACTIONS], resources: ['*'] }));
 
     this.function = new NodejsFunction(this, 'Function', {
       entry: props.entry,
@@ -97,12 +115,14 @@ export class GatewayFunction extends Construct {
       vpcSubnets: props.vpc ? props.vpcSubnets : undefined,
       securityGroups: props.securityGroups,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      role: this.role,
       awsSdkConnectionReuse: false,
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
+        // Setting NODE_OPTIONS replaces it whole: source maps must be asked for here too.
+        NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
         ...props.environment,
       },
       bundling: {
@@ -130,24 +150,11 @@ export class GatewayFunction extends Construct {
       },
     });
 
-    const role = this.function.role;
-    if (role) {
-      Validations.of(role).acknowledge(
-        {
-          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-          reason: 'AWS-maintained policy that only lets the function write its own CloudWatch logs; Lambda needs it to log at all.',
-        },
-        {
-          id: 'AwsSolutions-IAM5[Resource::*]',
-          reason: 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so they can only be granted on "*".',
-        },
-      );
-      if (props.vpc) {
-        Validations.of(role).acknowledge({
-          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-          reason: 'AWS-maintained policy with the network-interface actions Lambda needs to run in the VPC (to reach clusters on private addresses); those EC2 actions support no narrower resources.',
-        });
-      }
-    }
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: props.vpc
+        ? 'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) and the network interfaces Lambda creates in the VPC (ec2:CreateNetworkInterface, DescribeNetworkInterfaces, ...) support no resource-level permissions, so they can only be granted on "*".'
+        : 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so they can only be granted on "*".',
+    });
   }
 }

@@ -19,7 +19,40 @@ export interface GlueTableSpec {
   readonly columns: readonly GlueColumnSpec[];
   /** @default not partitioned */
   readonly partitionKeys?: readonly GlueColumnSpec[];
+  /** Athena partition projection. @default none: partitions must be added to the catalog */
+  readonly projection?: PartitionProjectionSpec;
   readonly description?: string;
+}
+
+/** How Athena computes one partition column's values (the config's `projection.columns`). */
+export type ProjectedColumnSpec =
+  | { readonly type: 'enum'; readonly values: readonly string[] }
+  | { readonly type: 'integer'; readonly range: readonly [number, number]; readonly interval?: number; readonly digits?: number }
+  | { readonly type: 'date'; readonly range: readonly [string, string]; readonly format: string; readonly interval?: number; readonly unit?: string }
+  | { readonly type: 'injected' };
+
+export interface PartitionProjectionSpec {
+  /** One rule per partition key. */
+  readonly columns: Readonly<Record<string, ProjectedColumnSpec>>;
+  /** s3:// location with ${column} placeholders. @default Hive style under the table's location */
+  readonly locationTemplate?: string;
+}
+
+/** The table parameters that turn on Athena's partition projection. */
+export function projectionParameters(projection: PartitionProjectionSpec): Record<string, string> {
+  const parameters: Record<string, string> = { 'projection.enabled': 'true' };
+  for (const [column, rule] of Object.entries(projection.columns)) {
+    const key = (name: string) => `projection.${column}.${name}`;
+    parameters[key('type')] = rule.type;
+    if (rule.type === 'enum') parameters[key('values')] = rule.values.join(',');
+    if (rule.type === 'integer' || rule.type === 'date') parameters[key('range')] = rule.range.join(',');
+    if (rule.type === 'integer' && rule.digits !== undefined) parameters[key('digits')] = String(rule.digits);
+    if (rule.type === 'date') parameters[key('format')] = rule.format;
+    if (rule.type === 'date' && rule.unit !== undefined) parameters[key('interval.unit')] = rule.unit;
+    if ((rule.type === 'integer' || rule.type === 'date') && rule.interval !== undefined) parameters[key('interval')] = String(rule.interval);
+  }
+  if (projection.locationTemplate) parameters['storage.location.template'] = projection.locationTemplate;
+  return parameters;
 }
 
 export interface GlueDatabaseSpec {
@@ -68,7 +101,10 @@ export const STORAGE_FORMATS: Readonly<Record<GlueFormat, StorageFormat>> = {
   },
 };
 
-/** Glue databases and external tables declared in the config, in the account's default catalog. */
+/**
+ * Glue databases and external tables declared in the config, in the account's default catalog,
+ * with partition projection where configured.
+ */
 export class GlueCatalog extends Construct {
   readonly databases: Record<string, glue.CfnDatabase> = {};
   readonly tables: Record<string, glue.CfnTable> = {};
@@ -90,7 +126,7 @@ export class GlueCatalog extends Construct {
             name: t.name,
             description: t.description,
             tableType: 'EXTERNAL_TABLE',
-            parameters: { EXTERNAL: 'TRUE', classification: t.format },
+            parameters: { EXTERNAL: 'TRUE', classification: t.format, ...(t.projection ? projectionParameters(t.projection) : {}) },
             partitionKeys: (t.partitionKeys ?? []).map((c) => ({ name: c.name, type: c.type, comment: c.comment })),
             storageDescriptor: {
               location: t.location,

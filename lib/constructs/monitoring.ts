@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -64,12 +64,17 @@ export class Monitoring extends Construct {
       description: 'Encrypts the Bifrost alarm topic',
       enableKeyRotation: true,
     });
-    // CloudWatch publishes alarms to the encrypted topic.
+    // CloudWatch publishes alarms to the encrypted topic: only for this account's alarms, so
+    // that no other account's alarm can use the key through the service (confused deputy).
     key.addToResourcePolicy(
       new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: { 'aws:SourceArn': Stack.of(this).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+        },
       }),
     );
     this.topic = new sns.Topic(this, 'AlarmTopic', { displayName: 'Bifrost alarms', masterKey: key, enforceSSL: true });

@@ -58,6 +58,8 @@ export const CONFIG_TABLE_SPEC: TableSpec = {
 /** Users who log in with a password, one item per user name. */
 export const USERS_TABLE_SPEC: TableSpec = {
   partitionKey: { name: 'userName', type: 'S' },
+  // Sign-in failure counters and revoked sessions expire; user items never set the attribute.
+  ttlAttribute: 'expiresAt',
 };
 
 export interface GatewayTableProps {

@@ -12,10 +12,10 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { FEATURE_FLAGS } from '../../lib/app.js';
 import { allow, s3ReadPermissions } from '../../lib/constructs/access.js';
-import { AthenaResources } from '../../lib/constructs/athena.js';
+import { AthenaResources, CapacityReservations } from '../../lib/constructs/athena.js';
 import { ADMIN_PATH_PATTERNS, Endpoint, type EndpointProps } from '../../lib/constructs/endpoint.js';
-import { GlueCatalog, STORAGE_FORMATS } from '../../lib/constructs/glue-catalog.js';
-import { Network } from '../../lib/constructs/network.js';
+import { GlueCatalog, projectionParameters, STORAGE_FORMATS } from '../../lib/constructs/glue-catalog.js';
+import { INTERFACE_ENDPOINT_SERVICES, Network } from '../../lib/constructs/network.js';
 
 const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
 
@@ -90,6 +90,38 @@ describe('Endpoint', () => {
 });
 
 describe('Network', () => {
+  it('gives functions in a new VPC interface endpoints and no NAT gateway with egress: endpoints, in a range of its own', () => {
+    const app = new App({ postCliContext: { ...FEATURE_FLAGS } });
+    // More than two AZs need a concrete account (bin/bifrost.ts asks for one).
+    const stack = new Stack(app, 'Endpoints', { env: { account: '123456789012', region: 'eu-west-1' } });
+    new Network(stack, 'Network', { cidr: '10.77.0.0/20', maxAzs: 3, egress: 'endpoints' });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '10.77.0.0/20' });
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.resourceCountIs('AWS::EC2::Subnet', 6);
+    const interfaces = Object.values(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } }));
+    expect(interfaces.map((e) => JSON.stringify(e.Properties.ServiceName)).sort()).toEqual(
+      Object.values(INTERFACE_ENDPOINT_SERVICES)
+        .map((s) => JSON.stringify(stack.resolve(s.name)))
+        .sort(),
+    );
+    for (const e of interfaces) expect(e.Properties).toMatchObject({ PrivateDnsEnabled: true, SubnetIds: expect.any(Array) });
+    expect(Object.keys(INTERFACE_ENDPOINT_SERVICES).sort()).toEqual(['Athena', 'Glue', 'SecretsManager', 'XRay']);
+  });
+
+  it('creates no NAT gateway and no interface endpoint when no function runs in the VPC', () => {
+    const app = new App({ postCliContext: { ...FEATURE_FLAGS } });
+    const stack = new Stack(app, 'NoEgress', { env: { region: 'eu-west-1' } });
+    new Network(stack, 'Network', { egress: 'none' });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    expect(Object.keys(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } }))).toEqual([]);
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
+    // Nor a security group for functions, and the private subnets have no route out.
+    template.resourceCountIs('AWS::EC2::SecurityGroup', 0);
+    expect(Object.keys(template.findResources('AWS::EC2::Route')).filter((id) => id.includes('private'))).toEqual([]);
+  });
+
   it('looks up an existing VPC by id instead of creating one', () => {
     const app = new App({ postCliContext: { ...FEATURE_FLAGS } });
     const stack = new Stack(app, 'Existing', { env: { account: '123456789012', region: 'eu-west-1' } });
@@ -104,16 +136,16 @@ describe('Network', () => {
 });
 
 describe('AthenaResources', () => {
-  it('grants and watches unmanaged workgroups without creating them, and assigns them to reservations', () => {
+  it('grants and watches unmanaged workgroups without creating them; reservations assign workgroups by name', () => {
     const { stack } = scaffold();
     const athena = new AthenaResources(stack, 'Athena', {
       workgroups: [
         { name: 'mine', managed: true, target: 'a' },
         { name: 'theirs', managed: false, target: 'b' },
       ],
-      capacityReservations: [{ name: 'r', targetDpus: 8, workgroupNames: ['mine', 'theirs'] }],
       resultRetentionDays: 3,
     });
+    new CapacityReservations(stack, 'Capacity', { reservations: [{ name: 'r', targetDpus: 8, workgroupNames: ['mine', 'theirs'] }] });
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::Athena::WorkGroup', 1);
     template.hasResourceProperties('AWS::Athena::WorkGroup', { Name: 'mine', WorkGroupConfiguration: Match.objectLike({ BytesScannedCutoffPerQuery: Match.absent() }) });
@@ -153,6 +185,47 @@ describe('GlueCatalog', () => {
     }
     expect(STORAGE_FORMATS.csv.serializationLibrary).toBe('org.apache.hadoop.hive.serde2.OpenCSVSerde');
     expect(STORAGE_FORMATS.json.serializationLibrary).toBe('org.openx.data.jsonserde.JsonSerDe');
+  });
+});
+
+describe('partition projection', () => {
+  it('writes Athena\'s projection parameters for each kind of rule, and the location template', () => {
+    expect(
+      projectionParameters({
+        columns: {
+          region: { type: 'enum', values: ['eu', 'us'] },
+          shard: { type: 'integer', range: [0, 15], digits: 2, interval: 1 },
+          hour: { type: 'date', range: ['NOW-2YEARS', 'NOW'], format: 'yyyy/MM/dd/HH', interval: 1, unit: 'HOURS' },
+          customer: { type: 'injected' },
+        },
+        locationTemplate: 's3://bucket/events/${region}/${shard}/${hour}/${customer}/',
+      }),
+    ).toEqual({
+      'projection.enabled': 'true',
+      'projection.region.type': 'enum',
+      'projection.region.values': 'eu,us',
+      'projection.shard.type': 'integer',
+      'projection.shard.range': '0,15',
+      'projection.shard.digits': '2',
+      'projection.shard.interval': '1',
+      'projection.hour.type': 'date',
+      'projection.hour.range': 'NOW-2YEARS,NOW',
+      'projection.hour.format': 'yyyy/MM/dd/HH',
+      'projection.hour.interval': '1',
+      'projection.hour.interval.unit': 'HOURS',
+      'projection.customer.type': 'injected',
+      'storage.location.template': 's3://bucket/events/${region}/${shard}/${hour}/${customer}/',
+    });
+  });
+
+  it('puts them on the Glue table next to EXTERNAL and the classification', () => {
+    const { stack } = scaffold();
+    new GlueCatalog(stack, 'Glue', {
+      databases: [{ name: 'db', tables: [{ name: 't', format: 'json', location: 's3://bucket/t/', columns: [{ name: 'x', type: 'string' }], partitionKeys: [{ name: 'dt', type: 'string' }], projection: { columns: { dt: { type: 'date', range: ['2024-01-01', 'NOW'], format: 'yyyy-MM-dd' } } } }] }],
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::Glue::Table', {
+      TableInput: Match.objectLike({ Parameters: { EXTERNAL: 'TRUE', classification: 'json', 'projection.enabled': 'true', 'projection.dt.type': 'date', 'projection.dt.range': '2024-01-01,NOW', 'projection.dt.format': 'yyyy-MM-dd' } }),
+    });
   });
 });
 

@@ -1,6 +1,8 @@
 /**
  * The example config, synthesized once (bundles built by the local esbuild, cdk-nag's AwsSolutions
  * checks registered exactly as bin/bifrost.ts does) and shared by every assertion in this file.
+ * Its placeholders (certificate, host name, client range) are what bin/bifrost.ts refuses; the
+ * stacks are built from it as it is. environments.test.ts covers the variants it does not reach.
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -16,10 +18,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tableDefinitions from '../../lambdas/adapters/aws/tables.js';
 import { parseConfigText, type BifrostConfig } from '../../lambdas/core/config/schema.js';
 import { ENV } from '../../lambdas/handlers/env.js';
-import { addBifrostStack, FEATURE_FLAGS } from '../../lib/app.js';
+import { addBifrostStacks, FEATURE_FLAGS, type BifrostStacks } from '../../lib/app.js';
 import { BUNDLED_CONFIG_NAME, ENV_NAMES, type BifrostStack } from '../../lib/bifrost-stack.js';
+import { FUNCTION_NODE_OPTIONS } from '../../lib/constructs/gateway-function.js';
 import { QUEUE_DEPTH_METRIC } from '../../lib/constructs/monitoring.js';
 import { LAMBDA_NODE_OPTIONS } from '../../lib/lambda-node-options.js';
+import { physicalNames, type PhysicalNames } from '../../lib/physical-names.js';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 const configFile = join(projectRoot, 'config/bifrost.example.yaml');
@@ -30,7 +34,9 @@ type Statement = { Action: string | string[]; Resource: unknown; Effect: string;
 let outdir: string;
 let config: BifrostConfig;
 let app: App;
+let stacks: BifrostStacks;
 let stack: BifrostStack;
+let names: PhysicalNames;
 let assembly: CloudAssembly;
 let template: Template;
 let resources: Record<string, Resource>;
@@ -50,7 +56,9 @@ beforeAll(() => {
   config = parseConfigText(readFileSync(configFile, 'utf8'));
   const started = performance.now();
   app = new App({ outdir, postCliContext: { ...FEATURE_FLAGS } });
-  stack = addBifrostStack(app, { config, configFile, projectRoot, env: { region: 'us-east-1' } });
+  stacks = addBifrostStacks(app, { config, configFile, projectRoot, env: { region: 'us-east-1' } });
+  stack = stacks.gateway;
+  names = physicalNames(config);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   assembly = app.synth();
   synthSeconds = (performance.now() - started) / 1000;
@@ -101,18 +109,39 @@ describe('functions', () => {
     expect(newest).toBe('nodejs24.x');
     const functions = [stack.functions.statement, stack.functions.athenaEvents, stack.functions.sweeper].map((f) => resources[logicalId(f.function)]!);
     for (const fn of functions) {
+      expect(fn.Properties.Role).toEqual({ 'Fn::GetAtt': [expect.any(String), 'Arn'] });
       expect(fn.Properties).toMatchObject({
         Runtime: newest,
         Handler: 'index.handler',
         TracingConfig: { Mode: 'Active' },
         Architectures: ['arm64'],
         Environment: { Variables: { POWERTOOLS_SERVICE_NAME: expect.stringMatching(/^bifrost-/), POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_NAMESPACE: 'Bifrost' } },
-        VpcConfig: { SubnetIds: expect.any(Array) },
         LoggingConfig: { LogGroup: expect.anything() },
       });
       expect(fn.Properties.Timeout).toBeLessThanOrEqual(55);
     }
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: config.deployment.logRetentionDays });
+  });
+
+  it('puts only the statement function in the VPC (it reaches the Trino cluster), in the private subnets', () => {
+    const statement = resources[logicalId(stack.functions.statement.function)]!;
+    const privateSubnets = ofType('AWS::EC2::Subnet').filter(([id]) => id.includes('private')).map(([id]) => ({ Ref: id }));
+    expect(privateSubnets).toHaveLength(config.deployment.maxAzs);
+    expect((statement.Properties.VpcConfig as { SubnetIds: unknown[] }).SubnetIds).toEqual(privateSubnets);
+    for (const fn of [stack.functions.athenaEvents, stack.functions.sweeper]) expect(resources[logicalId(fn.function)]!.Properties.VpcConfig).toBeUndefined();
+  });
+
+  it('lets each function write to its own log group only: no AWS managed policy, no account-wide logs permissions', () => {
+    for (const fn of [stack.functions.statement, stack.functions.athenaEvents, stack.functions.sweeper]) {
+      const role = roleOf(fn.function);
+      expect(resources[role]!.Properties.ManagedPolicyArns).toBeUndefined();
+      const logs = policyStatements(role).filter((s) => asArray(s.Action).some((a) => a.startsWith('logs:')));
+      expect(logs).toEqual([{ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logicalId(fn.logGroup), 'Arn'] } }]);
+      expect(resources[logicalId(fn.function)]!.Properties.LoggingConfig).toEqual({ LogGroup: { Ref: logicalId(fn.logGroup) } });
+    }
+    // The statement function's network interfaces, without the log permissions of AWSLambdaVPCAccessExecutionRole.
+    expect(policyStatements(roleOf(stack.functions.statement.function))).toContainEqual(expect.objectContaining({ Action: expect.arrayContaining(['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface']), Resource: '*' }));
+    expect(policyStatements(roleOf(stack.functions.sweeper.function)).flatMap((s) => asArray(s.Action)).filter((a) => a.startsWith('ec2:'))).toEqual([]);
   });
 
   it('gives the statement function a timeout inside the load balancer idle timeout', () => {
@@ -133,8 +162,10 @@ describe('functions', () => {
     for (const fn of [stack.functions.statement, stack.functions.athenaEvents, stack.functions.sweeper]) {
       expect(Object.keys(env(fn.function)).filter((name) => !Object.values(known).includes(name) && name !== 'NODE_OPTIONS' && !name.startsWith('POWERTOOLS_'))).toEqual([]);
     }
-    // Every function runs with the Node options the benchmarks measure with.
-    for (const fn of [stack.functions.statement, stack.functions.athenaEvents, stack.functions.sweeper]) expect(env(fn.function).NODE_OPTIONS).toBe(LAMBDA_NODE_OPTIONS);
+    // Every function runs with the Node options the benchmarks measure with, and with source maps
+    // (NODE_OPTIONS replaces what bundling's sourceMap would otherwise rely on).
+    expect(FUNCTION_NODE_OPTIONS.split(' ')).toEqual(['--enable-source-maps', ...LAMBDA_NODE_OPTIONS.split(' ')]);
+    for (const fn of [stack.functions.statement, stack.functions.athenaEvents, stack.functions.sweeper]) expect(env(fn.function).NODE_OPTIONS).toBe(FUNCTION_NODE_OPTIONS);
     expect(env(stack.functions.sweeper.function)).toMatchObject({ [ENV.CONFIG_TABLE]: { Ref: logicalId(stack.tables.config.table) } });
     for (const fn of [stack.functions.statement, stack.functions.athenaEvents, stack.functions.sweeper]) {
       expect(env(fn.function)).toMatchObject({ [ENV.QUERIES_TABLE]: { Ref: logicalId(stack.tables.queries.table) }, [ENV.CONFIG_FILE]: `/var/task/${BUNDLED_CONFIG_NAME}` });
@@ -165,7 +196,16 @@ describe('functions', () => {
     // The AWS SDK probes for its optional SigV4a signers inside try/catch; nothing else may be left out.
     const optional = ['@aws-sdk/signature-v4-crt', '@aws-sdk/signature-v4a'];
     expect([...new Set(imports.filter((i) => !builtinModules.includes(i) && !optional.includes(i)))]).toEqual([]);
-    expect(readFileSync(join(assetDir, BUNDLED_CONFIG_NAME), 'utf8')).toBe(readFileSync(configFile, 'utf8'));
+    expect(existsSync(join(assetDir, 'index.mjs.map'))).toBe(true);
+    // The config file, with the physical names in place: the workgroups the code calls Athena with.
+    const bundled = parseConfigText(readFileSync(join(assetDir, BUNDLED_CONFIG_NAME), 'utf8'));
+    expect(bundled.deployment.namePrefix).toBe('');
+    expect({ ...bundled, targets: {}, glue: {}, deployment: {} }).toEqual({ ...config, targets: {}, glue: {}, deployment: {} });
+    for (const [name, target] of Object.entries(config.targets)) {
+      if (target.type === 'athena') expect(bundled.targets[name]).toEqual({ ...target, workgroup: `production-${target.workgroup}` });
+      else expect(bundled.targets[name]).toEqual(target);
+    }
+    expect(Object.keys(bundled.glue.databases)).toEqual(['production_sales']);
   });
 });
 
@@ -189,9 +229,11 @@ describe('endpoint', () => {
     });
   });
 
-  it('is internal, logs its accesses to an encrypted bucket, and drops invalid headers', () => {
+  it('is internet-facing in the public subnets, logs its accesses to an encrypted bucket, and drops invalid headers', () => {
     const lb = resources[logicalId(stack.endpoint.loadBalancer)]!;
-    expect(lb.Properties.Scheme).toBe('internal');
+    expect(config.deployment.internetFacing).toBe(true);
+    expect(lb.Properties.Scheme).toBe('internet-facing');
+    expect(lb.Properties.Subnets).toEqual(ofType('AWS::EC2::Subnet').filter(([id]) => id.includes('public')).map(([id]) => ({ Ref: id })));
     expect(lb.Properties.LoadBalancerAttributes).toEqual(
       expect.arrayContaining([
         { Key: 'access_logs.s3.enabled', Value: 'true' },
@@ -209,6 +251,7 @@ describe('endpoint', () => {
 
   it('admits only the allowed CIDR ranges', () => {
     const sg = resources[logicalId(stack.endpoint.securityGroup)]!;
+    expect(config.deployment.allowedCidrs).toEqual(['203.0.113.0/24']);
     expect(sg.Properties.SecurityGroupIngress).toEqual(config.deployment.allowedCidrs.map((cidr) => expect.objectContaining({ CidrIp: cidr, FromPort: 443, ToPort: 443, IpProtocol: 'tcp' })));
   });
 
@@ -221,10 +264,32 @@ describe('endpoint', () => {
     template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', { ResourceArn: { Ref: logicalId(stack.endpoint.loadBalancer) } });
   });
 
-  it('outputs the endpoint URL and a ready JDBC URL', () => {
-    const dns = { 'Fn::GetAtt': [logicalId(stack.endpoint.loadBalancer), 'DNSName'] };
-    template.hasOutput('JdbcUrl', { Value: { 'Fn::Join': ['', ['jdbc:trino://', dns, ':443?SSL=true']] } });
-    template.hasOutput('EndpointUrl', { Value: { 'Fn::Join': ['', ['https://', dns]] } });
+  it('outputs the endpoint URL and a JDBC URL on gateway.publicUrl\'s host (the certificate\'s name), and where to point it', () => {
+    expect(config.gateway.publicUrl).toBe('https://bifrost.example.com');
+    template.hasOutput('JdbcUrl', { Value: 'jdbc:trino://bifrost.example.com:443?SSL=true' });
+    template.hasOutput('EndpointUrl', { Value: 'https://bifrost.example.com' });
+    template.hasOutput('LoadBalancerDnsName', { Value: { 'Fn::GetAtt': [logicalId(stack.endpoint.loadBalancer), 'DNSName'] } });
+  });
+
+  it('lets only its own target groups invoke the functions (SourceArn and SourceAccount on the permission)', () => {
+    const groups = ofType('AWS::ElasticLoadBalancingV2::TargetGroup');
+    expect(groups).toHaveLength(1);
+    const [groupId, group] = groups[0]!;
+    const name = group.Properties.Name as string;
+    expect(name.length).toBeLessThanOrEqual(32);
+    const statementArn = { 'Fn::GetAtt': [logicalId(stack.functions.statement.function), 'Arn'] };
+    const permissions = ofType('AWS::Lambda::Permission').filter(([, p]) => p.Properties.Principal === 'elasticloadbalancing.amazonaws.com');
+    expect(permissions.map(([, p]) => p.Properties)).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: statementArn,
+        Principal: 'elasticloadbalancing.amazonaws.com',
+        SourceAccount: { Ref: 'AWS::AccountId' },
+        SourceArn: { 'Fn::Join': ['', ['arn:aws:elasticloadbalancing:us-east-1:', { Ref: 'AWS::AccountId' }, `:targetgroup/${name}/*`]] },
+      },
+    ]);
+    // Registered only once the permission exists.
+    expect((resources[groupId] as unknown as { DependsOn: string[] }).DependsOn).toContain(permissions[0]![0]);
   });
 });
 
@@ -254,13 +319,14 @@ describe('tables', () => {
     expect(deployed.sort((a, b) => byKey(a).localeCompare(byKey(b)))).toEqual(expected.sort((a, b) => byKey(a).localeCompare(byKey(b))));
   });
 
-  it('are on-demand, encrypted, point-in-time recoverable and retained; queries expire by TTL', () => {
+  it('are on-demand, encrypted, point-in-time recoverable and retained; queries and sign-in counters expire by TTL', () => {
     for (const [, t] of ofType('AWS::DynamoDB::Table')) {
       expect(t.DeletionPolicy).toBe('Retain');
       expect(t.UpdateReplacePolicy).toBe('Retain');
       expect(t.Properties).toMatchObject({ BillingMode: 'PAY_PER_REQUEST', SSESpecification: { SSEEnabled: true }, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } });
     }
     expect(resources[logicalId(stack.tables.queries.table)]!.Properties.TimeToLiveSpecification).toEqual({ AttributeName: tableDefinitions.QUERIES_TABLE.ttlAttribute, Enabled: true });
+    expect(resources[logicalId(stack.tables.users.table)]!.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
   });
 });
 
@@ -269,7 +335,7 @@ describe('Athena', () => {
     for (const target of Object.values(config.targets)) {
       if (target.type !== 'athena') continue;
       template.hasResourceProperties('AWS::Athena::WorkGroup', {
-        Name: target.workgroup,
+        Name: `production-${target.workgroup}`,
         State: 'ENABLED',
         WorkGroupConfiguration: Match.objectLike({
           EnforceWorkGroupConfiguration: true,
@@ -277,7 +343,7 @@ describe('Athena', () => {
           EngineVersion: { SelectedEngineVersion: 'Athena engine version 3' },
           BytesScannedCutoffPerQuery: target.bytesScannedCutoffPerQuery ?? Match.absent(),
           ResultConfiguration: Match.objectLike({
-            OutputLocation: { 'Fn::Join': ['', ['s3://', { Ref: logicalId(stack.athena.resultBucket) }, `/${target.workgroup}/`]] },
+            OutputLocation: { 'Fn::Join': ['', ['s3://', { Ref: logicalId(stack.athena.resultBucket) }, `/production-${target.workgroup}/`]] },
             EncryptionConfiguration: { EncryptionOption: 'SSE_S3' },
           }),
         }),
@@ -299,28 +365,39 @@ describe('Athena', () => {
     });
   });
 
-  it('reserves capacity and assigns the workgroups of the reservation\'s targets', () => {
-    for (const [name, reservation] of Object.entries(config.capacityReservations)) {
-      const workgroups = reservation.targets.map((t) => (config.targets[t] as { workgroup: string }).workgroup);
-      template.hasResourceProperties('AWS::Athena::CapacityReservation', {
-        Name: name,
-        TargetDpus: reservation.targetDpus,
-        CapacityAssignmentConfiguration: { CapacityAssignments: [{ WorkgroupNames: workgroups }] },
-      });
-      const [, cfn] = ofType('AWS::Athena::CapacityReservation').find(([, r]) => r.Properties.Name === name)!;
-      expect((cfn as unknown as { DependsOn: string[] }).DependsOn).toEqual(expect.arrayContaining(workgroups.map((w) => logicalId({ node: { defaultChild: stack.athena.workgroups[w] } }))));
-    }
+  it('names workgroups after the environment, so that another environment or the account\'s own never collide', () => {
+    expect(names.prefix).toBe('production');
+    expect(ofType('AWS::Athena::WorkGroup').map(([, w]) => w.Properties.Name).sort()).toEqual(['production-adhoc', 'production-critical-a', 'production-critical-b']);
+  });
+
+  it('reserves no capacity unless the config opts in, and never in the gateway\'s stack', () => {
+    expect(config.capacityReservations).toEqual({});
+    expect(stacks.capacity).toBeUndefined();
+    expect(assembly.stacks.map((s) => s.stackName)).toEqual(['Bifrost-production']);
+    template.resourceCountIs('AWS::Athena::CapacityReservation', 0);
   });
 });
 
 describe('Glue catalog', () => {
-  it('creates the configured databases and tables with the format\'s SerDe and the partition keys', () => {
-    template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'sales', Description: 'Sales data' } });
+  it('creates the configured databases (prefixed) and tables with the format\'s SerDe, the partition keys and their projection', () => {
+    template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'production_sales', Description: 'Sales data' } });
+    template.resourceCountIs('AWS::Glue::Database', 1);
     template.hasResourceProperties('AWS::Glue::Table', {
-      DatabaseName: 'sales',
+      DatabaseName: 'production_sales',
       TableInput: Match.objectLike({
         Name: 'orders',
         TableType: 'EXTERNAL_TABLE',
+        // Athena computes the dt partitions: the table has rows without anyone adding partitions.
+        Parameters: {
+          EXTERNAL: 'TRUE',
+          classification: 'parquet',
+          'projection.enabled': 'true',
+          'projection.dt.type': 'date',
+          'projection.dt.range': '2020-01-01,NOW',
+          'projection.dt.format': 'yyyy-MM-dd',
+          'projection.dt.interval': '1',
+          'projection.dt.interval.unit': 'DAYS',
+        },
         PartitionKeys: [{ Name: 'dt', Type: 'string' }],
         StorageDescriptor: Match.objectLike({
           Location: 's3://example-data-lake/sales/orders/',
@@ -341,7 +418,8 @@ describe('Glue catalog', () => {
 
 describe('events', () => {
   it('delivers Athena state changes of these workgroups to athena-events, with retries and a dead-letter queue', () => {
-    const workgroups = Object.values(config.targets).flatMap((t) => (t.type === 'athena' ? [t.workgroup] : []));
+    const workgroups = Object.entries(config.targets).flatMap(([name, t]) => (t.type === 'athena' ? [names.workgroup(name)] : []));
+    expect(workgroups).toEqual(['production-critical-a', 'production-critical-b', 'production-adhoc']);
     const dlq = { 'Fn::GetAtt': [logicalId(stack.events.deadLetterQueue), 'Arn'] };
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { source: ['aws.athena'], 'detail-type': ['Athena Query State Change'], detail: { workgroupName: workgroups } },
@@ -382,7 +460,7 @@ describe('events', () => {
 
 describe('IAM', () => {
   const workgroupArn = (name: string) => ({ 'Fn::Join': ['', [`arn:aws:athena:us-east-1:`, { Ref: 'AWS::AccountId' }, `:workgroup/${name}`]] });
-  const workgroupArns = () => Object.values(config.targets).flatMap((t) => (t.type === 'athena' ? [workgroupArn(t.workgroup)] : []));
+  const workgroupArns = () => Object.entries(config.targets).flatMap(([name, t]) => (t.type === 'athena' ? [workgroupArn(names.workgroup(name))] : []));
 
   it('grants no wildcard actions anywhere', () => {
     const actions = [...ofType('AWS::IAM::Policy'), ...ofType('AWS::IAM::ManagedPolicy')].flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement.flatMap((s) => asArray(s.Action)));
@@ -416,7 +494,9 @@ describe('IAM', () => {
     expect(statements).toContainEqual(expect.objectContaining({ Action: 's3:GetObject', Resource: partition(':s3:::example-data-lake/sales/*') }));
     expect(statements).toContainEqual(expect.objectContaining({ Action: 's3:ListBucket', Resource: partition(':s3:::example-data-lake'), Condition: { StringLike: { 's3:prefix': ['sales/*'] } } }));
     const glue = statements.find((s) => asArray(s.Action).includes('glue:GetTable'))!;
-    expect(JSON.stringify(glue.Resource)).toContain(':table/sales/*');
+    expect(JSON.stringify(glue.Resource)).toContain(':table/production_sales/*');
+    expect(JSON.stringify(glue.Resource)).toContain(':database/production_sales"');
+    expect(JSON.stringify(glue.Resource)).not.toMatch(/[:/]sales\b/);
     expect(JSON.stringify(glue.Resource)).not.toMatch(/:table\/\*|:database\/\*/);
     const results = statements.find((s) => asArray(s.Action).includes('s3:PutObject'))!;
     expect(results.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack.athena.resultBucket), 'Arn'] }, '/*']] });
@@ -432,7 +512,18 @@ describe('IAM', () => {
     expect(asArray(statementQueries.Resource)).toHaveLength(1 + (stack.tables.queries.indexArns.length));
   });
 
-  it('lets only the statement function read the page-token key', () => {
+  it('grants no Athena catalog actions when every catalog is Glue\'s own (AwsDataCatalog)', () => {
+    expect(Object.values(config.catalogs).map((c) => c.athenaCatalog)).toEqual(['AwsDataCatalog']);
+    const actions = ofType('AWS::IAM::Policy').flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement.flatMap((s) => asArray(s.Action)));
+    expect(actions.filter((a) => /athena:(GetDataCatalog|ListDatabases|GetTableMetadata)/.test(a))).toEqual([]);
+  });
+
+  it('lets only the statement function read the page-token key, and says so to cdk-nag', () => {
+    const smg4 = stack.pageTokenKey.node.metadata
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) => Object.entries(m.data as Record<string, string>).filter(([id]) => id.endsWith('AwsSolutions-SMG4')))
+      .map(([, reason]) => reason);
+    expect(smg4).toEqual([expect.stringMatching(/the statement function, which alone may read it/)]);
     const secret = logicalId(stack.pageTokenKey);
     const readers = ofType('AWS::IAM::Policy')
       .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes(`"Ref":"${secret}"`))
@@ -475,6 +566,23 @@ describe('monitoring', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: config.deployment.alarmEmail });
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    // CloudWatch may use the key only for this account's alarms.
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            Resource: '*',
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:aws:cloudwatch:us-east-1:', { Ref: 'AWS::AccountId' }, ':alarm:*']] } },
+            },
+          },
+        ]),
+      },
+    });
     const body = JSON.stringify(ofType('AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody);
     expect(body).toContain('QueueDepth');
     expect(body).toContain('HTTPCode_ELB_5XX_Count');
@@ -482,9 +590,18 @@ describe('monitoring', () => {
 });
 
 describe('network', () => {
-  it('creates a VPC with flow logs and S3/DynamoDB gateway endpoints when no vpcId is configured', () => {
+  it('creates a VPC in the default range with flow logs, S3/DynamoDB gateway endpoints and a NAT gateway per AZ', () => {
+    expect(config.deployment.vpcCidr).toBeUndefined();
+    template.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '10.0.0.0/16' });
     template.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC', TrafficType: 'ALL' });
-    template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway', ServiceName: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith(['.dynamodb'])]) }) });
+    for (const service of ['.dynamodb', '.s3']) {
+      template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway', ServiceName: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([service])]) }) });
+    }
+    // vpcEgress: nat, so no interface endpoints; a NAT gateway in each AZ's public subnet.
+    expect(ofType('AWS::EC2::VPCEndpoint').filter(([, e]) => e.Properties.VpcEndpointType === 'Interface')).toEqual([]);
+    const nats = ofType('AWS::EC2::NatGateway');
+    expect(nats).toHaveLength(config.deployment.maxAzs);
+    expect(new Set(nats.map(([, n]) => JSON.stringify(n.Properties.SubnetId))).size).toBe(config.deployment.maxAzs);
     expect(existsSync(outdir)).toBe(true);
   });
 });
