@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { isEngineBusy, type Engine, type EnginePage } from './engines/engine.js';
+import { isEngineBusy, type Engine, type EngineInspection, type EnginePage, type EngineSubmission } from './engines/engine.js';
 import { parseKillQuery, type KillQuery } from './engines/cluster/kill-query.js';
 import { bindParameters, tokenize } from './protocol/lexer.js';
 import { GatewayError, QueryFailure, queryError, type QueryError } from './errors.js';
 import { header, jsonResponse, textResponse, type GatewayRequest, type GatewayResponse } from './http.js';
-import type { AccessControl, Analysis, Analyzer, Authenticator, Principal, Router } from './ports.js';
+import type { AccessControl, Analysis, AnalysisProblem, Analyzer, Authenticator, Principal, Router, TableAccess } from './ports.js';
 import type { MetadataService } from './metadata/answer.js';
 import { detectDialect, readSession, sessionUpdateHeaders, type ClientSession, type Dialect } from './protocol/headers.js';
 import { rowEncoder } from './protocol/encode.js';
@@ -13,8 +13,9 @@ import { PageTokenSigner, type PageToken } from './protocol/page-token.js';
 import { isQueryId, newQueryId } from './protocol/query-id.js';
 import { queryResultsJson, type QueryResultsParts } from './protocol/results.js';
 import { column, parseType, type Column, type SqlType, withoutDatetimePrecision, formatType } from './protocol/sql-types.js';
-import { planStatement, type Plan } from './protocol/statements.js';
-import { FINAL_STATES, type GatewayResult, type QueryRecord, type QueryStore } from './stores/query-store.js';
+import { bindStatement } from './protocol/parameters.js';
+import { planStatement, tooComplex, type Plan } from './protocol/statements.js';
+import { FINAL_STATES, isRecordTooLarge, type GatewayResult, type QueryRecord, type QueryStore } from './stores/query-store.js';
 import { pollWaitingQuery, routeInArrivalOrder, routingAnalysis, storedRoutingRequest, waitingLiveWindowMs } from './routing/queueing.js';
 
 export interface GatewayConfig {
@@ -79,6 +80,11 @@ export interface GatewayDeps {
 
 export interface Gateway {
   handle(request: GatewayRequest): Promise<GatewayResponse>;
+  /**
+   * Admin API: cancels a query wherever it runs, as a client's DELETE does. Answers the item as it
+   * was (unchanged when already final), undefined for an unknown id; a GatewayError (503) when the engine could not stop it.
+   */
+  cancel(queryId: string, reason: string, error: QueryError): Promise<QueryRecord | undefined>;
 }
 
 const STATEMENT_PATH = /^\/v1\/statement\/(queued|executing)\/([^/]+)\/([^/]+)\/([^/]+)$/;
@@ -160,6 +166,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       queryId,
       user: principal.user,
       ...(principal.authenticatedUser && principal.authenticatedUser !== principal.user ? { authenticatedUser: principal.authenticatedUser } : {}),
+      // Admin dashboard: per-group counts use the groups the user had at submit time.
+      groups: [...principal.groups],
       source: session.source,
       dialect: session.dialect,
       sql,
@@ -185,12 +193,23 @@ export function createGateway(deps: GatewayDeps): Gateway {
         record.endedAt = created;
       }
     } catch (error) {
-      if (!(error instanceof QueryFailure)) throw error;
-      fail(record, error.error);
+      // Deep input can exhaust the stack of a parser on the way: a user error, never a 500.
+      if (isStackOverflow(error)) fail(record, tooComplex().error);
+      else if (!(error instanceof QueryFailure)) throw error;
+      else fail(record, error.error);
     }
     if (record.result) record.result = compactResult(record.result);
     try {
-      await deps.store.create(record);
+      try {
+        await deps.store.create(record);
+      } catch (error) {
+        if (!isRecordTooLarge(error)) throw error;
+        // Even compressed, the item cannot hold this statement: keep the attempt in history with
+        // the start of its text, failed with a clear answer (nothing was submitted yet).
+        log.warn('query item too large; recording a shortened text', { queryId, sqlChars: sql.length });
+        shorten(record);
+        await deps.store.create(record);
+      }
     } catch (error) {
       // Without the item no poll can find the query: answer a final failure, never a 5xx to a POST.
       log.error('could not record query', { queryId, error: String(error) });
@@ -222,16 +241,29 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   /** Analysis, access control and routing: decides where the query runs, or fails it. */
   async function admit(record: QueryRecord, plan: Extract<Plan, { kind: 'query' }>, principal: Principal, session: ClientSession): Promise<void> {
+    // What the engine will run, and so what is analyzed and checked: the statement with its
+    // parameters written in (protocol/parameters.ts), the DESCRIBE OUTPUT wrapper included.
+    const engineSql = plan.describeOutput ? describeOutputSql(plan.sql) : bindStatement(plan.sql, plan.parameters);
     let analysis: Analysis | undefined;
     if (deps.analyzer) {
-      analysis = deps.analyzer.analyze(plan.sql, session);
-      record.access = { tables: analysis.tables, ok: analysis.ok, ...(analysis.error ? { error: analysis.error } : {}) };
+      analysis = analyzeSafely(deps.analyzer, engineSql, session);
+      record.access = {
+        tables: analysis.tables,
+        ...(analysis.indirectTables?.length ? { indirectTables: analysis.indirectTables } : {}),
+        ok: analysis.ok,
+        ...(analysis.error ? { error: analysis.error } : {}),
+      };
     }
     await deps.refreshAccess?.();
     if (deps.accessControl.enforcing) {
       if (!analysis || !analysis.ok) {
-        record.access = { ...record.access, allowed: false, reason: 'statement could not be analyzed' };
-        throw QueryFailure.of('PERMISSION_DENIED', `Access Denied: the statement could not be analyzed, and access rules apply${analysis?.error ? ` (${analysis.error})` : ''}`);
+        const problem = analysis ? problemOf(analysis) : undefined;
+        record.access = { ...record.access, allowed: false, reason: 'statement could not be analyzed', ...(problem ? { problem } : {}) };
+        // A typo answers as Trino answers it (the position reveals nothing); too much nesting is a
+        // plain user error. Any other failure to analyze is a denial.
+        if (problem?.kind === 'syntax') throw syntaxError(problem);
+        if (problem?.kind === 'too-complex') throw tooComplex(problem.message);
+        throw QueryFailure.of('PERMISSION_DENIED', `Access Denied: the statement could not be analyzed, and access rules apply${analysis?.error ? ` (${publicReason(analysis.error)})` : ''}`);
       }
       const decision = deps.accessControl.check(principal, analysis);
       record.access = { ...record.access, allowed: decision.allowed, ...(decision.rule ? { rule: decision.rule } : {}), ...(decision.allowed ? {} : { reason: decision.reason }) };
@@ -245,27 +277,99 @@ export function createGateway(deps: GatewayDeps): Gateway {
     record.routing = { ...decision };
     if (decision.outcome === 'deny') throw QueryFailure.of('QUERY_REJECTED', `Query rejected by routing: ${decision.reasons[0] ?? 'no reason given'}`);
     record.routingGroup = decision.group;
+    record.sessionJson = JSON.stringify(sessionForEngine(session, plan, engineSql, record.sql));
     if (decision.outcome === 'target') {
       record.target = decision.target;
       const metadata = deps.metadataFor?.(decision.target);
-      const answered = metadata && !plan.describeOutput ? await metadata.answer(plan.parameters.length ? bindParameters(plan.sql, plan.parameters) : plan.sql, session, principal) : undefined;
+      const answered = metadata && !plan.describeOutput ? await metadata.answer(engineSql, session, principal) : undefined;
       if (answered) {
         record.result = answered;
+        delete record.sessionJson;
         return;
       }
-    }
-    else {
+      const engine = deps.engineFor(decision.target);
+      if (engine) await crossCheck(record, engine, submissionOf(record), principal);
+    } else {
       record.waitingGroup = decision.group;
       record.routingRequest = storedRoutingRequest(routingRequest);
     }
-    record.parameters = plan.parameters;
-    record.sessionJson = JSON.stringify(sessionForEngine(session, plan));
   }
 
-  function sessionForEngine(session: ClientSession, plan: Extract<Plan, { kind: 'query' }>) {
-    // Extra credentials are secrets of the client: they never go into the query item.
+  /**
+   * The engine's own reading of the statement against the gateway's (issue 17), when the engine
+   * offers one and access rules apply: a table the engine reads that the analysis did not see, a
+   * refusal, or a table reached through a view that the user may not read denies the query. The
+   * outcome is kept on the item's access record, for history and audit.
+   */
+  async function crossCheck(record: QueryRecord, engine: Engine, submission: EngineSubmission, principal: Principal): Promise<void> {
+    if (!engine.inspect || !deps.accessControl.enforcing) return;
+    const started = performance.now();
+    const outcome: Record<string, unknown> = { target: record.target };
+    const done = (allowed: boolean, reason?: string) => {
+      Object.assign(outcome, { allowed, ...(reason ? { reason } : {}), ms: Math.round((performance.now() - started) * 1000) / 1000 });
+      record.access = { ...record.access, crossCheck: outcome };
+    };
+    let inspection: EngineInspection;
+    try {
+      inspection = await engine.inspect(submission);
+    } catch (error) {
+      // The engine could not read the statement: it could not run it either. Its own error (a
+      // syntax error in its dialect) is the answer; anything else fails closed.
+      if (error instanceof QueryFailure) {
+        done(false, `the engine refused the statement: ${error.error.message}`);
+        throw error;
+      }
+      log.warn('engine inspection failed', { queryId: record.queryId, target: record.target, error: String((error as Error)?.message ?? error) });
+      done(false, 'the engine could not read the statement to check it');
+      throw QueryFailure.of('PERMISSION_DENIED', 'Access Denied: the engine could not read the statement to check it against the access rules');
+    }
+    outcome.tables = inspection.tables.map((parts) => parts.join('.'));
+    if (inspection.viewTables?.length) outcome.viewTables = inspection.viewTables.map((v) => ({ view: v.view.join('.'), table: v.table.join('.') }));
+    if (inspection.refusal !== undefined) {
+      done(false, inspection.refusal);
+      throw QueryFailure.of('PERMISSION_DENIED', inspection.refusal.startsWith('Access Denied') ? inspection.refusal : `Access Denied: ${inspection.refusal}`);
+    }
+    const seen = new Set(analyzedTables(record).map((parts) => key(parts)));
+    const unseen = inspection.tables.find((parts) => !seen.has(key(parts)));
+    if (unseen) {
+      const reason = `the engine reads ${unseen.join('.')}, which the access check did not see`;
+      done(false, reason);
+      throw QueryFailure.of('PERMISSION_DENIED', `Access Denied: ${reason}`);
+    }
+    for (const { view, table } of inspection.viewTables ?? []) {
+      const name = table.join('.');
+      const read: TableAccess = { name, parts: table.map((p) => p.toLowerCase()), access: 'read', columns: [], allColumns: true, operations: ['select'] };
+      const decision = deps.accessControl.check(principal, { ok: true, kind: 'select', statement: 'query', tables: [read] });
+      if (!decision.allowed) {
+        const reason = `${decision.reason} (read through view ${view.join('.')})`;
+        done(false, reason);
+        throw QueryFailure.of('PERMISSION_DENIED', `Access Denied: ${reason}`);
+      }
+    }
+    done(true);
+  }
+
+  /** What the engine is asked to run for a query item (also what its cross-check inspects). */
+  function submissionOf(record: QueryRecord): EngineSubmission {
+    const stored = JSON.parse(record.sessionJson ?? '{}') as StoredSession;
+    const plan = stored.plan;
+    let sql: string;
+    let parameters: string[] = [];
+    if (plan.v === 2) sql = plan.sql ?? record.sql.slice(0, plan.sqlLength);
+    else {
+      // Items written before parameters were bound at the gateway (a deploy while they waited).
+      sql = plan.describeOutput ? describeOutputSql(plan.sql!) : plan.sql!;
+      parameters = plan.describeOutput ? [] : (record.parameters ?? []);
+    }
+    return { queryId: record.queryId, sql, parameters, session: stored, target: record.target! };
+  }
+
+  function sessionForEngine(session: ClientSession, plan: Extract<Plan, { kind: 'query' }>, engineSql: string, text: string) {
+    // Extra credentials are secrets of the client: they never go into the query item. The text
+    // to run is kept once: when it is the start of the statement text, only its length.
     const { extraCredentials: _secrets, preparedStatements: _prepared, ...rest } = session;
-    return { ...rest, extraCredentials: {}, preparedStatements: {}, plan: { sql: plan.sql, describeOutput: plan.describeOutput ?? false, updateType: plan.updateType } };
+    const sql = text.startsWith(engineSql) ? { sqlLength: engineSql.length } : { sql: engineSql };
+    return { ...rest, extraCredentials: {}, preparedStatements: {}, plan: { v: 2, ...sql, describeOutput: plan.describeOutput ?? false, updateType: plan.updateType } };
   }
 
   function gatewayResult(plan: Exclude<Plan, { kind: 'query' }>): GatewayResult {
@@ -285,11 +389,20 @@ export function createGateway(deps: GatewayDeps): Gateway {
   /** Submits a query that has a target but no engine handle yet. */
   async function submit(record: QueryRecord): Promise<void> {
     const engine = deps.engineFor(record.target!);
-    const stored = JSON.parse(record.sessionJson ?? '{}') as ClientSession & { plan: { sql: string; describeOutput: boolean; updateType?: string } };
+    let checkedNow = false;
     try {
       if (!engine) throw QueryFailure.of('CONFIGURATION_INVALID', `Target ${record.target} is not configured`);
-      const sql = stored.plan.describeOutput ? describeOutputSql(stored.plan.sql) : stored.plan.sql;
-      const submitted = await engine.submit({ queryId: record.queryId, sql, parameters: stored.plan.describeOutput ? [] : (record.parameters ?? []), session: stored, target: record.target! });
+      const submission = submissionOf(record);
+      if (engine.inspect && (record.access?.crossCheck as { target?: string } | undefined)?.target !== record.target) {
+        // A query that waited at the gateway got its target only now: cross-check it there.
+        await deps.refreshAccess?.();
+        if (deps.accessControl.enforcing) {
+          checkedNow = true;
+          await crossCheck(record, engine, submission, storedPrincipal(record));
+          await deps.store.recordAccess?.(record.queryId, record.access ?? {});
+        }
+      }
+      const submitted = await engine.submit(submission);
       let attached: boolean;
       try {
         attached = await deps.store.attachHandle(record.queryId, record.target!, submitted.handle, submitted.engineQueryId);
@@ -320,7 +433,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       log.warn('submit failed', { queryId: record.queryId, target: record.target, errorName: failure.errorName });
       fail(record, failure);
       // If this write fails too, the item stays QUEUED without a handle and the next poll submits again.
-      await deps.store.transition(record.queryId, { state: 'FAILED', error: failure }, now()).catch((cause: unknown) => log.warn('could not record the failure', { queryId: record.queryId, error: String(cause) }));
+      await deps.store.transition(record.queryId, { state: 'FAILED', error: failure, ...(checkedNow && record.access ? { access: record.access } : {}) }, now()).catch((cause: unknown) => log.warn('could not record the failure', { queryId: record.queryId, error: String(cause) }));
     }
   }
 
@@ -579,7 +692,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     return jsonResponse(200, queryResultsJson(parts), headers);
   }
 
-  return { handle };
+  // Admin API (kill from the admin page): the same path as a client's DELETE.
+  async function cancel(queryId: string, reason: string, error: QueryError): Promise<QueryRecord | undefined> {
+    const record = await deps.store.get(queryId);
+    if (record) await cancelRecord(record, reason, error);
+    return record;
+  }
+
+  return { handle, cancel };
 }
 
 const started = Date.now();
@@ -606,6 +726,84 @@ function resultRows(result: GatewayResult): string[] {
   if (result.rowsGzip) return JSON.parse(gunzipSync(Buffer.from(result.rowsGzip, 'base64')).toString('utf8')) as string[];
   return result.rows ?? [];
 }
+
+interface StoredSession extends ClientSession {
+  /** v2: the text to run, parameters written in (`sql`, or the first `sqlLength` characters of the statement). */
+  plan: { v?: 2; sql?: string; sqlLength?: number; describeOutput: boolean; updateType?: string };
+}
+
+/** The principal of a query that waited at the gateway, from its routing facts. */
+function storedPrincipal(record: QueryRecord): Principal {
+  const stored = record.routingRequest?.principal;
+  return { user: record.user, groups: stored?.groups ?? [], method: stored?.method ?? 'stored', ...(record.authenticatedUser ? { authenticatedUser: record.authenticatedUser } : {}) };
+}
+
+function key(parts: readonly string[]): string {
+  return parts.map((p) => p.toLowerCase()).join('\u0000');
+}
+
+/** Every table the analysis saw, from the item's access record. */
+function analyzedTables(record: QueryRecord): string[][] {
+  const access = record.access as { tables?: TableAccess[]; indirectTables?: TableAccess[] } | undefined;
+  return [...(access?.tables ?? []), ...(access?.indirectTables ?? [])].map((t) => t.parts);
+}
+
+function analyzeSafely(analyzer: Analyzer, sql: string, session: ClientSession): Analysis {
+  try {
+    return analyzer.analyze(sql, session);
+  } catch (error) {
+    if (isStackOverflow(error)) return { ok: false, kind: 'unknown', tables: [], error: 'the statement is too deeply nested', problem: { kind: 'too-complex', message: 'the statement is too deeply nested' } };
+    return { ok: false, kind: 'unknown', tables: [], error: 'the analyzer failed' };
+  }
+}
+
+const LOCATED = /^line (\d+):(\d+): ([\s\S]*)$/;
+const TOO_DEEP = /Maximum call stack size exceeded|too much recursion|nested more than \d+ levels deep|nested too deeply/i;
+
+/**
+ * Why the analysis failed, as the client should see it. `problem` when the analyzer sets it;
+ * otherwise read from its message: a stack overflow or too much nesting is too complex, a located
+ * parser message (`line 1:8: ...`) is a syntax error.
+ */
+function problemOf(analysis: Analysis): AnalysisProblem | undefined {
+  if (analysis.problem) return analysis.problem;
+  const error = analysis.error ?? '';
+  if (TOO_DEEP.test(error)) return { kind: 'too-complex', message: 'the statement is too deeply nested' };
+  const located = LOCATED.exec(error);
+  if (located && !/only one statement/.test(error)) return { kind: 'syntax', message: located[3]!, line: Number(located[1]), column: Number(located[2]) };
+  return undefined;
+}
+
+function syntaxError(problem: AnalysisProblem): QueryFailure {
+  const line = problem.line ?? 1;
+  const column = problem.column ?? 1;
+  const message = LOCATED.test(problem.message) ? problem.message : `line ${line}:${column}: ${problem.message}`;
+  return QueryFailure.of('SYNTAX_ERROR', message, { lineNumber: line, columnNumber: column });
+}
+
+/** An analysis error fit for the client: never the text of an exception inside the analyzer. */
+function publicReason(error: string): string {
+  return /^the analyzer failed/.test(error) ? 'the analyzer failed on it' : error;
+}
+
+function isStackOverflow(error: unknown): boolean {
+  return error instanceof RangeError && /call stack/i.test(error.message);
+}
+
+/** The item could not be stored: keep the start of the statement and fail it with a clear answer. */
+function shorten(record: QueryRecord): void {
+  const bytes = Buffer.byteLength(record.sql, 'utf8');
+  record.sql = record.sql.slice(0, SHORTENED_SQL_CHARS);
+  record.sqlTruncated = true;
+  for (const k of ['sessionJson', 'result', 'parameters', 'target', 'routingGroup', 'waitingGroup', 'routingRequest', 'engineHandle'] as const) delete record[k];
+  if (record.access) record.access = { ...record.access, tables: (record.access.tables as unknown[] | undefined)?.slice(0, 100) };
+  record.state = 'FAILED';
+  record.endedAt = record.updatedAt;
+  record.error = queryError('QUERY_TEXT_TOO_LARGE', `The query is too large to be recorded in history, even compressed (its text is ${bytes} bytes); it was not run`);
+}
+
+/** How much of a statement too large to record is kept in history. */
+const SHORTENED_SQL_CHARS = 16_384;
 
 /** DESCRIBE OUTPUT needs only the columns: run the statement with no rows, parameters as NULL. */
 function describeOutputSql(sql: string): string {

@@ -40,6 +40,11 @@ export class MemoryQueryStore implements QueryStore {
     Object.assign(item, patch, { updatedAt: now }, FINAL_STATES.includes(patch.state) ? { endedAt: now } : {});
     return true;
   }
+  async recordAccess(queryId: string, access: Record<string, unknown>): Promise<void> {
+    this.maybeFail('recordAccess');
+    const item = this.items.get(queryId);
+    if (item) item.access = structuredClone(access);
+  }
   async touch(queryId: string, now: number): Promise<void> {
     this.maybeFail('touch');
     const item = this.items.get(queryId);

@@ -1,13 +1,15 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type BatchGetCommandOutput, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { QueryRecord, QueryState, TargetDepth, TargetDepths } from '../../core/stores/query-store.js';
-import { FINAL_STATES } from '../../core/stores/query-store.js';
+import { FINAL_STATES, RecordTooLargeError } from '../../core/stores/query-store.js';
 import type {
   FinalStatistics,
   HistoryPage,
   HistoryQuery,
   IdleCutoffs,
   OpenQuery,
+  QueryExtras,
   QueryHistory,
   QuerySummary,
   TrackedPatch,
@@ -19,9 +21,19 @@ import { OPEN_QUERY_ATTRIBUTES, QUERIES_TABLE, QUERY_SUMMARY_ATTRIBUTES } from '
 import { compareArrival } from '../../core/routing/queueing.js';
 import { WAITING_INDEX } from './tables.js';
 
-/** Attributes the store keeps for its indexes; never part of a QueryRecord. */
-const INTERNAL_ATTRIBUTES = ['activeKey', 'openShard', 'sqlPreview'] as const;
+/** Attributes the store keeps for its indexes and compressed texts; never part of a QueryRecord. */
+const INTERNAL_ATTRIBUTES = ['activeKey', 'openShard', 'sqlPreview', 'sqlGzip', 'sessionJsonGzip'] as const;
 const SQL_PREVIEW_CHARS = 500;
+/**
+ * Texts longer than this are stored gzip-compressed in a binary attribute (`sqlGzip`,
+ * `sessionJsonGzip`): a statement with a 40,000-value IN list is some 300 KB of text, and an item
+ * holds 400 KB in all. The compressed forms never reach an index.
+ */
+const COMPRESS_FROM_CHARS = 8_192;
+/** What the store lets one item grow to at creation: DynamoDB's 400 KB, less room for later updates. */
+const MAX_CREATED_ITEM_BYTES = 360_000;
+/** Keys one BatchGetItem may ask for. */
+const BATCH_GET_LIMIT = 100;
 /** Round trips one history page may take when a filter drops most items. */
 const MAX_HISTORY_ROUND_TRIPS = 10;
 
@@ -51,16 +63,41 @@ export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHisto
 
   async create(record: QueryRecord): Promise<void> {
     const item: Record<string, unknown> = { ...record, sqlPreview: record.sql.slice(0, SQL_PREVIEW_CHARS) };
+    for (const [name, packed] of [['sql', 'sqlGzip'], ['sessionJson', 'sessionJsonGzip']] as const) {
+      const text = record[name];
+      if (text !== undefined && text.length > COMPRESS_FROM_CHARS) {
+        item[packed] = gzipSync(text);
+        delete item[name];
+      }
+    }
     if (!FINAL_STATES.includes(record.state)) {
       item.activeKey = activeKey(record.state, record.queryId);
       item.openShard = openShard(record.queryId);
     }
-    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(queryId)' }));
+    const size = itemSize(item);
+    if (size > MAX_CREATED_ITEM_BYTES) throw new RecordTooLargeError(`The query item would take ${size} bytes, more than the ${MAX_CREATED_ITEM_BYTES} the store allows`);
+    try {
+      await this.doc.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(queryId)' }));
+    } catch (error) {
+      if ((error as Error)?.name === 'ValidationException' && /item size/i.test((error as Error).message)) throw new RecordTooLargeError((error as Error).message, { cause: error });
+      throw error;
+    }
   }
 
   async get(queryId: string): Promise<TrackedRecord | undefined> {
     const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { queryId }, ConsistentRead: true }));
     return out.Item ? withoutInternals(out.Item) : undefined;
+  }
+
+  async recordAccess(queryId: string, access: Record<string, unknown>): Promise<void> {
+    await this.conditional({
+      TableName: this.tableName,
+      Key: { queryId },
+      UpdateExpression: 'SET #access = :access',
+      ConditionExpression: 'attribute_exists(queryId)',
+      ExpressionAttributeNames: { '#access': 'access' },
+      ExpressionAttributeValues: { ':access': access },
+    });
   }
 
   async attachHandle(queryId: string, target: string, handle: string, engineQueryId?: string): Promise<boolean> {
@@ -80,7 +117,7 @@ export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHisto
     const values: Record<string, unknown> = { ':state': patch.state, ':now': now, ...finalValues() };
     const sets = ['#state = :state', 'updatedAt = :now'];
     const conditions = ['attribute_exists(queryId)', 'NOT (#state IN (:f1, :f2, :f3))'];
-    const optional = ['error', 'endReason', 'stats', 'updateType', 'updateCount', 'statistics', 'costUsd'] as const;
+    const optional = ['error', 'endReason', 'stats', 'updateType', 'updateCount', 'statistics', 'costUsd', 'access'] as const;
     for (const key of optional) {
       if (patch[key] !== undefined) {
         // Aliased: `error` is one of DynamoDB's reserved words.
@@ -216,6 +253,26 @@ export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHisto
     return record && !isExpired(record.expiresAt, now) ? record : undefined;
   }
 
+  async extras(queryIds: readonly string[]): Promise<Map<string, QueryExtras>> {
+    const out = new Map<string, QueryExtras>();
+    const ids = [...new Set(queryIds)];
+    for (let i = 0; i < ids.length; i += BATCH_GET_LIMIT) {
+      let keys: Record<string, unknown>[] | undefined = ids.slice(i, i + BATCH_GET_LIMIT).map((queryId) => ({ queryId }));
+      // Unprocessed keys (throttling) are asked again, a few times, with a short pause.
+      for (let attempt = 0; keys?.length && attempt < 5; attempt++) {
+        if (attempt) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+        const answer: BatchGetCommandOutput = await this.doc.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ProjectionExpression: '#id, #stats, #groups', ExpressionAttributeNames: { '#id': 'queryId', '#stats': 'stats', '#groups': 'groups' } } } }),
+        );
+        for (const item of answer.Responses?.[this.tableName] ?? []) {
+          out.set(String(item.queryId), { ...(item.stats ? { stats: item.stats as QueryExtras['stats'] } : {}), ...(Array.isArray(item.groups) ? { groups: item.groups as string[] } : {}) });
+        }
+        keys = answer.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return out;
+  }
+
   async byUser(user: string, query: HistoryQuery, now: number): Promise<HistoryPage> {
     return this.history(QUERIES_TABLE.userIndex, user, query, now);
   }
@@ -345,8 +402,26 @@ export function openShard(queryId: string): number {
 
 function withoutInternals(item: Record<string, unknown>): TrackedRecord {
   const record: Record<string, unknown> = { ...item };
+  if (item.sqlGzip instanceof Uint8Array) record.sql = gunzipSync(item.sqlGzip).toString('utf8');
+  if (item.sessionJsonGzip instanceof Uint8Array) record.sessionJson = gunzipSync(item.sessionJsonGzip).toString('utf8');
   for (const name of INTERNAL_ATTRIBUTES) delete record[name];
   return record as unknown as TrackedRecord;
+}
+
+/**
+ * An item's size as DynamoDB counts it, closely enough to refuse one that cannot be stored: names
+ * and UTF-8 strings by their bytes, binaries by their length, numbers generously.
+ */
+function itemSize(value: unknown, depth = 0): number {
+  if (value === undefined || value === null || depth > 32) return 1;
+  if (typeof value === 'string') return Buffer.byteLength(value, 'utf8');
+  if (typeof value === 'number') return 21;
+  if (typeof value === 'boolean') return 1;
+  if (value instanceof Uint8Array) return value.length;
+  let size = 3;
+  if (Array.isArray(value)) for (const v of value) size += 1 + itemSize(v, depth + 1);
+  else for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (v !== undefined) size += 1 + Buffer.byteLength(k, 'utf8') + itemSize(v, depth + 1);
+  return size;
 }
 
 function pick(item: Record<string, unknown>, attributes: readonly string[]): Record<string, unknown> {

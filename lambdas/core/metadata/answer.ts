@@ -7,9 +7,10 @@ import { formatType, parseType, type SqlType } from '../protocol/sql-types.js';
 import type { GatewayResult } from '../stores/query-store.js';
 import { MetadataCache, type MetadataCacheOptions } from './cache.js';
 import { compileLike } from './like.js';
-import type { MetadataSource } from './source.js';
+import type { MetadataColumn, MetadataSource } from './source.js';
 import { parseSelect, runSelect, Unsupported, type SelectQuery, type SelectResult, type VirtualTable } from './sql.js';
 import { INFORMATION_SCHEMA, MetadataTables, type Visibility } from './tables.js';
+import type { TableVisibility } from './visibility.js';
 
 /**
  * The gateway's metadata answers (issue 10): JDBC DatabaseMetaData queries (system.jdbc.*, the
@@ -20,8 +21,15 @@ import { INFORMATION_SCHEMA, MetadataTables, type Visibility } from './tables.js
  */
 export interface MetadataOptions {
   source: MetadataSource;
-  /** Whether the principal may read the table `catalog.schema.table`: other tables are never shown. */
-  canSee(principal: Principal, table: string): boolean;
+  /**
+   * Whether the principal may read the table `catalog.schema.table`: other tables are never shown.
+   * A TableVisibility (visibility.ts) also brings the column filter and whether rules apply.
+   */
+  canSee: ((principal: Principal, table: string) => boolean) | TableVisibility;
+  /** The columns of a table the principal may see (default: canSee's, else all). */
+  visibleColumns?: TableVisibility['visibleColumns'];
+  /** Whether access rules apply (default: canSee's, else false). */
+  restricted?: boolean;
   /** Whether the principal may see the schema `catalog.schema` (default: every schema). */
   canSeeSchema?(principal: Principal, schema: string): boolean;
   /** Whether the principal may see the catalog (default: every catalog). */
@@ -38,7 +46,10 @@ export interface MetadataOptions {
 
 export interface MetadataDeps {
   cache: MetadataCache;
-  canSee: MetadataOptions['canSee'];
+  canSee: (principal: Principal, table: string) => boolean;
+  visibleColumns?: TableVisibility['visibleColumns'];
+  /** Read on every answer: rules may start or stop applying at run time. */
+  restricted(): boolean;
   canSeeSchema?: MetadataOptions['canSeeSchema'];
   canSeeCatalog?: MetadataOptions['canSeeCatalog'];
   version: string;
@@ -49,9 +60,13 @@ export interface MetadataDeps {
 export function createMetadataDeps(options: MetadataOptions): MetadataDeps {
   const ttlMs = options.ttlMs ?? 60_000;
   const clock = options.clock ?? Date.now;
+  const visibility = options.canSee as Partial<TableVisibility>;
+  const visibleColumns = options.visibleColumns ?? visibility.visibleColumns;
   return {
     cache: new MetadataCache(options.source, { ...options.cache, ttlMs, clock }),
     canSee: options.canSee,
+    ...(visibleColumns ? { visibleColumns } : {}),
+    restricted: () => options.restricted ?? visibility.restricted ?? false,
     ...(options.canSeeSchema ? { canSeeSchema: options.canSeeSchema } : {}),
     ...(options.canSeeCatalog ? { canSeeCatalog: options.canSeeCatalog } : {}),
     version: options.version,
@@ -107,10 +122,13 @@ export class AnswerCache {
   }
 }
 
-type Session = Pick<ClientSession, 'catalog' | 'schema'>;
+type Session = Pick<ClientSession, 'catalog' | 'schema'> & Partial<Pick<ClientSession, 'clientCapabilities'>>;
 
-/** A recognized metadata statement, ready to run. */
-type Recognized = { run(tables: MetadataTables): Promise<SelectResult> };
+/**
+ * A recognized metadata statement, ready to run: a query's rows, or a session statement's answer
+ * (SET PATH, SET ROLE), which depends on the client's session and is never cached.
+ */
+type Recognized = { run(tables: MetadataTables): Promise<SelectResult>; session?: undefined } | { session: (tables: MetadataTables) => Promise<GatewayResult>; run?: undefined };
 
 /**
  * The gateway hook: the answer to a metadata statement, or undefined when the statement is not
@@ -119,17 +137,33 @@ type Recognized = { run(tables: MetadataTables): Promise<SelectResult> };
  * catalog, never other errors.
  */
 export async function answerMetadata(sql: string, session: Session, principal: Principal, deps: MetadataDeps): Promise<GatewayResult | undefined> {
-  const recognized = recognize(sql, session, deps.version);
+  let recognized: Recognized | undefined;
+  try {
+    recognized = recognize(sql, session, deps.version, deps.restricted());
+  } catch (error) {
+    // Input too deep for the small parsers here: not a metadata statement the gateway answers.
+    if (error instanceof RangeError) return undefined;
+    throw error;
+  }
   if (!recognized) return undefined;
+  const tables = new MetadataTables(deps.cache, visibility(principal, deps));
+  if (recognized.session) {
+    try {
+      return await recognized.session(tables);
+    } catch (error) {
+      if (error instanceof QueryFailure) throw error;
+      throw sourceFailure(error);
+    }
+  }
   const key = JSON.stringify([principal.user, [...principal.groups].sort(), session.catalog ?? null, session.schema ?? null, sql]);
   const cached = deps.answers.get(key);
   if (cached) return cached;
   let result: SelectResult;
   try {
-    result = await recognized.run(new MetadataTables(deps.cache, visibility(principal, deps)));
+    result = await recognized.run(tables);
   } catch (error) {
     if (error instanceof QueryFailure) throw error;
-    if (error instanceof Unsupported) return undefined;
+    if (error instanceof Unsupported || error instanceof RangeError) return undefined;
     throw sourceFailure(error);
   }
   const answer = toGatewayResult(result);
@@ -142,6 +176,14 @@ function visibility(principal: Principal, deps: MetadataDeps): Visibility {
     catalog: (catalog) => deps.canSeeCatalog?.(principal, catalog) ?? true,
     schema: (catalog, schema) => deps.canSeeSchema?.(principal, `${catalog}.${schema}`) ?? true,
     table: (catalog, schema, table) => deps.canSee(principal, `${catalog}.${schema}.${table}`),
+    ...(deps.visibleColumns
+      ? {
+          columns: (catalog: string, schema: string, table: string, columns: MetadataColumn[]) => {
+            const visible = new Set(deps.visibleColumns!(principal, [catalog, schema, table], columns.map((c) => c.name)));
+            return visible.size === columns.length ? columns : columns.filter((c) => visible.has(c.name));
+          },
+        }
+      : {}),
   };
 }
 
@@ -165,7 +207,7 @@ function semantic(sql: string, name: ErrorName, message: string, offset = 0): Qu
   return QueryFailure.of(name, `line ${location.lineNumber}:${location.columnNumber}: ${message}`, location);
 }
 
-function recognize(rawSql: string, session: Session, version: string): Recognized | undefined {
+function recognize(rawSql: string, session: Session, version: string, restricted: boolean): Recognized | undefined {
   let sql: string;
   let tokens: Token[];
   try {
@@ -176,9 +218,99 @@ function recognize(rawSql: string, session: Session, version: string): Recognize
   }
   const first = tokens[0];
   if (!first || first.kind !== 'word') return undefined;
-  if (first.upper === 'SHOW' || first.upper === 'DESCRIBE' || first.upper === 'DESC') return recognizeShow(sql, tokens, session);
-  if (first.upper === 'SELECT') return recognizeSelect(sql, tokens, session, version);
+  if (first.upper === 'SHOW' || first.upper === 'DESCRIBE' || first.upper === 'DESC') {
+    const show = recognizeShow(sql, tokens, session);
+    // Under access rules, a column listing the gateway cannot filter does not go to the engine.
+    if (!show && restricted && listsColumns(tokens)) return { run: () => Promise.reject(unanswerable(sql)) };
+    return show;
+  }
+  if (first.upper === 'SELECT') return recognizeSelect(sql, tokens, session, version, restricted);
+  if (first.upper === 'SET' && tokens[1]?.kind === 'word' && tokens[1].upper === 'PATH') return { session: (tables) => setPath(sql, tokens, session, tables) };
+  if (first.upper === 'SET' && tokens[1]?.kind === 'word' && tokens[1].upper === 'ROLE') return { session: (tables) => setRole(sql, tokens, tables) };
   return undefined;
+}
+
+/** DESCRIBE t, SHOW COLUMNS FROM t (not DESCRIBE INPUT/OUTPUT). */
+function listsColumns(tokens: Token[]): boolean {
+  const w = (i: number) => (tokens[i]?.kind === 'word' ? tokens[i]!.upper : '');
+  if (w(0) === 'DESCRIBE' || w(0) === 'DESC') return w(1) !== 'INPUT' && w(1) !== 'OUTPUT';
+  return w(0) === 'SHOW' && w(1) === 'COLUMNS';
+}
+
+function unanswerable(sql: string): QueryFailure {
+  return semantic(sql, 'NOT_SUPPORTED', 'Under access rules the gateway answers DESCRIBE, SHOW COLUMNS and information_schema queries itself, in simple forms only (one table, no joins, subqueries or aggregations)');
+}
+
+// ---------------------------------------------------------------- SET PATH, SET ROLE
+
+const sessionAnswer = (updateType: string, sessionUpdate: GatewayResult['sessionUpdate']): GatewayResult => ({ columns: [{ name: 'result', type: 'boolean' }], rows: ['[true]'], updateType, sessionUpdate });
+
+/** An identifier as Trino writes it back: unquoted as written, quoted with its quotes. */
+function formatIdentifier(t: Token): string {
+  return t.kind === 'quoted' ? `"${t.text.replace(/"/g, '""')}"` : t.text;
+}
+
+function syntax(sql: string, t: Token | undefined, expecting: string): QueryFailure {
+  const offset = t?.start ?? sql.length;
+  return semantic(sql, 'SYNTAX_ERROR', `mismatched input '${t ? sql.slice(t.start, t.end) : '<EOF>'}'. Expecting: ${expecting}`, offset);
+}
+
+/**
+ * SET PATH, as Trino's SetPathTask answers it: only for clients that declare the PATH capability,
+ * each element's catalog must exist (or the session have one); the client gets the path back in
+ * X-Trino-Set-Path and sends it as X-Trino-Path from then on.
+ */
+async function setPath(sql: string, tokens: Token[], session: Session, tables: MetadataTables): Promise<GatewayResult> {
+  const elements: { catalog?: Token; schema: Token }[] = [];
+  let i = 2;
+  for (;;) {
+    const a = tokens[i];
+    if (!a || (a.kind !== 'word' && a.kind !== 'quoted')) throw syntax(sql, a, '<identifier>');
+    const dotted = tokens[i + 1]?.kind === 'symbol' && tokens[i + 1]!.text === '.';
+    const b = dotted ? tokens[i + 2] : undefined;
+    if (dotted && (!b || (b.kind !== 'word' && b.kind !== 'quoted'))) throw syntax(sql, b, '<identifier>');
+    elements.push(dotted ? { catalog: a, schema: b! } : { schema: a });
+    i += dotted ? 3 : 1;
+    if (i === tokens.length) break;
+    if (tokens[i]!.kind !== 'symbol' || tokens[i]!.text !== ',') throw syntax(sql, tokens[i], "',', <EOF>");
+    i++;
+  }
+  if (!(session.clientCapabilities ?? []).includes('PATH')) throw QueryFailure.of('NOT_SUPPORTED', 'SET PATH not supported by client');
+  const catalogs = await tables.catalogs();
+  for (const e of elements) {
+    if (!e.catalog && !session.catalog) throw semantic(sql, 'MISSING_CATALOG_NAME', 'Catalog must be specified for each path element when session catalog is not set');
+    const catalog = e.catalog?.text.toLowerCase();
+    if (catalog !== undefined && !catalogs.includes(catalog)) throw semantic(sql, 'CATALOG_NOT_FOUND', `Catalog '${catalog}' not found`);
+  }
+  const path = elements.map((e) => (e.catalog ? `${formatIdentifier(e.catalog)}.${formatIdentifier(e.schema)}` : formatIdentifier(e.schema))).join(', ');
+  return sessionAnswer('SET PATH', { setPath: path });
+}
+
+/**
+ * SET ROLE, as Trino answers it where no catalog manages roles (Athena, the local engine) and
+ * the system has no roles of its own (file-based access control): ALL and NONE are taken and
+ * returned in X-Trino-Set-Role as `system=ALL`; a named role does not exist; a catalog does not
+ * support role management.
+ */
+async function setRole(sql: string, tokens: Token[], tables: MetadataTables): Promise<GatewayResult> {
+  const role = tokens[2];
+  if (!role || (role.kind !== 'word' && role.kind !== 'quoted')) throw syntax(sql, role, "'ALL', 'NONE', <identifier>");
+  let end = 3;
+  let catalog: string | undefined;
+  if (tokens[3]?.kind === 'word' && tokens[3].upper === 'IN') {
+    const c = tokens[4];
+    if (!c || (c.kind !== 'word' && c.kind !== 'quoted')) throw syntax(sql, c, '<identifier>');
+    catalog = c.text.toLowerCase();
+    end = 5;
+  }
+  if (end !== tokens.length) throw syntax(sql, tokens[end], "'IN', <EOF>");
+  const special = role.kind === 'word' && (role.upper === 'ALL' || role.upper === 'NONE') ? role.upper : undefined;
+  if (catalog !== undefined) {
+    if (!(await tables.catalogs()).includes(catalog)) throw semantic(sql, 'CATALOG_NOT_FOUND', `Catalog '${catalog}' not found`);
+    throw semantic(sql, 'NOT_SUPPORTED', `Catalog '${catalog}' does not support role management`);
+  }
+  if (!special) throw semantic(sql, 'ROLE_NOT_FOUND', `Role '${role.text.toLowerCase()}' does not exist`);
+  return sessionAnswer('SET ROLE', { setRole: { system: special } });
 }
 
 function nameOf(t: Token | undefined): string | undefined {
@@ -330,7 +462,7 @@ function mayBeMetadata(tokens: Token[], session: Session): boolean {
   return !from;
 }
 
-function recognizeSelect(sql: string, tokens: Token[], session: Session, version: string): Recognized | undefined {
+function recognizeSelect(sql: string, tokens: Token[], session: Session, version: string, restricted: boolean): Recognized | undefined {
   if (!mayBeMetadata(tokens, session)) return undefined;
   let query: SelectQuery;
   try {
@@ -338,6 +470,8 @@ function recognizeSelect(sql: string, tokens: Token[], session: Session, version
   } catch (error) {
     if (!(error instanceof Unsupported)) throw error;
     if (mentionsSystemMetadata(tokens)) return { run: async () => Promise.reject(notSupported(sql)) };
+    // The engine's own information_schema knows nothing of the rules (hidden tables and columns).
+    if (restricted && mentionsInformationSchema(tokens, session)) return { run: async () => Promise.reject(unanswerable(sql)) };
     return undefined;
   }
   if (!query.from) {
@@ -346,19 +480,25 @@ function recognizeSelect(sql: string, tokens: Token[], session: Session, version
     return { run: () => runSelect(query, undefined, { version }) };
   }
   const target = resolveFrom(sql, query.from.parts, session);
-  if (!target) return undefined;
+  if (!target) return restricted && mentionsInformationSchema(tokens, session) ? { run: async () => Promise.reject(unanswerable(sql)) } : undefined;
   return {
     run: async (tables) => {
       const table = await target.table(tables);
-      if (!table) return Promise.reject(target.system ? notSupported(sql) : new Unsupported('information_schema table'));
+      if (!table) return Promise.reject(target.system ? notSupported(sql) : restricted ? unanswerable(sql) : new Unsupported('information_schema table'));
       try {
         return await runSelect(query, table, { version, tableNames: target.names });
       } catch (error) {
         if (error instanceof Unsupported && target.system) throw notSupported(sql);
+        if (error instanceof Unsupported && restricted) throw unanswerable(sql);
         throw error;
       }
     },
   };
+}
+
+/** Whether the statement names an information_schema table (or runs in that schema). */
+function mentionsInformationSchema(tokens: Token[], session: Session): boolean {
+  return session.schema === INFORMATION_SCHEMA || tokens.some((t) => (t.kind === 'word' || t.kind === 'quoted') && t.text.toLowerCase() === INFORMATION_SCHEMA);
 }
 
 interface Target {

@@ -345,6 +345,8 @@ class Parser {
   }
 }
 
+const MAX_DEPTH = 64;
+
 /** Parses one SELECT statement of the supported grammar; throws Unsupported otherwise. */
 export function parseSelect(rawSql: string): SelectQuery {
   let tokens: Token[];
@@ -355,6 +357,13 @@ export function parseSelect(rawSql: string): SelectQuery {
     throw new Unsupported('not a single statement');
   }
   if (tokens.some((t) => t.kind === 'param')) throw new Unsupported('parameters');
+  // Metadata queries are shallow; the parser recurses per bracket and per NOT.
+  let depth = 0;
+  for (const t of tokens) {
+    if (t.text === '(' || (t.kind === 'word' && t.upper === 'NOT')) depth++;
+    else if (t.text === ')') depth--;
+    if (depth > MAX_DEPTH) throw new Unsupported('nested too deeply');
+  }
   return new Parser(sql, tokens).query();
 }
 

@@ -14,6 +14,8 @@ export interface Visibility {
   catalog(catalog: string): boolean;
   schema(catalog: string, schema: string): boolean;
   table(catalog: string, schema: string, table: string): boolean;
+  /** The columns of a visible table the user may see (default: all). */
+  columns?(catalog: string, schema: string, table: string, columns: MetadataColumn[]): MetadataColumn[];
 }
 
 const t = (text: string): SqlType => parseType(text);
@@ -195,7 +197,13 @@ export class MetadataTables {
     const [table] = await this.tables(catalog, schema, { test: (v) => v === name, exact: [name] });
     if (!table) return undefined;
     const columns = table.columns ?? (await this.cache.columns(catalog, schema, name));
-    return columns ? { table, columns } : undefined;
+    return columns ? { table, columns: this.visibleColumns(catalog, schema, name, columns) } : undefined;
+  }
+
+  /** Hidden columns are left out everywhere they would be listed, as Trino filters them. */
+  private visibleColumns(catalog: string, schema: string, table: string, columns: MetadataColumn[]): MetadataColumn[] {
+    if (schema === INFORMATION_SCHEMA || !this.visible.columns) return columns;
+    return this.visible.columns(catalog, schema, table, columns);
   }
 
   private async catalogsFor(scan: Scan, keys: Keys): Promise<string[]> {
@@ -223,7 +231,7 @@ export class MetadataTables {
       const columns = schema === INFORMATION_SCHEMA ? new Map(tables.map((x) => [x.name, x.columns!])) : await this.cache.columnsOf(catalog, schema, tables);
       for (const table of tables) {
         const list = columns.get(table.name);
-        if (list) yield { catalog, schema, table, columns: list };
+        if (list) yield { catalog, schema, table, columns: this.visibleColumns(catalog, schema, table.name, list) };
       }
     }
   }

@@ -1,4 +1,10 @@
+import type { ParserRuleContext } from 'antlr4ng';
+import { BasicStringLiteralContext, ExecuteContext, ExecuteImmediateContext, UnicodeStringLiteralContext } from 'dt-sql-parser/dist/lib/trino/TrinoSqlParser.js';
 import { QueryFailure } from '../errors.js';
+import { AnalysisError, basicString, unicodeString } from '../sql/names.js';
+import { endBudget, startBudget } from '../sql/limits.js';
+import { lex, parseTokens } from '../sql/parser.js';
+import type { AnalysisProblem } from '../ports.js';
 import type { ClientSession, SessionUpdate } from './headers.js';
 import { LexError, locate, singleStatement, tokenize, type Token } from './lexer.js';
 
@@ -45,26 +51,79 @@ function words(tokens: Token[], count: number): string {
     .join(' ');
 }
 
-/** Comma-separated SQL expressions after USING, as literal texts. */
-function usingParameters(sql: string, tokens: Token[], from: number): string[] {
-  if (from >= tokens.length) return [];
-  if (tokens[from]!.upper !== 'USING') failSyntax(sql, `mismatched input '${tokens[from]!.text}'. Expecting: 'USING', <EOF>`, tokens[from]!.start);
-  const params: string[] = [];
+/**
+ * Brackets nested deeper than this make a statement too complex for the gateway: parsers recurse
+ * per level, and the analysis refuses the same depth (lambdas/core/sql).
+ */
+export const MAX_NESTING = 128;
+
+/** A statement too large or too deeply nested to be checked: a plain user error, never a crash. */
+export function tooComplex(detail?: string): QueryFailure {
+  return QueryFailure.of('QUERY_TEXT_TOO_LARGE', `Query is too complex to be processed: ${detail ?? 'it is too large or too deeply nested'}; simplify it or split it up`);
+}
+
+function checkNesting(tokens: readonly Token[]): void {
   let depth = 0;
-  let start = tokens[from + 1]?.start;
-  if (start === undefined) failSyntax(sql, 'mismatched input \'<EOF>\'. Expecting: <expression>', sql.length);
-  for (let i = from + 1; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    if (t.text === '(' || t.text === '[') depth++;
-    else if (t.text === ')' || t.text === ']') depth--;
-    else if (t.text === ',' && depth === 0) {
-      params.push(sql.slice(start, t.start).trim());
-      start = tokens[i + 1]?.start ?? sql.length;
-    }
+  for (const t of tokens) {
+    if (t.text === '(' || t.text === '[') {
+      if (++depth > MAX_NESTING) throw tooComplex(`brackets are nested more than ${MAX_NESTING} levels deep`);
+    } else if (t.text === ')' || t.text === ']') depth--;
   }
-  params.push(sql.slice(start).trim());
-  if (params.some((p) => p === '')) failSyntax(sql, 'empty parameter in USING', tokens[from]!.start);
-  return params;
+}
+
+/**
+ * EXECUTE name [USING expr, ...] and EXECUTE IMMEDIATE 'sql' [USING expr, ...] read with Trino's
+ * grammar: each parameter is exactly one expression, whatever brackets, commas or comments it
+ * holds, and the string of EXECUTE IMMEDIATE is decoded as Trino decodes it (U&'...' UESCAPE).
+ * Something that is not, like `USING 1) UNION SELECT ...`, is a syntax error at its position.
+ */
+function readExecute(sql: string, tokens: readonly Token[]): { statement?: string; parameters: string[] } {
+  checkNesting(tokens);
+  let parsed: ReturnType<typeof parseTokens>;
+  // The parser's time budget (sql/limits.ts) bounds a huge parameter as it bounds an analysis.
+  startBudget();
+  try {
+    const lexed = lex(sql);
+    if (lexed.problem) failSyntaxAt(sql, lexed.problem);
+    parsed = parseTokens(lexed.stream);
+  } catch (error) {
+    if (error instanceof RangeError) throw tooComplex();
+    if (error instanceof AnalysisError) {
+      const problem = (error as AnalysisError & { problem?: AnalysisProblem }).problem;
+      if (problem?.kind === 'syntax') failSyntaxAt(sql, { line: problem.line ?? 1, column: problem.column ?? 1, message: problem.message });
+      throw tooComplex(problem?.message ?? error.message);
+    }
+    throw error;
+  } finally {
+    endBudget();
+  }
+  if (!parsed.ok) failSyntaxAt(sql, parsed.problem);
+  const statement = parsed.statement.statement();
+  if (!(statement instanceof ExecuteContext) && !(statement instanceof ExecuteImmediateContext)) failSyntax(sql, 'EXECUTE expects a prepared statement name or IMMEDIATE and a string', 0);
+  const parameters = statement.expression().map((e) => textOf(e));
+  if (statement instanceof ExecuteContext) return { parameters };
+  const literal = statement.string();
+  try {
+    if (literal instanceof BasicStringLiteralContext) return { statement: basicString(literal.STRING().getText()), parameters };
+    if (literal instanceof UnicodeStringLiteralContext) {
+      const escape = literal.STRING();
+      return { statement: unicodeString(literal.UNICODE_STRING().getText(), escape ? basicString(escape.getText()) : undefined), parameters };
+    }
+  } catch (error) {
+    if (error instanceof AnalysisError) failSyntax(sql, error.message, tokens[2]?.start ?? 0);
+    throw error;
+  }
+  return failSyntax(sql, 'EXECUTE IMMEDIATE expects a string literal', tokens[2]?.start ?? 0);
+}
+
+/** The source text of a parse tree node (offsets of the lexer are code points, not UTF-16 units). */
+function textOf(ctx: ParserRuleContext): string {
+  const start = ctx.start!;
+  return start.inputStream!.getText(start.start, ctx.stop!.stop);
+}
+
+function failSyntaxAt(sql: string, problem: { line: number; column: number; message: string }): never {
+  throw QueryFailure.of('SYNTAX_ERROR', `line ${problem.line}:${problem.column}: ${problem.message}`, { lineNumber: problem.line, columnNumber: problem.column });
 }
 
 function literalValue(sql: string, tokens: Token[], from: number): string {
@@ -180,17 +239,17 @@ export function planStatement(rawSql: string, session: ClientSession): Plan {
     if (!session.transactionId) throw QueryFailure.of('NOT_IN_TRANSACTION', 'No transaction in progress');
     return { kind: 'session', updateType: first, update: { clearTransactionId: true } };
   }
-  if (lead === 'EXECUTE IMMEDIATE' || (first === 'EXECUTE' && tokens[1]?.upper === 'IMMEDIATE')) {
-    const literal = tokens[2];
-    if (!literal || literal.kind !== 'string') failSyntax(sql, 'EXECUTE IMMEDIATE expects a string literal', literal?.start ?? sql.length);
-    const parameters = usingParameters(sql, tokens, 3);
-    checkParameterCount(literal.text, parameters);
-    return nested(literal.text, parameters, session);
+  if (first === 'EXECUTE' && tokens[1]?.upper === 'IMMEDIATE') {
+    if (tokens[2]?.kind !== 'string') failSyntax(sql, 'EXECUTE IMMEDIATE expects a string literal', tokens[2]?.start ?? sql.length);
+    const { statement, parameters } = readExecute(sql, tokens);
+    checkParameterCount(statement!, parameters);
+    return nested(statement!, parameters, session);
   }
   if (first === 'EXECUTE') {
     const name = identifier(tokens[1]);
     if (!name) failSyntax(sql, 'EXECUTE expects a prepared statement name', tokens[1]?.start ?? sql.length);
-    const parameters = usingParameters(sql, tokens, 2);
+    if (tokens.length > 2 && tokens[2]!.upper !== 'USING') failSyntax(sql, `mismatched input '${tokens[2]!.text}'. Expecting: 'USING', <EOF>`, tokens[2]!.start);
+    const parameters = tokens.length > 2 ? readExecute(sql, tokens).parameters : [];
     const inner = prepared(session, name);
     checkParameterCount(inner, parameters);
     return nested(inner, parameters, session);
@@ -211,5 +270,7 @@ function nested(innerSql: string, parameters: string[], session: ClientSession):
     if (parameters.length) throw QueryFailure.of('INVALID_PARAMETER_USAGE', 'Parameters are only allowed in queries');
     return plan;
   }
-  return { ...plan, parameters };
+  // EXECUTE IMMEDIATE of an EXECUTE IMMEDIATE: the inner one binds its own parameters.
+  if (plan.parameters.length && parameters.length) throw QueryFailure.of('INVALID_PARAMETER_USAGE', 'Parameters of nested EXECUTE statements cannot be combined');
+  return { ...plan, parameters: plan.parameters.length ? plan.parameters : parameters };
 }

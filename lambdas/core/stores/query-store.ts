@@ -25,11 +25,15 @@ export interface QueryRecord {
   user: string;
   /** Who authenticated, when they ran the query as another user (impersonation). */
   authenticatedUser?: string;
+  /** The user's groups when the query was submitted: the admin dashboard counts the query for these groups. */
+  groups?: string[];
   source?: string;
   dialect: Dialect;
   sql: string;
   /** sha256 of the SQL, for grouping identical queries in history. */
   sqlDigest: string;
+  /** `sql` holds only the start of a statement too large to record whole (sqlDigest is of the whole). */
+  sqlTruncated?: boolean;
   kind?: string;
   state: QueryState;
   /** Target that runs the query; absent while it waits at the gateway. */
@@ -79,6 +83,8 @@ export interface TransitionPatch {
   updateType?: string;
   updateCount?: number;
   eventSequence?: number;
+  /** The access record, when the decision changed with the transition (an engine cross-check at submit). */
+  access?: Record<string, unknown>;
 }
 
 export interface QueryStore {
@@ -94,6 +100,8 @@ export interface QueryStore {
   transition(queryId: string, patch: TransitionPatch, now: number): Promise<boolean>;
   /** Notes that the client is still polling. */
   touch(queryId: string, now: number): Promise<void>;
+  /** Replaces the access record (an engine cross-check made when a waiting query got its target). */
+  recordAccess?(queryId: string, access: Record<string, unknown>): Promise<void>;
 
   // ---- the gateway queue (issue 5). Optional: a store without them gives waiting queries no
   // arrival order among themselves (they still wait, and start when a target has room).
@@ -106,6 +114,21 @@ export interface QueryStore {
   countWaitingAhead?(group: string, query: { queryId: string; createdAt: number }, liveSince: number, atMost: number): Promise<number>;
   /** A waiting query got a target: records the decision that took it, drops `waitingGroup` and `routingRequest`. */
   leaveWaiting?(queryId: string, routing: Record<string, unknown>): Promise<void>;
+}
+
+/**
+ * `create` cannot store the item as it is, even compressed (DynamoDB holds 400 KB per item): the
+ * gateway then records a shortened item, failed with a clear answer.
+ */
+export class RecordTooLargeError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RecordTooLargeError';
+  }
+}
+
+export function isRecordTooLarge(error: unknown): boolean {
+  return error instanceof RecordTooLargeError || (error instanceof Error && error.name === 'RecordTooLargeError');
 }
 
 /** The routing facts of a waiting query, kept on its item so any process can route it again. */

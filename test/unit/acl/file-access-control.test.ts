@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { AccessRulesError, createFileAccessControl, createSwappableAccessControl, parseAccessRules, validateAccessRules } from '../../../lambdas/core/acl/index.js';
+import { tableVisibility } from '../../../lambdas/core/metadata/visibility.js';
 import type { Analysis } from '../../../lambdas/core/ports.js';
 import { analyze } from '../../../lambdas/core/sql/index.js';
+import { ALICE_RULES } from '../../support/alice-rules.js';
 
 const S = { catalog: 'hive', schema: 'locations' };
 const alice = { user: 'alice', groups: ['analysts'] };
@@ -221,5 +223,43 @@ describe('impersonation, targets and routing groups', () => {
     expect(c.check(alice, analyze('SELECT * FROM t', S)).allowed).toBe(true);
     expect(() => c.replace({ tables: [{ privileges: ['NOPE'] }] })).toThrow(AccessRulesError);
     expect(c.check(alice, analyze('SELECT * FROM t', S)).allowed).toBe(true);
+  });
+});
+
+describe('hidden columns (issue 17)', () => {
+  const TINY = { catalog: 'tpch', schema: 'tiny' };
+  const reader = { ...alice, method: 'header' };
+  const customer = ['c_custkey', 'c_name', 'c_address', 'c_nationkey', 'c_phone', 'c_acctbal', 'c_mktsegment', 'c_comment'];
+
+  it('are denied in queries, named, through * or through a relation’s column aliases', () => {
+    const control = createFileAccessControl(ALICE_RULES);
+    const decide = (sql: string) => control.check(alice, analyze(sql, TINY));
+    expect(decide('SELECT c_custkey, c_name FROM customer').allowed).toBe(true);
+    expect(decide('SELECT * FROM customer')).toMatchObject({ allowed: false, reason: 'Cannot select from columns [c_acctbal, c_address, c_comment, c_mktsegment, c_nationkey, c_phone] in table or view tpch.tiny.customer' });
+    expect(decide('SELECT c_phone FROM customer')).toMatchObject({ allowed: false, reason: 'Cannot select from columns [c_phone] in table or view tpch.tiny.customer' });
+    expect(decide('SELECT count(*) FROM customer WHERE c_acctbal > 0').allowed).toBe(false);
+    expect(decide('SELECT a, d, e FROM customer AS c(a, b, cc, d, e, f, g, h)').allowed).toBe(false);
+  });
+
+  it('are left out of what the metadata answers list, by the same rules', () => {
+    const visibility = tableVisibility(createFileAccessControl(ALICE_RULES));
+    expect(visibility.restricted).toBe(true);
+    expect(visibility(reader, 'tpch.tiny.customer')).toBe(true);
+    expect(visibility.visibleColumns(reader, ['tpch', 'tiny', 'customer'], customer)).toEqual(['c_custkey', 'c_name']);
+    expect(visibility.visibleColumns(reader, ['tpch', 'tiny', 'customer'], customer.map((c) => c.toUpperCase()))).toEqual(['C_CUSTKEY', 'C_NAME']);
+    expect(visibility.visibleColumns(reader, ['tpch', 'tiny', 'nation'], ['n_name', 'n_comment'])).toEqual(['n_name', 'n_comment']);
+    expect(visibility.visibleColumns(reader, ['tpch', 'tiny', 'orders'], ['o_orderkey'])).toEqual([]);
+    const open = tableVisibility(createSwappableAccessControl({}));
+    expect(open.restricted).toBe(false);
+    expect(open.visibleColumns(reader, ['tpch', 'tiny', 'customer'], customer)).toEqual(customer);
+  });
+
+  it('follow rules swapped at run time', () => {
+    const control = createSwappableAccessControl({});
+    const visibility = tableVisibility(control);
+    expect(visibility.visibleColumns(reader, ['tpch', 'tiny', 'customer'], customer)).toHaveLength(8);
+    control.replace(ALICE_RULES);
+    expect(visibility.restricted).toBe(true);
+    expect(visibility.visibleColumns(reader, ['tpch', 'tiny', 'customer'], customer)).toEqual(['c_custkey', 'c_name']);
   });
 });

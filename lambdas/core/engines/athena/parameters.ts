@@ -8,6 +8,9 @@ import { bindParameters, tokenize, type Token } from '../../protocol/lexer.js';
  * other statement, a `?` elsewhere (select list, LIMIT, VALUES, JOIN ... ON, HAVING), or a value
  * out of bounds gets its parameters substituted as SQL literals, which the JDBC driver already
  * sends in Trino syntax (`INTEGER '5'`, `DATE '2024-05-01'`, `'it''s'`, `CAST(NULL AS VARCHAR)`).
+ *
+ * The gateway itself submits no parameters: it writes them into the text before the analysis
+ * (protocol/parameters.ts), so that what Athena runs is exactly what access control checked.
  */
 export interface AthenaParameterPlan {
   /** The QueryString to send. */
