@@ -1,9 +1,11 @@
 import { DuckDBInstance, type DuckDBConnection, type DuckDBMaterializedResult } from '@duckdb/node-api';
-import type { Engine, EngineColumn, EnginePage, EngineState, EngineSubmission, EngineSubmitted, PollOptions } from '../core/engines/engine.js';
+import type { Engine, EngineColumn, EngineInspection, EnginePage, EngineState, EngineSubmission, EngineSubmitted, PollOptions } from '../core/engines/engine.js';
 import { QueryFailure, queryError, type ErrorName, type QueryError } from '../core/errors.js';
-import { bindParameters, LexError, tokenize, type Token } from '../core/protocol/lexer.js';
+import { bindParameters, LexError, locate, tokenize, type Token } from '../core/protocol/lexer.js';
 import { updateTypeOf } from '../core/protocol/statements.js';
 import { formatType } from '../core/protocol/sql-types.js';
+import { GuardSyntaxError, guardedTokens, oneStatement, Refusal } from './duckdb-guard.js';
+import { DuckDbInspector, type InspectedStatement } from './duckdb-inspect.js';
 import { mapDuckType } from './duckdb-types.js';
 import { tpchTinySql } from './tpch.js';
 
@@ -12,6 +14,12 @@ import { tpchTinySql } from './tpch.js';
  * on its side and serves them by cursor (a row offset), so the gateway stays stateless. Results
  * are dropped a while after their last read. Trino's SHOW and DESCRIBE statements are answered
  * from DuckDB's catalog with Trino's column names.
+ *
+ * The engine runs exactly what was checked (issue 17): DuckDB is locked down at creation (no
+ * host files, no extensions, no setting changes), every statement passes the lexical guard
+ * (duckdb-guard.ts: one statement, no text DuckDB and Trino read differently), and is inspected
+ * in DuckDB's own parse and rebuilt with every table fully qualified (duckdb-inspect.ts). submit
+ * refuses whatever inspect refuses, so a caller that never inspects is safe too.
  */
 export interface StateChange {
   engineQueryId: string;
@@ -48,10 +56,32 @@ interface RunningQuery {
   lastReadAt: number;
 }
 
+/**
+ * DuckDB's settings for a gateway-fronted engine, fixed when the instance is created: no host
+ * files (read_csv, COPY TO, ATTACH of a file, `FROM '/path'`), no extension installed or loaded
+ * behind a query's back, and a locked configuration, so no statement can change any of it. The
+ * sample data needs none of what is closed: ATTACH ':memory:' and CREATE still work.
+ */
+export const LOCKED_DOWN_SETTINGS: Record<string, string> = {
+  enable_external_access: 'false',
+  autoload_known_extensions: 'false',
+  autoinstall_known_extensions: 'false',
+  allow_community_extensions: 'false',
+  allow_unsigned_extensions: 'false',
+  lock_configuration: 'true',
+};
+
 export class DuckDbEngine implements Engine {
   private readonly queries = new Map<string, RunningQuery>();
   private counter = 0;
   private readonly sweepTimer: NodeJS.Timeout;
+  private inspector!: DuckDbInspector;
+  /**
+   * What inspect answered per query id, until the query is submitted: submit inspects again and
+   * refuses a statement whose reading changed in between (a view replaced after the gateway's
+   * check), so what runs is what was checked.
+   */
+  private readonly checked = new Map<string, { reading: string; at: number }>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -62,9 +92,15 @@ export class DuckDbEngine implements Engine {
   }
 
   static async create(options: DuckDbEngineOptions = {}): Promise<DuckDbEngine> {
-    const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+    const instance = await DuckDBInstance.create(':memory:', { threads: '2', ...LOCKED_DOWN_SETTINGS });
     const engine = new DuckDbEngine(instance, options);
-    if (options.sampleData !== false) await engine.loadSampleData();
+    try {
+      if (options.sampleData !== false) await engine.loadSampleData();
+      engine.inspector = await DuckDbInspector.create(instance);
+    } catch (error) {
+      engine.close();
+      throw error;
+    }
     return engine;
   }
 
@@ -75,6 +111,71 @@ export class DuckDbEngine implements Engine {
       await connection.run(`CREATE SCHEMA tpch.tiny`);
       for (const statement of tpchTinySql('tpch.tiny')) await connection.run(statement);
       await connection.run(`CREATE SCHEMA memory."default"`);
+    } finally {
+      connection.closeSync();
+    }
+  }
+
+  /**
+   * The statement as the engine would run it: its text after parameters and the engine's own
+   * rewriting, checked by the guard and inspected in DuckDB's parse. Throws Refusal when it must
+   * not run, QueryFailure when it cannot.
+   */
+  private async prepareStatement(submission: EngineSubmission): Promise<{ translated: Translation; inspected: InspectedStatement }> {
+    const sql = submission.parameters?.length ? bindParameters(submission.sql, submission.parameters) : submission.sql;
+    try {
+      // Before the engine's own rewriting too: SHOW translations never see a second statement.
+      oneStatement(sql, guardedTokens(sql));
+    } catch (error) {
+      if (error instanceof GuardSyntaxError) throw QueryFailure.of('SYNTAX_ERROR', error.message, locate(sql, error.offset));
+      throw error;
+    }
+    const { catalog, schema } = submission.session;
+    const translated = translate(sql, catalog, schema);
+    // The engine's own catalog reads for SHOW: written here, names only as string literals.
+    if (translated.trusted) return { translated, inspected: { sql: translated.sql, tables: [], viewTables: [], changesCatalog: false } };
+    const inspected = await this.inspector.inspect(translated.sql, { ...(catalog ? { catalog } : {}), ...(schema ? { schema } : {}) });
+    return { translated, inspected };
+  }
+
+  /**
+   * DuckDB's own reading of the statement, for the gateway's cross-check. Never throws: a
+   * statement the engine refuses comes back with `refusal`; one that cannot run at all (a syntax
+   * error) names no table, and submit fails it the same way.
+   */
+  async inspect(submission: EngineSubmission): Promise<EngineInspection> {
+    let inspection: EngineInspection;
+    let reading: string;
+    try {
+      const { inspected } = await this.prepareStatement(submission);
+      inspection = { tables: inspected.tables, ...(inspected.viewTables.length ? { viewTables: inspected.viewTables } : {}) };
+      reading = readingOf(inspected);
+    } catch (error) {
+      if (error instanceof Refusal) inspection = { tables: [], refusal: refusalMessage(error) };
+      else if (error instanceof QueryFailure || error instanceof LexError) inspection = { tables: [] };
+      else inspection = { tables: [], refusal: `The local engine could not inspect the statement: ${String((error as Error)?.message ?? error)}` };
+      reading = 'not runnable';
+    }
+    if (this.checked.size >= MAX_REMEMBERED_READINGS) this.checked.delete(this.checked.keys().next().value!);
+    this.checked.set(submission.queryId, { reading, at: Date.now() });
+    return inspection;
+  }
+
+  /**
+   * Runs SQL written by the gateway itself (reads of DuckDB's catalog for metadata answers),
+   * never a client's text: it bypasses the inspection that refuses DuckDB's catalog functions.
+   */
+  async internalQuery(sql: string): Promise<{ columns: EngineColumn[]; rows: unknown[][] }> {
+    guardedTokens(sql);
+    const connection = await this.instance.connect();
+    try {
+      const result = await connection.run(sql);
+      const mappings = result.columnTypes().map(mapDuckType);
+      const names = result.columnNames();
+      const rows = (await result.getRows()).map((row) => row.map((value, i) => mappings[i]!.convert(value)));
+      return { columns: names.map((name, i) => ({ name, type: mappings[i]!.type })), rows };
+    } catch (error) {
+      throw new QueryFailure(mapDuckError(error));
     } finally {
       connection.closeSync();
     }
@@ -94,20 +195,35 @@ export class DuckDbEngine implements Engine {
       const connection = await this.instance.connect();
       query.connection = connection;
       if (this.canceled(query)) return;
-      const { catalog, schema } = submission.session;
-      if (catalog) await connection.run(`USE ${quoteIdent(catalog)}${schema ? '.' + quoteIdent(schema) : ''}`).catch(() => undefined);
+      // No USE: the statement names every table fully qualified (see duckdb-inspect.ts), so the
+      // session's catalog and schema never go through DuckDB's search path.
+      const { translated, inspected } = await this.prepareStatement(submission);
+      const checked = this.checked.get(submission.queryId);
+      this.checked.delete(submission.queryId);
+      if (checked && checked.reading !== readingOf(inspected)) {
+        throw new Refusal('the tables it reads changed between the access check and the run (a view or table was replaced); run it again');
+      }
+      if (this.canceled(query)) return;
       this.setState(query, 'RUNNING');
       query.startedAt = Date.now();
-      const sql = submission.parameters?.length ? bindParameters(submission.sql, submission.parameters) : submission.sql;
-      const translated = translate(sql, submission.session.catalog, submission.session.schema);
-      const result = await connection.run(translated.sql);
+      const changed = inspected.changesCatalog ? this.inspector.catalogChanging() : undefined;
+      let result: DuckDBMaterializedResult;
+      try {
+        result = await connection.run(inspected.sql);
+      } finally {
+        changed?.();
+      }
       if (this.canceled(query)) return;
       await this.collect(query, result, translated);
       query.endedAt = Date.now();
       this.setState(query, 'FINISHED');
     } catch (error) {
       if (this.canceled(query)) return;
-      query.error = error instanceof QueryFailure ? error.error : error instanceof LexError ? queryError('SYNTAX_ERROR', error.message) : mapDuckError(error);
+      query.error =
+        error instanceof QueryFailure ? error.error
+        : error instanceof Refusal ? queryError(error.errorName, refusalMessage(error))
+        : error instanceof LexError ? queryError('SYNTAX_ERROR', error.message)
+        : mapDuckError(error);
       query.endedAt = Date.now();
       this.setState(query, 'FAILED');
     } finally {
@@ -132,7 +248,9 @@ export class DuckDbEngine implements Engine {
     }
     if (translated.updateType) {
       // DuckDB answers DML with a Count column; Trino answers with `rows` and updateCount.
-      const changed = Number(result.rowsChanged ?? 0);
+      let changed = Number(result.rowsChanged ?? 0);
+      // DuckDB reports CREATE TABLE AS's rows in its Count column only.
+      if (!changed && names.length === 1 && names[0] === 'Count') changed = Number((await result.getRows())[0]?.[0] ?? 0);
       const counted = translated.updateType === 'INSERT' || translated.updateType === 'DELETE' || translated.updateType === 'UPDATE' || translated.updateType === 'MERGE' || (translated.updateType === 'CREATE TABLE' && translated.createAs);
       if (counted) {
         query.columns = [{ name: 'rows', type: { kind: 'simple', name: 'bigint', params: [] } }];
@@ -234,14 +352,32 @@ export class DuckDbEngine implements Engine {
     for (const [id, query] of this.queries) {
       if ((query.state === 'FINISHED' || query.state === 'FAILED' || query.state === 'CANCELED') && now - Math.max(query.lastReadAt, query.endedAt ?? 0) > ttl) this.queries.delete(id);
     }
+    // Readings of statements never submitted (denied at the gateway, abandoned while queued).
+    for (const [id, checked] of this.checked) if (now - checked.at > 24 * 60 * 60_000) this.checked.delete(id);
   }
 
   close(): void {
     clearInterval(this.sweepTimer);
     for (const query of this.queries.values()) query.connection?.interrupt();
     this.queries.clear();
+    this.inspector?.close();
     this.instance.closeSync();
   }
+}
+
+/** Inspections remembered for submit's comparison (the oldest go first). */
+const MAX_REMEMBERED_READINGS = 10_000;
+
+/** What an inspection says the statement reads, as one comparable string. */
+function readingOf(inspected: InspectedStatement): string {
+  const tables = inspected.tables.map((t) => t.join('.')).sort();
+  const viewTables = inspected.viewTables.map((v) => `${v.view.join('.')}>${v.table.join('.')}`).sort();
+  return JSON.stringify([tables, viewTables]);
+}
+
+function refusalMessage(refusal: Refusal): string {
+  if (refusal.errorName === 'PERMISSION_DENIED') return `Access Denied: the local engine refuses this statement: ${refusal.message}`;
+  return refusal.message.charAt(0).toUpperCase() + refusal.message.slice(1);
 }
 
 /** Trino's X'AB01' binary literals are from_hex('AB01') in DuckDB. */
@@ -272,6 +408,8 @@ interface Translation {
   columnNames?: string[];
   /** SHOW COLUMNS / DESCRIBE: the statement's columns become the rows. */
   describe?: boolean;
+  /** SQL written here over DuckDB's catalog (SHOW ...), client names only as string literals. */
+  trusted?: boolean;
 }
 
 /** Trino statements DuckDB does not know, answered from its catalog with Trino's shapes. */
@@ -299,7 +437,7 @@ function translate(sql: string, catalog?: string, schema?: string): Translation 
     return ` AND name LIKE ${literal(pattern.text)}`;
   };
   if (lead === 'SHOW CATALOGS') {
-    return { sql: `SELECT name AS "Catalog" FROM (SELECT database_name AS name FROM duckdb_databases() WHERE NOT internal) WHERE true${like(2)} ORDER BY 1` };
+    return { sql: `SELECT name AS "Catalog" FROM (SELECT database_name AS name FROM duckdb_databases() WHERE NOT internal) WHERE true${like(2)} ORDER BY 1`, trusted: true };
   }
   if (upper[0] === 'SHOW' && upper[1] === 'SCHEMAS') {
     let cat = catalog;
@@ -310,7 +448,7 @@ function translate(sql: string, catalog?: string, schema?: string): Translation 
       next = n.next;
     }
     if (!cat) throw QueryFailure.of('GENERIC_USER_ERROR', 'Catalog must be specified when session catalog is not set');
-    return { sql: `SELECT name AS "Schema" FROM (SELECT schema_name AS name FROM information_schema.schemata WHERE catalog_name = ${literal(cat)} AND schema_name <> 'main' UNION SELECT 'information_schema') WHERE true${like(next)} ORDER BY 1` };
+    return { sql: `SELECT name AS "Schema" FROM (SELECT schema_name AS name FROM information_schema.schemata WHERE catalog_name = ${literal(cat)} AND schema_name <> 'main' UNION SELECT 'information_schema') WHERE true${like(next)} ORDER BY 1`, trusted: true };
   }
   if (upper[0] === 'SHOW' && upper[1] === 'TABLES') {
     let [cat, sch] = [catalog, schema];
@@ -321,7 +459,7 @@ function translate(sql: string, catalog?: string, schema?: string): Translation 
       next = n.next;
     }
     if (!cat || !sch) throw QueryFailure.of('GENERIC_USER_ERROR', 'Schema must be specified when session schema is not set');
-    return { sql: `SELECT name AS "Table" FROM (SELECT table_name AS name FROM information_schema.tables WHERE table_catalog = ${literal(cat)} AND table_schema = ${literal(sch)}) WHERE true${like(next)} ORDER BY 1` };
+    return { sql: `SELECT name AS "Table" FROM (SELECT table_name AS name FROM information_schema.tables WHERE table_catalog = ${literal(cat)} AND table_schema = ${literal(sch)}) WHERE true${like(next)} ORDER BY 1`, trusted: true };
   }
   if ((upper[0] === 'SHOW' && upper[1] === 'COLUMNS' && (upper[2] === 'FROM' || upper[2] === 'IN')) || (upper[0] === 'DESCRIBE' && upper[1] !== 'INPUT' && upper[1] !== 'OUTPUT') || upper[0] === 'DESC') {
     const n = name(upper[0] === 'SHOW' ? 3 : 1);
@@ -332,7 +470,7 @@ function translate(sql: string, catalog?: string, schema?: string): Translation 
     throw QueryFailure.of('NOT_SUPPORTED', `${lead} is not supported by the local engine`);
   }
   if (upper[0] === 'SHOW' && upper[1] === 'SESSION') {
-    return { sql: `SELECT name AS "Name", value AS "Value", value AS "Default", input_type AS "Type", description AS "Description" FROM duckdb_settings() WHERE false` };
+    return { sql: `SELECT name AS "Name", value AS "Value", value AS "Default", input_type AS "Type", description AS "Description" FROM duckdb_settings() WHERE false`, trusted: true };
   }
   const updateType = updateTypeOf(tokens as Token[]);
   const createAs = updateType === 'CREATE TABLE' && upper.includes('AS') && (upper.includes('SELECT') || upper.includes('WITH') || upper.includes('VALUES'));

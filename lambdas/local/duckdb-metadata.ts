@@ -1,25 +1,18 @@
-import type { Engine, EnginePage } from '../core/engines/engine.js';
+import type { EngineColumn } from '../core/engines/engine.js';
 import { QueryFailure } from '../core/errors.js';
 import type { ListTablesOptions, MetadataColumn, MetadataSource, MetadataTable } from '../core/metadata/source.js';
-import type { ClientSession } from '../core/protocol/headers.js';
 
 /**
  * Metadata for the local server, read from the embedded DuckDB through the engine itself (so it
  * sees exactly what queries see): catalogs are DuckDB's attached databases (`tpch`, `memory`),
  * schemas and tables come from duckdb_schemas(), duckdb_tables() and duckdb_views(), and column
  * types from a `SELECT * ... LIMIT 0`, which the engine types the way it types every result.
+ * These reads go through the engine's internal path: a client's statement may not touch
+ * DuckDB's catalog functions, the gateway's own metadata reads must.
  */
-const SESSION: ClientSession = {
-  dialect: 'trino',
-  user: 'bifrost-metadata',
-  clientTags: [],
-  clientCapabilities: ['PARAMETRIC_DATETIME'],
-  properties: {},
-  resourceEstimates: {},
-  roles: {},
-  extraCredentials: {},
-  preparedStatements: {},
-};
+export interface DuckDbCatalogReader {
+  internalQuery(sql: string): Promise<{ columns: EngineColumn[]; rows: unknown[][] }>;
+}
 
 /** DuckDB's own schemas, which Trino clients do not see (the core adds information_schema). */
 const HIDDEN_SCHEMAS = ['main', 'information_schema', 'pg_catalog'];
@@ -34,25 +27,11 @@ function ident(name: string): string {
 
 export class DuckDbMetadataSource implements MetadataSource {
   readonly tablesPerCall = 10_000;
-  private counter = 0;
 
-  constructor(
-    private readonly engine: Engine,
-    private readonly target = 'local',
-  ) {}
+  constructor(private readonly engine: DuckDbCatalogReader) {}
 
-  private async query(sql: string): Promise<Required<Pick<EnginePage, 'columns' | 'rows'>>> {
-    const submitted = await this.engine.submit({ queryId: `metadata-${++this.counter}`, sql, session: SESSION, target: this.target });
-    const rows: unknown[][] = [];
-    let cursor: string | undefined;
-    for (;;) {
-      const page = await this.engine.poll(submitted.handle, cursor, { maxWaitMs: 1_000, maxRows: 10_000 });
-      if (page.state === 'FAILED' || page.state === 'CANCELED') throw new QueryFailure(page.error ?? QueryFailure.of('GENERIC_INTERNAL_ERROR', 'Metadata query failed').error);
-      if (page.state !== 'FINISHED') continue;
-      rows.push(...(page.rows ?? []));
-      if (page.nextCursor === undefined) return { columns: page.columns ?? [], rows };
-      cursor = page.nextCursor;
-    }
+  private query(sql: string): Promise<{ columns: EngineColumn[]; rows: unknown[][] }> {
+    return this.engine.internalQuery(sql);
   }
 
   async listCatalogs(): Promise<string[]> {
