@@ -1,53 +1,74 @@
 /**
  * `analyze(sql, session)`: what a statement reads and writes, for access control and routing.
  *
- * Pipeline: lex with the Trino grammar's lexer; refuse several statements; handle the few
- * statements the grammar does not have (branches, Athena's UNLOAD); rewrite recent syntax the
- * grammar does not know (rewrite.ts); parse; walk the tree (walker.ts). Whatever cannot be
- * analyzed gives `ok: false` with the reason: the analysis never guesses and never throws.
+ * Pipeline: lex with the Trino grammar's lexer; refuse several statements and what is nested too
+ * deeply; handle the few statements the grammar does not have (branches, Athena's UNLOAD); rewrite
+ * recent syntax the grammar does not know (rewrite.ts); collapse long lists of literals; parse;
+ * walk the tree (walker.ts). Whatever cannot be analyzed gives `ok: false` with the reason: the
+ * analysis never guesses and never throws. `problem` tells the client why when the statement does
+ * not parse (syntax, at Trino's position) or is too large for the bounds of limits.ts.
  */
 import type { Token } from 'antlr4ng';
-import type { Analysis, Analyzer, TableAccess } from '../ports.js';
+import type { Analysis, AnalysisProblem, Analyzer, TableAccess } from '../ports.js';
+import { endBudget, MAX_NESTING, MAX_SQL_LENGTH, MAX_TOKENS, startBudget, tooComplex } from './limits.js';
 import { AnalysisError, identifierPart } from './names.js';
-import { lex, parseTokens, TrinoSqlLexer as L } from './parser.js';
+import { collapseLiteralLists, lex, parseTokens, TrinoSqlLexer as L, type SyntaxProblem } from './parser.js';
 import { closing, isNameToken, rewrite } from './rewrite.js';
 import { Walker, type NestedAnalysis, type TableEntry } from './walker.js';
+
+export { MAX_NESTING };
 
 export interface AnalysisSession {
   catalog?: string | undefined;
   schema?: string | undefined;
   /** The client's prepared statements (X-Trino-Prepared-Statement), by name. */
   preparedStatements?: Record<string, string> | undefined;
+  /**
+   * The columns of a table in their order, when the gateway knows them (`parts` qualified and
+   * lower-cased): they map positional column aliases, `FROM t AS x(a, b)`, back to the table's
+   * own columns. Without them such a relation counts as reading every column.
+   */
+  columnsOf?(parts: string[]): string[] | undefined;
 }
 
 /** EXECUTE IMMEDIATE inside a prepared statement inside...: a bound against loops. */
 const MAX_DEPTH = 8;
 
-/**
- * Brackets nested deeper than this are refused: parsing time grows faster than the nesting
- * (ANTLR looks ahead to each closing bracket), 1000 levels cost seconds of CPU and then overflow
- * the stack. Generated SQL seldom goes past a few dozen levels.
- */
-export const MAX_NESTING = 128;
-
 export function analyze(sql: string, session: AnalysisSession = {}): Analysis {
-  return run(sql, session, 0);
+  startBudget();
+  try {
+    return run(sql, session, 0);
+  } finally {
+    endBudget();
+  }
 }
 
 /** The `Analyzer` port. */
 export const trinoAnalyzer: Analyzer = { analyze: (sql, session) => analyze(sql, session) };
 
-function failure(error: string, kind = 'unknown'): Analysis {
-  return { ok: false, kind, tables: [], error };
+function failure(error: string, problem?: AnalysisProblem): Analysis {
+  return { ok: false, kind: 'unknown', tables: [], error, ...(problem ? { problem } : {}) };
+}
+
+/** A statement that does not parse: Trino's "line L:C: message", and the position for the client. */
+function syntax(p: SyntaxProblem): Analysis {
+  return failure(`line ${p.line}:${p.column}: ${p.message}`, { kind: 'syntax', message: p.message, line: p.line, column: p.column });
+}
+
+function complex(message: string): Analysis {
+  return failure(message, { kind: 'too-complex', message });
 }
 
 function run(sql: string, session: AnalysisSession, depth: number): Analysis {
   try {
-    if (depth > MAX_DEPTH) return failure('statements are nested too deeply');
+    if (depth > MAX_DEPTH) return complex('statements are nested too deeply');
     return analyzeOne(sql, session, depth);
   } catch (error) {
-    if (error instanceof AnalysisError) return failure(error.message);
-    return failure(`the analyzer failed: ${(error as Error)?.message ?? String(error)}`);
+    if (error instanceof AnalysisError) return failure(error.message, error.problem);
+    // Stack overflow, or an array or string past V8's limits: the statement is too large, and no
+    // internal message goes out.
+    if (error instanceof RangeError) return complex('the statement is too large or too deeply nested to be analyzed');
+    return failure(`the analyzer failed (${(error as Error)?.name ?? 'unknown error'})`);
   }
 }
 
@@ -55,22 +76,57 @@ function defaultTokens(all: Token[]): Token[] {
   return all.filter((t) => t.channel === 0 && t.type !== -1);
 }
 
-function analyzeOne(sql: string, session: AnalysisSession, depth: number): Analysis {
-  let { stream, problem } = lex(sql);
-  if (problem) return failure(`line ${problem.line}:${problem.column}: ${problem.message}`);
-  const tokens = defaultTokens(stream.getTokens());
-  if (tokens[tokens.length - 1]?.type === L.SEMICOLON) tokens.pop();
-  if (tokens.length === 0) return failure('the statement is empty');
+/**
+ * The first token past MAX_NESTING levels of what the parser nests: brackets, CASE ... END,
+ * BEGIN ... END, and lambda arrows (`x -> y -> ...` nests without brackets; the lambdas end at the
+ * next comma or closing bracket of their level).
+ */
+function nestingDepthExceeded(tokens: Token[]): Token | undefined {
+  const arrows: number[] = [0];
   let nesting = 0;
-  for (const t of tokens) {
-    if (t.text === '(' || t.text === '[') {
-      if (++nesting > MAX_NESTING) return failure(`line ${t.line}:${t.column + 1}: brackets are nested more than ${MAX_NESTING} levels deep`);
-    } else if (t.text === ')' || t.text === ']') nesting--;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const text = t.text;
+    if (text === '(' || text === '[' || text === '->' || t.type === L.KW_BEGIN || (t.type === L.KW_CASE && tokens[i - 1]?.type !== L.KW_END)) {
+      if (text === '(' || text === '[') arrows.push(0);
+      else if (text === '->' && ++arrows[arrows.length - 1]! > 1) {
+        // `x -> y -> ...`: a lambda whose body is a lambda, which no engine accepts and whose
+        // prediction costs ANTLR seconds at a few dozen levels.
+        throw new AnalysisError(`line ${t.line}:${t.column + 1}: a lambda expression is only analyzed as an argument of a function`);
+      }
+      if (++nesting > MAX_NESTING) return t;
+    } else if (text === ')' || text === ']') {
+      nesting = Math.max(0, nesting - 1 - (arrows.pop() ?? 0));
+      if (!arrows.length) arrows.push(0);
+    } else if (text === ',') {
+      nesting = Math.max(0, nesting - arrows[arrows.length - 1]!);
+      arrows[arrows.length - 1] = 0;
+    } else if (t.type === L.KW_END && !END_OF_LOOP.has(tokens[i + 1]?.type ?? -2)) nesting = Math.max(0, nesting - 1);
   }
+  return undefined;
+}
+
+/** `END IF`, `END WHILE`...: these close statements that were not counted as opening. */
+const END_OF_LOOP = new Set([L.KW_IF, L.KW_WHILE, L.KW_LOOP, L.KW_REPEAT, L.KW_FOR]);
+
+function analyzeOne(sql: string, session: AnalysisSession, depth: number): Analysis {
+  if (sql.length > MAX_SQL_LENGTH) return complex(`the statement is too long: ${sql.length} characters, at most ${MAX_SQL_LENGTH}`);
+  let { stream, problem } = lex(sql);
+  if (problem) return syntax(problem);
+  const all = stream.getTokens();
+  const tokens = defaultTokens(all);
+  if (tokens[tokens.length - 1]?.type === L.SEMICOLON) tokens.pop();
+  if (tokens.length === 0) {
+    const end = all[all.length - 1]!;
+    return syntax({ line: end.line, column: end.column + 1, message: 'the statement is empty' });
+  }
+  const deep = nestingDepthExceeded(tokens);
+  if (deep) return complex(`line ${deep.line}:${deep.column + 1}: brackets, CASE expressions or lambdas are nested more than ${MAX_NESTING} levels deep`);
   // A semicolon before the end separates statements, except inside a SQL routine's BEGIN ... END,
   // which the grammar parses; whether the text is one statement is the parser's call.
-  const several = tokens.some((t) => t.type === L.SEMICOLON);
+  const semicolon = tokens.find((t) => t.type === L.SEMICOLON);
   const MANY = 'only one statement can be analyzed at a time';
+  const manyAt = (t: Token): Analysis => failure(MANY, { kind: 'syntax', message: MANY, line: t.line, column: t.column + 1 });
 
   const host = {
     session,
@@ -81,19 +137,28 @@ function analyzeOne(sql: string, session: AnalysisSession, depth: number): Analy
   try {
     extended = extension(sql, tokens, host, depth);
   } catch (error) {
-    if (several && error instanceof AnalysisError) return failure(MANY);
+    if (semicolon && error instanceof AnalysisError) return manyAt(semicolon);
     throw error;
   }
-  if (extended) return several ? failure(MANY) : extended;
+  if (extended) return semicolon ? manyAt(semicolon) : extended;
 
   const rewritten = rewrite(sql, tokens);
   host.branches = rewritten.branches;
   if (rewritten.changed) {
     ({ stream, problem } = lex(rewritten.sql));
-    if (problem) return failure(`line ${problem.line}:${problem.column}: ${problem.message}`);
+    if (problem) return syntax(problem);
   }
+  const visible = collapseLiteralLists(stream);
+  if (visible > MAX_TOKENS) throw tooComplex(`the statement is too large: ${visible} tokens, at most ${MAX_TOKENS}`);
   const parsed = parseTokens(stream);
-  if (!parsed.ok) return failure(several ? `${MANY} (line ${parsed.problem.line}:${parsed.problem.column}: ${parsed.problem.message})` : `line ${parsed.problem.line}:${parsed.problem.column}: ${parsed.problem.message}`);
+  if (!parsed.ok) {
+    const p = parsed.problem;
+    if (!semicolon) return syntax(p);
+    // Past the semicolon, the error is the second statement: reported at the semicolon, as Trino does.
+    const after = p.line > semicolon.line || (p.line === semicolon.line && p.column > semicolon.column + 1);
+    const problem: AnalysisProblem = after ? { kind: 'syntax', message: MANY, line: semicolon.line, column: semicolon.column + 1 } : { kind: 'syntax', message: p.message, line: p.line, column: p.column };
+    return failure(`${MANY} (line ${p.line}:${p.column}: ${p.message})`, problem);
+  }
   const walker = new Walker(host);
   walker.statement(parsed.statement.statement());
   if (rewritten.sessionValues.length) walker.merge(run(`SELECT ${rewritten.sessionValues.join(', ')}`, session, depth + 1));

@@ -5,9 +5,23 @@
  * table function arguments).
  */
 import type { Token } from 'antlr4ng';
-import { TrinoSqlLexer } from './parser.js';
+import type { AnalysisProblem } from '../ports.js';
+import { TrinoSqlLexer } from 'dt-sql-parser/dist/lib/trino/TrinoSqlLexer.js';
 
-export class AnalysisError extends Error {}
+/** Why a statement cannot be analyzed; `problem` when the client should be told (syntax, too complex). */
+export class AnalysisError extends Error {
+  constructor(
+    message: string,
+    readonly problem?: AnalysisProblem,
+  ) {
+    super(message);
+  }
+}
+
+/** An error Trino's parser reports, at the token's position (1-based column, as Trino's "line 1:8:"). */
+export function syntaxError(message: string, at: Pick<Token, 'line' | 'column'>): AnalysisError {
+  return new AnalysisError(`line ${at.line}:${at.column + 1}: ${message}`, { kind: 'syntax', message, line: at.line, column: at.column + 1 });
+}
 
 /** The name of one identifier token as Trino resolves it. */
 export function identifierPart(token: Token): string {
@@ -15,12 +29,12 @@ export function identifierPart(token: Token): string {
   switch (token.type) {
     case TrinoSqlLexer.QUOTED_IDENTIFIER: {
       const inner = text.slice(1, -1).replace(/""/g, '"');
-      if (inner === '') throw new AnalysisError('Zero-length delimited identifier not allowed');
+      if (inner === '') throw syntaxError('Zero-length delimited identifier not allowed', token);
       return inner.toLowerCase();
     }
     case TrinoSqlLexer.BACKQUOTED_IDENTIFIER: {
       const inner = text.slice(1, -1).replace(/``/g, '`');
-      if (inner === '') throw new AnalysisError('Zero-length delimited identifier not allowed');
+      if (inner === '') throw syntaxError('Zero-length delimited identifier not allowed', token);
       return inner.toLowerCase();
     }
     default:

@@ -71,6 +71,9 @@ export function rewrite(sql: string, tokens: Token[]): Rewritten {
   const replace = (i: number, text: string) => edits.push({ start: tokens[i]!.start, end: tokens[i]!.stop + 1, text });
   const insertBefore = (i: number, text: string) => edits.push({ start: tokens[i]!.start, end: tokens[i]!.start, text });
   const insertAfter = (i: number, text: string) => edits.push({ start: tokens[i]!.stop + 1, end: tokens[i]!.stop + 1, text });
+  // Computed once: a scan per candidate token would make long statements quadratic.
+  const routine = tokens.some((x) => x.type === L.KW_FUNCTION);
+  const materialized = tokens.findIndex((x) => x.type === L.KW_MATERIALIZED);
 
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
@@ -108,7 +111,7 @@ export function rewrite(sql: string, tokens: Token[]): Rewritten {
       replace(i, 'LATERAL');
       insertBefore(i + 2, 'SELECT * ');
       replace(match, where >= 0 ? 'AND' : 'WHERE');
-    } else if (w === 'WHEN' && word(tokens[i + 1]) === 'STALE' && ['FAIL', 'INLINE'].includes(word(tokens[i + 2])) && word(tokens[0]) === 'CREATE' && tokens.some((x, k) => k < i && x.type === L.KW_MATERIALIZED)) {
+    } else if (w === 'WHEN' && word(tokens[i + 1]) === 'STALE' && ['FAIL', 'INLINE'].includes(word(tokens[i + 2])) && word(tokens[0]) === 'CREATE' && materialized >= 0 && materialized < i) {
       drop(i, i + 2);
     } else if (t.type === L.KW_VALUES && (tokens[i - 1]?.type === L.KW_FROM || tokens[i - 1]?.type === L.KW_JOIN) && tokens[i + 1]?.text === '(') {
       let end = closing(tokens, i + 1);
@@ -116,7 +119,7 @@ export function rewrite(sql: string, tokens: Token[]): Rewritten {
       if (end < 0) throw new AnalysisError('VALUES: unbalanced brackets');
       insertBefore(i, '(');
       insertAfter(end, ')');
-    } else if (t.type === L.KW_FOR && isNameToken(tokens[i + 1]) && tokens[i + 2]?.type === L.KW_IN && tokens.some((x) => x.type === L.KW_FUNCTION)) {
+    } else if (t.type === L.KW_FOR && isNameToken(tokens[i + 1]) && tokens[i + 2]?.type === L.KW_IN && routine) {
       let depth = 0;
       let to = -1;
       let by = -1;
@@ -128,12 +131,13 @@ export function rewrite(sql: string, tokens: Token[]): Rewritten {
         else if (depth === 0 && x.type === L.KW_TO && to < 0) to = j;
         else if (depth === 0 && x.type === L.KW_BY && to > 0) by = j;
         else if (depth === 0 && x.type === L.KW_DO) break;
+        else if (depth === 0 && x.type === L.KW_FOR) throw new AnalysisError('FOR expects: FOR name IN lower TO upper DO');
       }
       if (to < 0 || j >= tokens.length) throw new AnalysisError('FOR expects: FOR name IN lower TO upper DO');
       edits.push({ start: t.start, end: tokens[i + 2]!.stop + 1, text: 'WHILE' });
       replace(to, '<=');
       if (by > 0) replace(by, '+');
-    } else if (t.type === L.KW_FOR && tokens[i - 1]?.type === L.KW_END && tokens.some((x) => x.type === L.KW_FUNCTION)) {
+    } else if (t.type === L.KW_FOR && tokens[i - 1]?.type === L.KW_END && routine) {
       replace(i, 'WHILE');
     } else if (t.type === L.KW_JSON && (tokens[i - 1]?.type === L.KW_IS || (tokens[i - 1]?.type === L.KW_NOT && tokens[i - 2]?.type === L.KW_IS))) {
       let end = i;

@@ -2,20 +2,24 @@
  * A walk over dt-sql-parser's full Trino parse tree that finds every table a statement reads or
  * writes, the columns it may read from each, and the schemas, catalogs and routines it names.
  *
- * Fail closed by construction: table names are only ever found in the grammar's table rules
- * (tableRef, tableNameCreate, viewRef, viewNameCreate, tableOrViewName), and a statement or clause
- * that holds one of them in a place this walk does not handle on purpose makes the analysis fail
- * instead of guessing. A name is dropped from the tables only when it is a single-part reference
- * to a WITH query in scope, exactly as Trino resolves it (a non-recursive WITH query is not in
- * scope inside its own body, an earlier one is).
+ * Fail closed by construction: every context class of the grammar the walk can meet is listed
+ * below, as walked child by child (GENERIC), handled by a method of its own, or known to hold no
+ * expression, relation or name that matters (LEAF_RULES); any other class, such as one a later
+ * grammar adds, makes the analysis fail instead of being skipped. test/unit/sql/grammar.test.ts
+ * checks these lists against the grammar. Table names are only ever found in the grammar's table
+ * rules (tableRef, tableNameCreate, viewRef, viewNameCreate, tableOrViewName). A name is dropped
+ * from the tables only when it is a single-part reference to a WITH query in scope, exactly as
+ * Trino resolves it (a non-recursive WITH query is not in scope inside its own body, an earlier
+ * one is; a recursive one only in the step of its recursion).
  *
  * Columns are an over-approximation: an unqualified column that could come from several
  * relations (of this query or, through correlation, of enclosing ones) is counted for each.
  */
-import { ParserRuleContext, TerminalNode, type ParseTree } from 'antlr4ng';
+import { ParserRuleContext, type ParseTree } from 'antlr4ng';
 import * as P from 'dt-sql-parser/dist/lib/trino/TrinoSqlParser.js';
-import type { CatalogAccess, RoutineUse, SchemaAccess, TableAccess, TableOperation } from '../ports.js';
-import { AnalysisError, basicString, identifierPart, qualifySchema, qualifyTable, unicodeString, type SessionNames } from './names.js';
+import type { AnalysisProblem, CatalogAccess, RoutineUse, SchemaAccess, TableAccess, TableOperation } from '../ports.js';
+import { checkBudget } from './limits.js';
+import { AnalysisError, basicString, identifierPart, qualifySchema, qualifyTable, syntaxError, unicodeString, type SessionNames } from './names.js';
 
 export interface TableEntry {
   name: string;
@@ -40,6 +44,10 @@ interface Source {
   entry?: TableEntry;
   /** Relations inside it whose columns it exposes (a bracketed join, MATCH_RECOGNIZE). */
   members?: Source[];
+  /** Column aliases, `AS x(a, b)`: each new name and the column of `entry` or `members` it stands for. */
+  renamed?: Map<string, string[]>;
+  /** Its columns in order, when known (after its column aliases). */
+  output?: string[];
 }
 
 interface Scope {
@@ -52,9 +60,16 @@ interface WithScope {
   parent: WithScope | null;
 }
 
+interface LambdaVariable {
+  name: string;
+  /** The query level it was declared at: inside a subquery of its body, the name may be a column. */
+  scope: Scope | null;
+}
+
 export interface NestedAnalysis {
   ok: boolean;
   error?: string;
+  problem?: AnalysisProblem;
   tables: TableAccess[];
   schemas?: SchemaAccess[];
   catalogs?: CatalogAccess[];
@@ -65,7 +80,11 @@ export interface NestedAnalysis {
 }
 
 export interface WalkerHost {
-  session: SessionNames & { preparedStatements?: Record<string, string> | undefined };
+  session: SessionNames & {
+    preparedStatements?: Record<string, string> | undefined;
+    /** A table's columns in order, when the gateway knows them. */
+    columnsOf?(parts: string[]): string[] | undefined;
+  };
   /** Analyzes SQL found inside the statement (EXECUTE, EXECUTE IMMEDIATE, DESCRIBE OUTPUT). */
   nested(sql: string): NestedAnalysis;
   branches: Map<string, string>;
@@ -73,6 +92,143 @@ export interface WalkerHost {
 
 /** Table functions built into Trino; every other one is a connector's and may read anything. */
 const BUILTIN_TABLE_FUNCTIONS = new Set(['sequence', 'exclude_columns']);
+
+/**
+ * Trino's higher-order functions: for each, the number of arguments and the positions that take a
+ * lambda. Only there are the lambda's parameters variables rather than columns. Left out on
+ * purpose, because DuckDB (the local engine) has a function of the same name whose argument at
+ * that position is a value, where `c -> '$.x'` is its JSON operator on column c: regexp_replace
+ * (replacement string), array_sort (sort order), reduce with three arguments (initial value).
+ */
+const HIGHER_ORDER = new Map<string, { arity: number; lambdas: number[] }[]>([
+  ['transform', [{ arity: 2, lambdas: [1] }]],
+  ['filter', [{ arity: 2, lambdas: [1] }]],
+  ['any_match', [{ arity: 2, lambdas: [1] }]],
+  ['all_match', [{ arity: 2, lambdas: [1] }]],
+  ['none_match', [{ arity: 2, lambdas: [1] }]],
+  [
+    'find_first',
+    [
+      { arity: 2, lambdas: [1] },
+      { arity: 3, lambdas: [2] },
+    ],
+  ],
+  ['zip_with', [{ arity: 3, lambdas: [2] }]],
+  ['map_filter', [{ arity: 2, lambdas: [1] }]],
+  ['map_zip_with', [{ arity: 3, lambdas: [2] }]],
+  ['transform_keys', [{ arity: 2, lambdas: [1] }]],
+  ['transform_values', [{ arity: 2, lambdas: [1] }]],
+  ['reduce', [{ arity: 4, lambdas: [2, 3] }]],
+  ['reduce_agg', [{ arity: 4, lambdas: [2, 3] }]],
+]);
+
+function isLambdaPosition(fn: string[], index: number, arity: number): boolean {
+  const builtin = fn.length === 1 || (fn.length === 3 && fn[0] === 'system' && fn[1] === 'builtin');
+  if (!builtin) return false;
+  return (HIGHER_ORDER.get(fn[fn.length - 1]!) ?? []).some((s) => s.arity === arity && s.lambdas.includes(index));
+}
+
+type Kind = 'generic' | 'query' | 'columnReference' | 'columnRef' | 'columnName' | 'dereference' | 'joinColumn' | 'grouping' | 'lambda' | 'functionCall' | 'chain' | 'windowFrame';
+
+/** Contexts whose children are all walked as they are, in the scope of the enclosing clause. */
+const GENERIC = [
+  // boolean expressions and predicates
+  P.ExpressionContext, P.PredicatedContext, P.ComparisonContext, P.QuantifiedComparisonContext, P.BetweenContext, P.InListContext, P.InSubqueryContext, P.LikeContext, P.NullPredicateContext, P.DistinctFromContext,
+  // value and primary expressions
+  P.ValueExpressionDefaultContext, P.NullLiteralContext, P.IntervalLiteralContext, P.TypeConstructorContext, P.NumericLiteralContext, P.BooleanLiteralContext, P.StringLiteralContext, P.BinaryLiteralContext, P.ParameterContext,
+  P.PositionContext, P.RowConstructorContext, P.ListAggContext, P.CoalesceContext, P.MeasureContext, P.SubqueryExpressionContext, P.ExistsContext, P.SimpleCaseContext, P.SearchedCaseContext, P.CastContext,
+  P.ArrayConstructorContext, P.SubscriptContext, P.CurrentDateContext, P.CurrentTimeContext, P.CurrentTimestampContext, P.LocalTimeContext, P.LocalTimestampContext, P.CurrentUserContext, P.CurrentCatalogContext,
+  P.CurrentSchemaContext, P.CurrentPathContext, P.TrimContext, P.SubstringContext, P.NormalizeContext, P.ExtractContext, P.ParenthesizedExpressionContext,
+  P.JsonExistsContext, P.JsonValueContext, P.JsonQueryContext, P.JsonObjectContext, P.JsonArrayContext,
+  P.JsonPathInvocationContext, P.JsonValueExpressionContext, P.JsonArgumentContext, P.JsonObjectMemberContext, P.JsonValueBehaviorContext,
+  P.WhenClauseContext, P.FilterContext,
+  // windows, pattern recognition, grouping, ordering
+  P.OverContext, P.WindowDefinitionContext, P.WindowSpecificationContext, P.FrameExtentContext, P.BoundedFrameContext, P.UnboundedFrameContext, P.CurrentRowBoundContext,
+  P.MeasureDefinitionContext, P.VariableDefinitionContext, P.PartitionByContext, P.SortItemContext, P.WhereClauseContext, P.HavingClauseContext,
+  P.GroupByContext, P.SingleGroupingSetContext, P.RollupContext, P.CubeContext, P.MultipleGroupingSetsContext, P.GroupingSetContext, P.GroupingTermContext,
+  // json_table columns (names, types, paths and DEFAULT expressions)
+  P.ValueColumnContext, P.QueryColumnContext, P.OrdinalityColumnContext, P.NestedColumnsContext,
+  // clauses of relations and statements
+  P.JoinCriteriaContext, P.JoinColumnEqualityContext, P.QueryPeriodContext, P.SelectLiteralColumnNameContext, P.SelectExpressionColumnNameContext,
+  P.PropertiesContext, P.PropertyAssignmentsContext, P.PropertyContext, P.NonDefaultPropertyValueContext, P.DefaultPropertyValueContext, P.PositionalArgumentContext, P.NamedArgumentContext,
+  // SQL routines: their names are parameters and variables, their subqueries are walked
+  P.WithFunctionContext, P.FunctionSpecificationContext, P.ReturnStatementContext, P.AssignmentStatementContext, P.SimpleCaseStatementContext, P.SearchedCaseStatementContext, P.IfStatementContext,
+  P.IterateStatementContext, P.LeaveStatementContext, P.CompoundStatementContext, P.LoopStatementContext, P.WhileStatementContext, P.RepeatStatementContext, P.CaseStatementWhenClauseContext,
+  P.ElseIfClauseContext, P.ElseClauseContext, P.VariableDeclarationContext, P.SqlStatementListContext,
+];
+
+/** Left-deep chains (`a OR b OR ...`, `a + b + ...`) and unary chains (`NOT NOT ...`), walked without recursion. */
+const CHAINS = [P.OrContext, P.AndContext, P.ArithmeticBinaryContext, P.ConcatenationContext, P.AtTimeZoneContext, P.LogicalNotContext, P.ArithmeticUnaryContext];
+const LEFT_CHAINS = new Set<unknown>([P.OrContext, P.AndContext, P.ArithmeticBinaryContext, P.ConcatenationContext, P.AtTimeZoneContext]);
+
+const KINDS = new Map<unknown, Kind>([
+  ...GENERIC.map((c) => [c, 'generic'] as const),
+  ...CHAINS.map((c) => [c, 'chain'] as const),
+  [P.QueryStatementContext, 'query'],
+  [P.ColumnReferenceContext, 'columnReference'],
+  [P.ColumnRefContext, 'columnRef'],
+  [P.ColumnNameContext, 'columnName'],
+  [P.DereferenceContext, 'dereference'],
+  [P.JoinColumnReferenceContext, 'joinColumn'],
+  [P.GroupingOperationContext, 'grouping'],
+  [P.LambdaContext, 'lambda'],
+  [P.FunctionCallContext, 'functionCall'],
+  [P.WindowFrameContext, 'windowFrame'],
+]);
+
+const R = P.TrinoSqlParser;
+
+/**
+ * Rules whose subtrees hold no expression, relation, column or table name: names, literals,
+ * types, options, row patterns. The walk does not descend into them.
+ */
+export const LEAF_RULES = new Set([
+  R.RULE_identifier, R.RULE_nonReserved, R.RULE_string, R.RULE_number, R.RULE_booleanValue, R.RULE_interval, R.RULE_intervalField, R.RULE_normalForm, R.RULE_type, R.RULE_typeParameter, R.RULE_rowField,
+  R.RULE_comparisonOperator, R.RULE_comparisonQuantifier, R.RULE_setQuantifier, R.RULE_trimsSpecification, R.RULE_processingMode, R.RULE_nullTreatment, R.RULE_timeZoneSpecifier,
+  R.RULE_jsonRepresentation, R.RULE_jsonQueryWrapperBehavior, R.RULE_jsonQueryBehavior, R.RULE_jsonExistsErrorBehavior, R.RULE_jsonTablePathName, R.RULE_jsonTableSpecificPlan, R.RULE_planPrimary, R.RULE_jsonTableDefaultPlan,
+  R.RULE_rowCount, R.RULE_limitRowCount, R.RULE_sampleType, R.RULE_rowsPerMatch, R.RULE_emptyMatchHandling, R.RULE_skipTo, R.RULE_subsetDefinition, R.RULE_rowPattern, R.RULE_patternPrimary, R.RULE_patternQuantifier,
+  R.RULE_rangeType, R.RULE_qualifiedName, R.RULE_columnAliases, R.RULE_descriptorArgument, R.RULE_descriptorField, R.RULE_coPartitionTables, R.RULE_listAggOverflowBehavior, R.RULE_listAggCountIndication, R.RULE_emptyColumn,
+  R.RULE_routineCharacteristic, R.RULE_returnsClause, R.RULE_parameterDeclaration, R.RULE_functionDeclaration, R.RULE_functionNameCreate, R.RULE_functionName, R.RULE_functionSignature,
+  R.RULE_columnNameCreate, R.RULE_columnListCreate, R.RULE_explainOption, R.RULE_transactionMode, R.RULE_levelOfIsolation, R.RULE_privilege, R.RULE_privilegeOrRole, R.RULE_principal, R.RULE_grantor, R.RULE_roles,
+  R.RULE_entityKind, R.RULE_pathElement, R.RULE_pathSpecification, R.RULE_authorizationUser, R.RULE_joinType,
+]);
+
+/** Statements of the grammar the walk handles, each in `statement()`. */
+const STATEMENTS = [
+  P.StatementDefaultContext, P.ExplainContext, P.ExplainAnalyzeContext, P.PrepareContext, P.ExecuteContext, P.ExecuteImmediateContext, P.DescribeInputContext, P.DescribeOutputContext, P.InsertIntoContext,
+  P.DeleteContext, P.UpdateContext, P.MergeContext, P.TruncateTableContext, P.CreateTableAsSelectContext, P.CreateTableContext, P.CreateViewContext, P.CreateMaterializedViewContext, P.DropTableContext,
+  P.DropViewContext, P.DropMaterializedViewContext, P.RenameTableContext, P.RenameViewContext, P.RenameMaterializedViewContext, P.AddColumnContext, P.DropColumnContext, P.RenameColumnContext,
+  P.SetColumnTypeContext, P.DropNotNullConstraintContext, P.SetTableAuthorizationContext, P.SetTablePropertiesContext, P.TableExecuteContext, P.AnalyzeContext, P.RefreshMaterializedViewContext,
+  P.SetMaterializedViewPropertiesContext, P.SetViewAuthorizationContext, P.CommentTableContext, P.CommentViewContext, P.CommentColumnContext, P.ShowColumnsContext, P.ShowCreateTableContext,
+  P.ShowCreateViewContext, P.ShowCreateMaterializedViewContext, P.ShowStatsContext, P.ShowStatsForQueryContext, P.ShowGrantsContext, P.GrantPrivilegesContext, P.RevokePrivilegesContext, P.DenyContext,
+  P.UseContext, P.ShowTablesContext, P.ShowFunctionsContext, P.ShowCreateSchemaContext, P.CreateSchemaContext, P.DropSchemaContext, P.RenameSchemaContext, P.SetSchemaAuthorizationContext,
+  P.ShowSchemasContext, P.CreateCatalogContext, P.DropCatalogContext, P.CreateRoleContext, P.DropRoleContext, P.GrantRolesContext, P.RevokeRolesContext, P.SetRoleContext, P.ShowRolesContext,
+  P.ShowRoleGrantsContext, P.CallContext, P.CreateFunctionContext, P.DropFunctionContext, P.ShowCreateFunctionContext, P.SetSessionAuthorizationContext, P.SetSessionContext, P.SetTimeZoneContext,
+  P.ResetSessionContext, P.ResetSessionAuthorizationContext, P.StartTransactionContext, P.CommitContext, P.RollbackContext, P.DeallocateContext, P.SetPathContext, P.ShowSessionContext, P.ShowCatalogsContext,
+];
+
+/** Contexts taken apart by a method of the walk (queries, relations, statement parts, names). */
+const STRUCTURAL = [
+  P.SingleStatementContext, P.RootQueryContext, P.QueryStatementContext, P.WithContext, P.NamedQueryContext, P.QueryNoWithContext, P.QueryTermDefaultContext, P.SetOperationContext,
+  P.QueryPrimaryDefaultContext, P.TableContext, P.InlineTableContext, P.SubqueryContext, P.QuerySpecificationContext, P.SelectListContext, P.SelectItemContext, P.SelectAllWithoutTableContext,
+  P.TableAllColumnsContext, P.RelationDefaultContext, P.JoinRelationContext, P.SampledRelationContext, P.PatternRecognitionContext, P.AliasedRelationContext, P.TableNameContext,
+  P.ParenthesizedRelationContext, P.ExpressionSourceTableContext, P.SubqueryRelationContext, P.LateralContext, P.UnnestContext, P.TableFunctionInvocationContext, P.JsonTableContext,
+  P.TableFunctionCallContext, P.TableFunctionArgumentContext, P.TableArgumentContext, P.TableArgumentTableContext, P.TableArgumentQueryContext, P.MergeUpdateContext, P.MergeDeleteContext,
+  P.MergeInsertContext, P.UpdateAssignmentContext, P.ColumnListContext, P.TableElementContext, P.LikeClauseContext, P.ColumnDefinitionContext, P.TableOrViewNameContext, P.GrantObjectContext,
+  P.TableRefContext, P.TableNameCreateContext, P.ViewRefContext, P.ViewNameCreateContext, P.SchemaRefContext, P.SchemaNameCreateContext, P.CatalogRefContext, P.CatalogNameCreateContext,
+];
+
+/** Every context class the walk knows, for the test that holds it to the grammar. */
+export const HANDLED_CONTEXTS: ReadonlySet<unknown> = new Set<unknown>([...KINDS.keys(), ...STATEMENTS, ...STRUCTURAL]);
+
+/**
+ * The classes whose children the walk picks one by one rather than walking them all: a grammar
+ * that gives one of them a new child needs its handler reviewed (the test snapshots their rules).
+ */
+export const SELECTIVE_CONTEXTS: ReadonlySet<unknown> = new Set<unknown>([...[...KINDS].filter(([, k]) => !['generic', 'chain', 'windowFrame'].includes(k)).map(([c]) => c), ...STATEMENTS, ...STRUCTURAL]);
+
+/** Statements of the grammar that are not Trino SQL (dt-sql-parser's own): refused. */
+export const REFUSED_CONTEXTS: ReadonlySet<unknown> = new Set<unknown>([P.ShowTableCommentContext, P.ShowColumnCommentContext]);
 
 export class Walker {
   kind = 'other';
@@ -86,7 +242,12 @@ export class Walker {
   impersonate: string | undefined;
   private scope: Scope | null = null;
   private withScope: WithScope | null = null;
-  private lambdas: string[] = [];
+  private lambdas: LambdaVariable[] = [];
+  /** Walking EXECUTE's USING values, which Trino requires to be constants. */
+  private parameters = false;
+  /** The input of the row pattern whose MEASURES and DEFINE are being walked. */
+  private patternInputs: Source[] | null = null;
+  private work = 0;
 
   constructor(private readonly host: WalkerHost) {}
 
@@ -114,11 +275,11 @@ export class Walker {
     } else if (ctx instanceof P.ExecuteContext) {
       set('other', 'execute');
       this.prepared(ctx.identifier(), 'EXECUTE');
-      for (const e of ctx.expression()) this.expression(e);
+      this.parameterValues(ctx.expression());
     } else if (ctx instanceof P.ExecuteImmediateContext) {
       set('other', 'executeImmediate');
       this.merge(this.host.nested(stringValue(ctx.string())));
-      for (const e of ctx.expression()) this.expression(e);
+      this.parameterValues(ctx.expression());
     } else if (ctx instanceof P.DescribeInputContext) {
       set('describe', 'describeInput');
       this.prepared(ctx.identifier(), 'DESCRIBE INPUT');
@@ -366,10 +527,25 @@ export class Walker {
     }
   }
 
+  /**
+   * EXECUTE's USING values: each is one expression, walked with its subqueries. They stand for the
+   * statement's parameters, so a column in one (outside a subquery of its own) would be read from
+   * the statement's relations, which this walk does not see: Trino refuses it ("Constant expression
+   * cannot contain column references"), and so does the analysis.
+   */
+  private parameterValues(values: P.ExpressionContext[]): void {
+    this.parameters = true;
+    try {
+      for (const e of values) this.expression(e);
+    } finally {
+      this.parameters = false;
+    }
+  }
+
   private prepared(id: P.IdentifierContext, what: string): void {
     const name = identifierText(id);
     const statements = this.host.session.preparedStatements ?? {};
-    const sql = statements[name] ?? Object.entries(statements).find(([k]) => k.toLowerCase() === name)?.[1];
+    const sql = (Object.hasOwn(statements, name) ? statements[name] : undefined) ?? Object.entries(statements).find(([k]) => k.toLowerCase() === name)?.[1];
     if (sql === undefined) {
       this.unresolved.push(`${what} ${name}: the session holds no prepared statement of that name`);
       return;
@@ -379,7 +555,7 @@ export class Walker {
 
   /** Adds what a nested analysis found; a nested failure is a failure. */
   merge(inner: NestedAnalysis): void {
-    if (!inner.ok) throw new AnalysisError(inner.error ?? 'the inner statement could not be analyzed');
+    if (!inner.ok) throw new AnalysisError(inner.error ?? 'the inner statement could not be analyzed', inner.problem);
     for (const t of inner.tables) {
       const entry = this.entry(t.parts, t.access);
       for (const c of t.columns ?? []) entry.columns.add(c);
@@ -453,14 +629,20 @@ export class Walker {
     const scope: WithScope = { names: new Set(), parent: this.withScope };
     const recursive = !!w.KW_RECURSIVE();
     const saved = this.withScope;
-    this.withScope = scope;
     try {
       for (const named of w.namedQuery()) {
         const name = identifierText(named.identifier());
-        if (recursive) scope.names.add(name);
-        this.query(named.query());
+        // Its body sees the earlier WITH queries, not itself: inside, its name is the real table.
+        this.withScope = scope;
+        const recursion = recursive ? recursionOf(named) : undefined;
+        if (recursion) {
+          this.queryTerm(recursion.anchor);
+          this.withScope = { names: new Set([name]), parent: scope };
+          this.queryTerm(recursion.step);
+        } else this.query(named.query());
         scope.names.add(name);
       }
+      this.withScope = scope;
       this.queryNoWith(ctx.queryNoWith());
     } finally {
       this.withScope = saved;
@@ -482,7 +664,17 @@ export class Walker {
   /** Walks a query term; returns the scope of its query specification when it is a single one. */
   private queryTerm(ctx: P.QueryTermContext): Scope | null {
     if (ctx instanceof P.SetOperationContext) {
-      for (const t of ctx.queryTerm()) this.queryTerm(t);
+      // `a UNION b UNION c ...` is left-deep: walked along its left edge, not recursively.
+      const rights: P.QueryTermContext[] = [];
+      let left: P.QueryTermContext = ctx;
+      while (left instanceof P.SetOperationContext) {
+        const [l, r] = left.queryTerm();
+        if (!l || !r) throw new AnalysisError('incomplete set operation');
+        rights.push(r);
+        left = l;
+      }
+      this.queryTerm(left);
+      for (let i = rights.length - 1; i >= 0; i--) this.queryTerm(rights[i]!);
       return null;
     }
     if (!(ctx instanceof P.QueryTermDefaultContext)) throw new AnalysisError('unknown query term');
@@ -542,17 +734,26 @@ export class Walker {
   // ---------------------------------------------------------------- relations
 
   private relation(ctx: P.RelationContext): Source[] {
-    if (ctx instanceof P.RelationDefaultContext) return [this.sampledRelation(ctx.sampledRelation())];
-    if (!(ctx instanceof P.JoinRelationContext)) throw new AnalysisError('unknown relation');
-    const [left, rightRelation] = ctx.relation();
-    const sources = this.relation(left!);
-    const right = rightRelation ? this.relation(rightRelation) : [this.sampledRelation(ctx.sampledRelation()!)];
-    sources.push(...right);
-    if (ctx.KW_NATURAL()) for (const s of sources) markAll(s);
-    const criteria = ctx.joinCriteria();
-    if (criteria) {
-      if (criteria.KW_USING()) for (const id of criteria.identifier()) this.column([identifierText(id)]);
-      else this.walk(criteria);
+    // `a JOIN b ON ... JOIN c ON ...` is left-deep: walked along its left edge, not recursively.
+    const joins: P.JoinRelationContext[] = [];
+    let left: P.RelationContext = ctx;
+    while (left instanceof P.JoinRelationContext) {
+      joins.push(left);
+      left = left.relation(0)!;
+    }
+    if (!(left instanceof P.RelationDefaultContext)) throw new AnalysisError('unknown relation');
+    const sources = [this.sampledRelation(left.sampledRelation())];
+    for (let i = joins.length - 1; i >= 0; i--) {
+      const join = joins[i]!;
+      const rightRelation = join.relation(1);
+      const right = rightRelation ? this.relation(rightRelation) : [this.sampledRelation(join.sampledRelation()!)];
+      sources.push(...right);
+      if (join.KW_NATURAL()) for (const s of sources) markAll(s);
+      const criteria = join.joinCriteria();
+      if (criteria) {
+        if (criteria.KW_USING()) for (const id of criteria.identifier()) this.column([identifierText(id)]);
+        else this.walk(criteria);
+      }
     }
     return sources;
   }
@@ -567,15 +768,20 @@ export class Walker {
   private patternRecognition(ctx: P.PatternRecognitionContext): Source {
     const inner = this.aliasedRelation(ctx.aliasedRelation());
     if (!ctx.KW_MATCH_RECOGNIZE()) return inner;
-    for (const child of ctx.children ?? []) {
-      if (child !== ctx.aliasedRelation() && child instanceof ParserRuleContext && !(child instanceof P.IdentifierContext) && !(child instanceof P.ColumnAliasesContext)) this.walk(child);
-    }
+    this.withPattern([inner], () => {
+      for (const child of ctx.children ?? []) {
+        if (child !== ctx.aliasedRelation() && child instanceof ParserRuleContext && !(child instanceof P.IdentifierContext) && !(child instanceof P.ColumnAliasesContext)) this.walk(child);
+      }
+    });
     const alias = ctx.getRuleContext(0, P.IdentifierContext);
     if (!alias) return inner;
     const scope = this.scope!;
     const at = scope.sources.indexOf(inner);
     if (at >= 0) scope.sources.splice(at, 1);
     const outer: Source = { names: [[identifierText(alias)]], members: [inner] };
+    // Column aliases rename its output (partition columns, measures, and with ALL ROWS PER MATCH
+    // the input's columns) by position: any column of the input may be read under a new name.
+    if (ctx.columnAliases()) markAll(inner);
     scope.sources.push(outer);
     return outer;
   }
@@ -614,8 +820,36 @@ export class Walker {
       this.relationSourceTable(primary.relationSourceTable());
       source = { names: alias ?? [] };
     } else throw new AnalysisError('unknown relation primary');
+    const columnAliases = ctx.columnAliases();
+    if (columnAliases) this.renameColumns(source, columnAliases.identifier().map(identifierText));
     scope.sources.push(source);
     return source;
+  }
+
+  /**
+   * `AS x(a, b, ...)` renames the relation's columns by position, so `a` may be any column of a
+   * table. Mapped back to the table's own columns when the session knows their order; otherwise
+   * the table counts as read in full. Subqueries, UNNEST and VALUES need neither: what their
+   * columns read is recorded where they are defined.
+   */
+  private renameColumns(source: Source, aliases: string[]): void {
+    const inner = this.outputColumns(source);
+    if (!inner || aliases.length > inner.length) {
+      markAll(source);
+      return;
+    }
+    const renamed = new Map<string, string[]>();
+    aliases.forEach((a, i) => renamed.set(a, [...(renamed.get(a) ?? []), inner[i]!]));
+    source.renamed = renamed;
+    source.output = [...aliases, ...inner.slice(aliases.length)];
+  }
+
+  /** The columns of a table, or of a bracketed relation holding just one, in order, when known. */
+  private outputColumns(source: Source): string[] | undefined {
+    if (source.output) return source.output;
+    if (source.entry && !source.members) return this.host.session.columnsOf?.(source.entry.parts)?.map((c) => c.toLowerCase());
+    if (!source.entry && source.members?.length === 1) return this.outputColumns(source.members[0]!);
+    return undefined;
   }
 
   private relationSourceTable(ctx: P.RelationSourceTableContext): void {
@@ -692,60 +926,155 @@ export class Walker {
     this.walk(ctx);
   }
 
-  /** The generic walk: special forms are handled, everything else is walked child by child. */
+  /**
+   * The generic walk. Each context class is looked up in KINDS: walked child by child, or handled
+   * below; a class of a LEAF_RULES rule holds nothing to see; any other class fails the analysis.
+   */
   private walk(node: ParseTree | null | undefined): void {
-    if (!node || node instanceof TerminalNode) return;
     if (!(node instanceof ParserRuleContext)) return;
-    if (node instanceof P.QueryContext) return this.query(node);
-    if (node instanceof P.ColumnReferenceContext) return this.column(qualifiedParts(node.columnName().qualifiedName()));
-    if (node instanceof P.ColumnRefContext) {
-      const name = node.qualifiedName();
-      if (name) this.column(qualifiedParts(name));
-      return;
-    }
-    if (node instanceof P.ColumnNameContext) return this.column(qualifiedParts(node.qualifiedName()));
-    if (node instanceof P.DereferenceContext) {
-      const parts = columnParts(node);
-      if (parts) return this.column(parts);
-      return this.walkChildren(node);
-    }
-    if (node instanceof P.JoinColumnReferenceContext) {
-      const id = node.identifier();
-      const col = node.columnName();
-      if (col) this.column([...(id ? [identifierText(id)] : []), ...qualifiedParts(col.qualifiedName())]);
-      return;
-    }
-    if (node instanceof P.GroupingOperationContext) {
-      for (const q of node.qualifiedName()) this.column(qualifiedParts(q));
-      return;
-    }
-    if (node instanceof P.LambdaContext) {
-      const params = node.identifier().map(identifierText);
-      this.lambdas.push(...params);
-      try {
-        this.walk(node.expression());
-      } finally {
-        this.lambdas.length -= params.length;
+    switch (KINDS.get(node.constructor)) {
+      case 'generic':
+        return this.walkChildren(node);
+      case 'chain':
+        return this.chain(node);
+      case 'query':
+        return this.query(node as P.QueryContext);
+      case 'columnReference':
+        return this.column(qualifiedParts((node as P.ColumnReferenceContext).columnName().qualifiedName()));
+      case 'columnRef': {
+        const name = (node as P.ColumnRefContext).qualifiedName();
+        if (name) this.column(qualifiedParts(name));
+        return;
       }
-      return;
+      case 'columnName':
+        return this.column(qualifiedParts((node as P.ColumnNameContext).qualifiedName()));
+      case 'dereference': {
+        const parts = columnParts(node as P.DereferenceContext);
+        if (parts) return this.column(parts);
+        // A field of something else than a column (a function's result...): its base, found
+        // without recursion along a chain of fields.
+        let base: P.PrimaryExpressionContext = node as P.DereferenceContext;
+        while (base instanceof P.DereferenceContext) base = base.primaryExpression();
+        return this.walk(base);
+      }
+      case 'joinColumn': {
+        const ref = node as P.JoinColumnReferenceContext;
+        const id = ref.identifier();
+        const col = ref.columnName();
+        if (col) this.column([...(id ? [identifierText(id)] : []), ...qualifiedParts(col.qualifiedName())]);
+        return;
+      }
+      case 'grouping':
+        for (const q of (node as P.GroupingOperationContext).qualifiedName()) this.column(qualifiedParts(q));
+        return;
+      case 'lambda':
+        // Trino: "Lambda expression should always be used inside a function". Elsewhere DuckDB
+        // reads `c -> '$.x'` as its JSON operator on a column c.
+        throw new AnalysisError('a lambda expression is only analyzed as an argument of a function');
+      case 'functionCall':
+        return this.functionCall(node as P.FunctionCallContext);
+      case 'windowFrame': {
+        // Row pattern recognition in a window: its variables range over the query's relations.
+        const frame = node as P.WindowFrameContext;
+        if (frame.measureDefinition().length || frame.variableDefinition().length) return this.withPattern(this.scope?.sources ?? [], () => this.walkChildren(frame));
+        return this.walkChildren(frame);
+      }
+      default:
+        if (LEAF_RULES.has(node.ruleIndex)) return;
+        if (isTableRule(node)) throw new AnalysisError(`table name in a place the analyzer does not handle: ${node.getText().slice(0, 80)}`);
+        throw new AnalysisError(`${P.TrinoSqlParser.ruleNames[node.ruleIndex] ?? 'a construct'} (${node.constructor.name}) is not supported by the analyzer`);
     }
-    if (node instanceof P.FunctionCallContext) {
-      const parts = qualifiedParts(node.functionName().qualifiedName());
-      if (parts.length > 1) this.routine(parts, 'function', false);
-      for (const child of node.children ?? []) if (child !== node.functionName()) this.walk(child);
-      return;
+  }
+
+  private withPattern(inputs: Source[], body: () => void): void {
+    const saved = this.patternInputs;
+    this.patternInputs = inputs;
+    try {
+      body();
+    } finally {
+      this.patternInputs = saved;
     }
-    if (isTableRule(node)) throw new AnalysisError(`table name in a place the analyzer does not handle: ${node.getText()}`);
-    this.walkChildren(node);
   }
 
   private walkChildren(node: ParserRuleContext): void {
     for (const child of node.children ?? []) this.walk(child);
   }
 
+  /** A chain of binary operators along its left edge, or of unary ones, without recursion. */
+  private chain(node: ParserRuleContext): void {
+    const rest: ParseTree[] = [];
+    let n: ParseTree = node;
+    while (n instanceof ParserRuleContext && KINDS.get(n.constructor) === 'chain') {
+      const children = n.children ?? [];
+      if (LEFT_CHAINS.has(n.constructor)) {
+        for (let i = children.length - 1; i > 0; i--) rest.push(children[i]!);
+        n = children[0]!;
+      } else {
+        // NOT x, -x: an operator token, then the operand.
+        n = children[children.length - 1]!;
+      }
+    }
+    this.walk(n);
+    for (let i = rest.length - 1; i >= 0; i--) this.walk(rest[i]);
+  }
+
+  private functionCall(node: P.FunctionCallContext): void {
+    const parts = qualifiedParts(node.functionName().qualifiedName());
+    if (parts.length > 1) this.routine(parts, 'function', false);
+    if (parts.length === 1 && parts[0] === 'columns') {
+      // DuckDB's COLUMNS('regex' | lambda | *) stands for the columns it matches (Trino has no
+      // such function): every column of the relations in scope.
+      for (let s = this.scope; s; s = s.parent) for (const source of s.sources) markAll(source);
+    }
+    const args = node.expression();
+    const label = node.identifier();
+    if (label && node.ASTERISK()) {
+      // f(t.*): every column of t.
+      const source = this.findSource([identifierText(label)]);
+      if (source) markAll(source);
+      else this.column([identifierText(label)]);
+    }
+    for (const child of node.children ?? []) {
+      if (child === node.functionName() || child === label) continue;
+      if (child instanceof P.ExpressionContext) {
+        const lambda = lambdaOf(child);
+        if (lambda) {
+          this.lambda(lambda, isLambdaPosition(parts, args.indexOf(child), args.length));
+          continue;
+        }
+      }
+      this.walk(child);
+    }
+  }
+
+  /**
+   * A lambda argument. Its parameters are variables of its body, not columns, only where Trino's
+   * higher-order function takes a lambda; anywhere else an engine may read `c -> x` as an operator
+   * on column c (DuckDB's JSON arrow), so the parameters also count as columns of every relation
+   * in scope.
+   */
+  private lambda(ctx: P.LambdaContext, variables: boolean): void {
+    const params = ctx.identifier().map(identifierText);
+    if (!variables) for (const p of params) this.column([p]);
+    for (const name of params) this.lambdas.push({ name, scope: this.scope });
+    try {
+      this.walk(ctx.expression());
+    } finally {
+      this.lambdas.length -= params.length;
+    }
+  }
+
   private column(parts: string[]): void {
     if (!parts.length) return;
-    if (this.lambdas.includes(parts[0]!)) return;
+    if ((++this.work & 255) === 0) checkBudget();
+    const first = parts[0]!;
+    // A lambda variable, unless a subquery of the lambda's body stands between: there the name
+    // may be a column of the subquery's relations (and Trino refuses subqueries in lambdas).
+    for (let i = this.lambdas.length - 1; i >= 0; i--) if (this.lambdas[i]!.name === first && this.lambdas[i]!.scope === this.scope) return;
+    if (this.parameters && !hasSources(this.scope)) throw new AnalysisError(`EXECUTE parameters must be constants: ${parts.join('.')} is a column reference`);
+    // A pattern variable (MATCH_RECOGNIZE, window MEASURES and DEFINE) qualifies a column of the
+    // pattern's input, and hides a relation of the same name.
+    if (parts.length > 1) for (const input of this.patternInputs ?? []) addColumn(input, parts[1]!);
     if (parts.length > 1) {
       const found = this.findQualifier(parts);
       if (found) {
@@ -755,11 +1084,11 @@ export class Walker {
     }
     // Unqualified, or a qualifier that names no relation (a row field, a pattern variable): the
     // column may come from any relation in scope.
-    const names = parts.length > 1 ? [parts[0]!, parts[1]!] : [parts[0]!];
+    const names = parts.length > 1 ? [first, parts[1]!] : [first];
     for (let s = this.scope; s; s = s.parent) {
       for (const source of s.sources) {
         for (const n of names) addColumn(source, n);
-        if (parts.length === 1 && source.names.some((q) => q.length === 1 && q[0] === parts[0])) markAll(source);
+        if (parts.length === 1 && source.names.some((q) => q.length === 1 && q[0] === first)) markAll(source);
       }
     }
   }
@@ -934,15 +1263,58 @@ function markAll(source: Source): void {
 }
 
 function addColumn(source: Source, column: string): void {
-  if (source.entry) source.entry.columns.add(column);
-  for (const m of source.members ?? []) addColumn(m, column);
+  for (const c of source.renamed?.get(column) ?? [column]) {
+    if (source.entry) source.entry.columns.add(c);
+    for (const m of source.members ?? []) addColumn(m, c);
+  }
+}
+
+function hasSources(scope: Scope | null): boolean {
+  for (let s = scope; s; s = s.parent) if (s.sources.length) return true;
+  return false;
+}
+
+/** The lambda an argument is, through brackets: `x -> e`, `(x -> e)`. */
+function lambdaOf(arg: P.ExpressionContext): P.LambdaContext | undefined {
+  let node: ParseTree = arg;
+  for (;;) {
+    if (node instanceof P.LambdaContext) return node;
+    if (node instanceof P.ParenthesizedExpressionContext) node = node.expression();
+    else if (node instanceof P.PredicatedContext && !node.predicate()) node = node.valueExpression();
+    else if (node instanceof P.ExpressionContext || node instanceof P.ValueExpressionDefaultContext) node = node.getChild(0)!;
+    else return undefined;
+  }
+}
+
+/**
+ * The anchor and step of a WITH RECURSIVE query that Trino evaluates recursively: column aliases,
+ * and a body that is just `anchor UNION [ALL] step` (no WITH, ORDER BY, OFFSET or LIMIT of its
+ * own). Any other query in a WITH RECURSIVE clause is an ordinary one (Trino refuses it when it
+ * names itself; DuckDB then reads the real table, which is what the analysis records).
+ */
+function recursionOf(named: P.NamedQueryContext): { anchor: P.QueryTermContext; step: P.QueryTermContext } | undefined {
+  if (!named.columnAliases()) return undefined;
+  const q = named.query();
+  if (!(q instanceof P.QueryStatementContext) || q.with()) return undefined;
+  const body = q.queryNoWith();
+  if (body.getChildCount() !== 1) return undefined;
+  const term = body.queryTerm();
+  if (!(term instanceof P.SetOperationContext) || !term.KW_UNION()) return undefined;
+  const [anchor, step] = term.queryTerm();
+  return anchor && step ? { anchor, step } : undefined;
 }
 
 export function stringValue(ctx: P.StringContext): string {
   if (ctx instanceof P.BasicStringLiteralContext) return basicString(ctx.STRING().getText());
   if (ctx instanceof P.UnicodeStringLiteralContext) {
     const escape = ctx.STRING();
-    return unicodeString(ctx.UNICODE_STRING().getText(), escape ? basicString(escape.getText()) : undefined);
+    try {
+      return unicodeString(ctx.UNICODE_STRING().getText(), escape ? basicString(escape.getText()) : undefined);
+    } catch (error) {
+      // Trino's parser refuses the literal: a syntax error at its position.
+      if (error instanceof AnalysisError && !error.problem && ctx.start) throw syntaxError(error.message, ctx.start);
+      throw error;
+    }
   }
   throw new AnalysisError('unknown string literal');
 }

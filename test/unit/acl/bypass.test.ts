@@ -43,6 +43,14 @@ const attempts: [string, string, AnalysisSession?][] = [
   ['a CTE named like the table that reads it', 'WITH secret AS (SELECT * FROM secret) SELECT * FROM secret'],
   ['a CTE next to the table', 'WITH x AS (SELECT 1) SELECT * FROM x, secret'],
   ['a recursive CTE reading the table', 'WITH RECURSIVE r(n) AS (SELECT count(*) FROM secret UNION ALL SELECT n - 1 FROM r WHERE n > 0) SELECT * FROM r'],
+  ['WITH RECURSIVE named like the table, without UNION', 'WITH RECURSIVE secret AS (SELECT * FROM secret) SELECT * FROM secret'],
+  ['WITH RECURSIVE named like the table, with column aliases', 'WITH RECURSIVE secret(a) AS (SELECT ssn FROM secret) SELECT * FROM secret'],
+  ['WITH RECURSIVE named like the table, read in the anchor', 'WITH RECURSIVE secret(a) AS (SELECT ssn FROM secret UNION ALL SELECT a FROM secret WHERE false) SELECT * FROM secret'],
+  ['WITH RECURSIVE named like the table, UNION without column aliases', 'WITH RECURSIVE secret AS (SELECT 1 AS n UNION ALL SELECT ssn FROM secret) SELECT * FROM secret'],
+  ['WITH RECURSIVE named like the table, EXCEPT', 'WITH RECURSIVE secret(a) AS (SELECT 1 EXCEPT SELECT ssn FROM secret) SELECT * FROM secret'],
+  ['a lambda body with a subquery', 'SELECT transform(ARRAY[1], x -> (SELECT max(ssn) FROM secret))'],
+  ['EXECUTE IMMEDIATE with a subquery value', "EXECUTE IMMEDIATE 'SELECT ?' USING (SELECT max(ssn) FROM secret)"],
+  ['EXECUTE with a subquery value', 'EXECUTE p USING (SELECT max(ssn) FROM secret)', { ...HR, preparedStatements: { p: 'SELECT ?' } }],
   ['a nested subquery', 'SELECT * FROM orders WHERE id IN (SELECT id FROM (SELECT * FROM (SELECT id FROM secret) a) b)'],
   ['a correlated subquery', 'SELECT o.id FROM orders o WHERE EXISTS (SELECT 1 FROM secret s WHERE s.id = o.id)'],
   ['a scalar subquery in the select list', 'SELECT (SELECT max(salary) FROM secret) AS m'],
@@ -119,6 +127,59 @@ describe('look-alikes stay allowed', () => {
     ['a quoted alias that looks qualified', 'SELECT id AS "hive.hr.secret" FROM orders'],
   ])('%s', (_name, sql) => {
     const { analysis, decision } = decide(sql);
+    expect(decision.allowed, JSON.stringify({ analysis, decision })).toBe(true);
+  });
+});
+
+describe('column bypass attempts are denied', () => {
+  const columnRules = createFileAccessControl({
+    catalogs: [{ catalog: 'tpch', allow: 'all' }],
+    tables: [
+      { catalog: 'tpch', schema: 'tiny', table: 'customer', privileges: ['SELECT'], columns: [{ name: 'c_acctbal', allow: false }], description: 'no balances' },
+      { catalog: 'tpch', schema: 'tiny', table: 'orders', privileges: ['SELECT'], columns: [{ name: 'o_comment', allow: false }], description: 'no comments' },
+      { privileges: ['SELECT'] },
+    ],
+  });
+  const TINY: AnalysisSession = { catalog: 'tpch', schema: 'tiny' };
+  const CUSTOMER = ['c_custkey', 'c_name', 'c_address', 'c_nationkey', 'c_phone', 'c_acctbal', 'c_mktsegment', 'c_comment'];
+  const withColumns: AnalysisSession = { ...TINY, columnsOf: (parts) => (parts.join('.') === 'tpch.tiny.customer' ? CUSTOMER : undefined) };
+  const check = (sql: string, session: AnalysisSession = TINY) => {
+    const analysis = analyze(sql, session);
+    return { analysis, decision: columnRules.check(alice, analysis) };
+  };
+
+  it.each<[string, string, AnalysisSession?]>([
+    ['the column itself', 'SELECT c_acctbal FROM customer'],
+    ['renamed by column aliases', 'SELECT a, d, e FROM customer AS c(a, b, cc, d, e, f)'],
+    ['renamed by column aliases, the table’s columns known', 'SELECT f FROM customer AS c(a, b, cc, d, e, f)', withColumns],
+    ['renamed in brackets', 'SELECT f FROM (customer) AS c(a, b, cc, d, e, f)', withColumns],
+    ['renamed twice', 'SELECT y.z FROM (customer AS c(a, b, cc, d, e, f)) AS y(p, q, r, s, t, z)', withColumns],
+    ['renamed by a table argument', 'SELECT * FROM TABLE(exclude_columns(input => TABLE(customer) AS c(a, b), columns => DESCRIPTOR(a)))'],
+    ['renamed by MATCH_RECOGNIZE', 'SELECT f FROM customer MATCH_RECOGNIZE (ORDER BY c_custkey ALL ROWS PER MATCH PATTERN (A) DEFINE A AS true) AS m(a, b, cc, d, e, f)'],
+    ['DuckDB’s COLUMNS()', "SELECT COLUMNS('c_acc.*') FROM customer"],
+    ['DuckDB’s JSON arrow', "SELECT c_acctbal -> '$' FROM customer"],
+    ['DuckDB’s JSON arrow in a function', "SELECT upper(c_acctbal -> '$') FROM customer"],
+    ['DuckDB’s JSON arrow where Trino takes a lambda', "SELECT regexp_replace(c_name, '.*', c_acctbal -> '$') FROM customer"],
+    ['a lambda parameter named like a column of a subquery', 'SELECT transform(ARRAY[1], c_acctbal -> (SELECT max(c_acctbal) FROM customer))'],
+    ['a pattern variable named like another relation', 'SELECT m FROM nation a, customer MATCH_RECOGNIZE (ORDER BY c_custkey MEASURES A.c_acctbal AS m PATTERN (A) DEFINE A AS true) AS x'],
+    ['WITH RECURSIVE named like the table', 'WITH RECURSIVE orders AS (SELECT * FROM orders) SELECT o_orderkey FROM orders'],
+    ['WITH RECURSIVE, the brief’s own', 'WITH RECURSIVE orders(k, c) AS (SELECT o_orderkey, o_comment FROM orders) SELECT c FROM orders'],
+    ['EXECUTE IMMEDIATE with a subquery value', "EXECUTE IMMEDIATE 'SELECT ?' USING (SELECT max(o_comment) || count(*) FROM tpch.tiny.orders)"],
+    ['EXECUTE with a subquery value', 'EXECUTE p USING (SELECT max(o_comment) || count(*) FROM tpch.tiny.orders)', { ...TINY, preparedStatements: { p: 'SELECT ? FROM nation' } }],
+    ['EXECUTE with a column as a value', 'EXECUTE p USING c_acctbal', { ...TINY, preparedStatements: { p: 'SELECT ? FROM customer' } }],
+  ])('%s', (_name, sql, session) => {
+    const { analysis, decision } = check(sql, session);
+    expect(decision.allowed, JSON.stringify(analysis)).toBe(false);
+    if (!decision.allowed) expect(decision.reason).toMatch(/^Cannot select from columns \[(c_acctbal|o_comment)\]|could not be analyzed/);
+  });
+
+  it.each<[string, string, AnalysisSession?]>([
+    ['other columns', 'SELECT c_name, c_phone FROM customer'],
+    ['column aliases over other columns, the table’s columns known', 'SELECT a, b FROM customer AS c(a, b)', withColumns],
+    ['a lambda parameter named like the column', 'SELECT transform(ARRAY[1], c_acctbal -> c_acctbal + 1) FROM customer'],
+    ['a recursive query', 'WITH RECURSIVE orders(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM orders WHERE n < 3) SELECT n FROM orders'],
+  ])('allows %s', (_name, sql, session) => {
+    const { analysis, decision } = check(sql, session);
     expect(decision.allowed, JSON.stringify({ analysis, decision })).toBe(true);
   });
 });
