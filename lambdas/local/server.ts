@@ -13,6 +13,10 @@ import { awsTokenVerifiers } from '../adapters/auth/token-verifiers.js';
 import { createAuthenticator } from '../core/auth/index.js';
 import { createAdminApi, type AdminApi } from '../core/admin/api.js';
 import type { AuditLog } from '../core/admin/audit.js';
+import { adminKill, outcomeOf } from '../core/admin/cancel.js';
+import { sampleDepths } from '../core/admin/depth-samples.js';
+import { DynamoDepthSamples } from '../adapters/aws/dynamo-depth-samples.js';
+import { GatewayError } from '../core/errors.js';
 import { staticAssets } from '../adapters/http/static-assets.js';
 import { DynamoAuditLog } from '../adapters/aws/dynamo-audit-log.js';
 import { parseConfigText, type BifrostConfig } from '../core/config/schema.js';
@@ -100,6 +104,19 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     ...options.gateway,
   };
 
+  // State changes are delivered a little later, as EventBridge would; close() waits for those in
+  // flight and drops those not yet due, so no write reaches the store after it has stopped.
+  const pendingTimers = new Set<NodeJS.Timeout>();
+  const inFlight = new Set<Promise<unknown>>();
+  const deliverLater = (deliver: () => Promise<unknown>) => {
+    const timer = setTimeout(() => {
+      pendingTimers.delete(timer);
+      const delivery = deliver().finally(() => inFlight.delete(delivery));
+      inFlight.add(delivery);
+    }, 50);
+    pendingTimers.add(timer);
+  };
+
   // Tracking: the local engine's state changes go through the same handler as Athena's events.
   let duck: DuckDbEngine | undefined;
   const tracking: TrackingDeps = {
@@ -115,7 +132,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     duck = await DuckDbEngine.create({
       ...(options.engineResultTtlMs !== undefined ? { resultTtlMs: options.engineResultTtlMs } : {}),
       // Delivered a little later, as EventBridge would: the gateway's own record of a cancel wins.
-      onStateChange: (change) => setTimeout(() => applyStateChange(tracking, engineStateChangeEvent(change)).catch((error) => log.warn('state change not applied', { error: String(error) })), 50),
+      onStateChange: (change) => deliverLater(() => applyStateChange(tracking, engineStateChangeEvent(change)).catch((error) => log.warn('state change not applied', { error: String(error) }))),
     });
   }
   const clusters = createClusterEngines(onlyGivenEngines ? { targets: {} } : config, { fetch, lookupQuery: (id) => store.get(id), maxPageBytes: gatewayConfig.maxPageBytes });
@@ -174,6 +191,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   };
   const gateway = createGateway(deps);
   const audit = new DynamoAuditLog(dynamo.client, LOCAL_TABLES.config);
+  const depthSamples = new DynamoDepthSamples(dynamo.client, LOCAL_TABLES.config);
   const admin = createAdminApi({
     config,
     mode: 'local',
@@ -187,12 +205,25 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     analyzer: deps.analyzer!,
     sessionKey: randomBytes(32),
     onChange: () => configSource.invalidate(),
+    // A kill from the admin page takes the gateway's own cancel path (as a client's DELETE).
+    cancelQuery: async (queryId, by) => {
+      const { reason, error } = adminKill(by);
+      try {
+        return outcomeOf(await gateway.cancel(queryId, reason, error));
+      } catch (cause) {
+        if (cause instanceof GatewayError) return { outcome: 'unavailable', message: cause.message };
+        throw cause;
+      }
+    },
+    depthSamples,
   });
   const adminPage = staticAssets(options.adminPageDir ?? fileURLToPath(new URL('../admin-ui/dist', import.meta.url)));
   const answer = async (request: GatewayRequest) => (await admin.handle(request)) ?? (await adminPage(request)) ?? gateway.handle(request);
 
   const runSweep = async () => {
     await sweep(tracking);
+    // The dashboard's queue-depth chart: one sample per sweep.
+    await sampleDepths(Object.keys(config.targets), store, depthSamples, Date.now()).catch((error) => log.warn('depth sample failed', { error: String(error) }));
     if (Object.keys(clusterTargets).length) await checkClusterHealth({ targets: clusterTargets, probe: engineProbe(clusters), store: healthStore, log });
   };
   const sweeper = setInterval(() => runSweep().catch((error) => log.warn('sweep failed', { error: String(error) })), options.sweepIntervalMs ?? 30_000);
@@ -227,6 +258,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     sweep: runSweep,
     close: async () => {
       clearInterval(sweeper);
+      for (const timer of pendingTimers) clearTimeout(timer);
+      await Promise.allSettled([...inFlight]);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       duck?.close();
