@@ -7,6 +7,7 @@ import type { Construct } from 'constructs';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BifrostConfig } from '../lambdas/core/config/schema.js';
+import { ENV, HANDLERS } from '../lambdas/contract.js';
 import { allow, ATHENA_CATALOG_ACTIONS, ATHENA_QUERY_ACTIONS, DYNAMO_READ_ACTIONS, DYNAMO_WRITE_ACTIONS, GLUE_DATA_CATALOG, glueReadPermission, s3ReadPermissions, type Permission } from './constructs/access.js';
 import { AccessLogsBucket } from './constructs/access-logs.js';
 import { AthenaResources } from './constructs/athena.js';
@@ -19,19 +20,8 @@ import { QueryEvents } from './constructs/query-events.js';
 import { CONFIG_TABLE_SPEC, GatewayTable, QUERIES_TABLE_SPEC, USERS_TABLE_SPEC } from './constructs/tables.js';
 import { physicalNames, resolvedConfigText, type PhysicalNames } from './physical-names.js';
 
-/**
- * Names of the environment variables the handlers read (lambdas/handlers/env.ts owns them; a test
- * keeps the two in step).
- */
-export const ENV_NAMES = {
-  QUERIES_TABLE: 'QUERIES_TABLE',
-  CONFIG_TABLE: 'CONFIG_TABLE',
-  USERS_TABLE: 'USERS_TABLE',
-  CONFIG_FILE: 'CONFIG_FILE',
-  PAGE_TOKEN_SECRET_ARN: 'PAGE_TOKEN_SECRET_ARN',
-  /** The stack's load balancer, for the admin function's alb-oidc authentication. */
-  LOAD_BALANCER_ARN: 'LOAD_BALANCER_ARN',
-} as const;
+/** Names of the environment variables the handlers read, from the contract both sides share. */
+export const ENV_NAMES = ENV;
 
 /**
  * The config's name inside each function's bundle: the config file with the physical names in
@@ -40,12 +30,7 @@ export const ENV_NAMES = {
 export const BUNDLED_CONFIG_NAME = 'bifrost-config.json';
 
 /** Handler modules, relative to the project root. */
-export const HANDLERS = {
-  statement: 'lambdas/handlers/statement.ts',
-  athenaEvents: 'lambdas/handlers/athena-events.ts',
-  sweeper: 'lambdas/handlers/sweeper.ts',
-  admin: 'lambdas/handlers/admin.ts',
-} as const;
+export { HANDLERS };
 
 export interface BifrostStackProps extends StackProps {
   /** The validated config (parseConfigText), whose deploymentProblems are already ruled out. */

@@ -1,32 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { ENV, type EnvName } from '../contract.js';
 import { parseConfigText, type BifrostConfig } from '../core/config/schema.js';
 
-/**
- * The environment variables of Bifrost's Lambda functions, in one place: the handlers read them
- * here, and the stack sets them by these names. Core code never reads the environment.
- */
-export const ENV = {
-  /** Name of the DynamoDB queries table. */
-  QUERIES_TABLE: 'QUERIES_TABLE',
-  /** Path of the Bifrost config file (YAML or JSON) shipped with the function. */
-  CONFIG_FILE: 'CONFIG_FILE',
-  /** The Bifrost config itself (JSON or YAML text); wins over CONFIG_FILE. */
-  CONFIG_JSON: 'CONFIG_JSON',
-  /** Name of the DynamoDB config table (run-time routing changes, cluster health). */
-  CONFIG_TABLE: 'CONFIG_TABLE',
-  /** Name of the DynamoDB users table (password authentication). */
-  USERS_TABLE: 'USERS_TABLE',
-  /** Secrets Manager secret holding the key that signs nextUri tokens. */
-  PAGE_TOKEN_SECRET_ARN: 'PAGE_TOKEN_SECRET_ARN',
-  /** ARN of the load balancer, checked as the signer of ALB OIDC tokens (admin). */
-  LOAD_BALANCER_ARN: 'LOAD_BALANCER_ARN',
-  /** Read by Powertools itself: the service name in logs and metrics. */
-  POWERTOOLS_SERVICE_NAME: 'POWERTOOLS_SERVICE_NAME',
-  /** Read by Powertools itself: the CloudWatch namespace of the metrics. */
-  POWERTOOLS_METRICS_NAMESPACE: 'POWERTOOLS_METRICS_NAMESPACE',
-} as const;
-
-export type EnvName = (typeof ENV)[keyof typeof ENV];
+/** The environment variables of Bifrost's Lambda functions are named in the contract with the stack. */
+export { ENV, type EnvName } from '../contract.js';
 
 type Environment = Record<string, string | undefined>;
 

@@ -6,6 +6,7 @@ import { NodejsFunction, OutputFormat, LogLevel as EsbuildLogLevel } from 'aws-c
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { LAMBDA_NODE_OPTIONS } from '../lambda-node-options.js';
+import { METRICS } from '../../lambdas/contract.js';
 
 /**
  * The newest Node.js runtime this aws-cdk-lib offers, named explicitly so that a synth is
@@ -17,7 +18,7 @@ export const GATEWAY_RUNTIME = lambda.Runtime.NODEJS_24_X;
 export const TASK_ROOT = '/var/task';
 
 /** Powertools' metric namespace, shared with the custom metrics the handlers emit. */
-export const METRICS_NAMESPACE = 'Bifrost';
+export const METRICS_NAMESPACE = METRICS.namespace;
 
 /**
  * ESM bundles load CommonJS dependencies through esbuild's `require` shim, which needs a real

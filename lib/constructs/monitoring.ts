@@ -9,12 +9,13 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRICS } from '../../lambdas/contract.js';
 
 /**
  * The queue-depth metric the sweeper publishes: active (queued + running) queries per target.
  * Exactly one dimension, `Target` (the target's name in the config).
  */
-export const QUEUE_DEPTH_METRIC = { namespace: 'Bifrost', metricName: 'QueueDepth', dimension: 'Target' } as const;
+export const QUEUE_DEPTH_METRIC = { namespace: METRICS.namespace, metricName: METRICS.queueDepth.name, dimension: METRICS.queueDepth.dimension } as const;
 
 export interface MonitoredFunction {
   /** Short label for alarm and widget names (statement, sweeper, ...). */

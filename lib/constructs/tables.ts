@@ -1,66 +1,9 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import type { KeyAttribute, TableSpec } from '../../lambdas/contract.js';
 
-/** A key attribute: name and DynamoDB scalar type. */
-export interface KeyAttribute {
-  readonly name: string;
-  readonly type: 'S' | 'N';
-}
-
-export interface IndexSpec {
-  readonly name: string;
-  readonly partitionKey: KeyAttribute;
-  readonly sortKey?: KeyAttribute;
-  /** ALL, KEYS_ONLY, or the non-key attributes to include. */
-  readonly projection: 'ALL' | 'KEYS_ONLY' | readonly string[];
-}
-
-export interface TableSpec {
-  readonly partitionKey: KeyAttribute;
-  readonly sortKey?: KeyAttribute;
-  readonly indexes?: readonly IndexSpec[];
-  /** Number attribute holding the epoch second after which DynamoDB may delete the item. */
-  readonly ttlAttribute?: string;
-}
-
-const QUERY_SUMMARY = ['queryId', 'user', 'source', 'state', 'kind', 'target', 'engineQueryId', 'createdAt', 'updatedAt', 'endedAt', 'error', 'endReason', 'statistics', 'costUsd', 'sqlDigest', 'sqlPreview', 'updateType', 'updateCount', 'expiresAt'];
-const withoutKeys = (attributes: readonly string[], keys: readonly string[]) => attributes.filter((a) => !keys.includes(a));
-
-/**
- * The queries table: one item per query, history and tracking in one record. These keys and
- * indexes mirror the runtime's table definitions (lambdas/adapters/aws/tables.ts); a test keeps the
- * two equal.
- */
-export const QUERIES_TABLE_SPEC: TableSpec = {
-  partitionKey: { name: 'queryId', type: 'S' },
-  ttlAttribute: 'expiresAt',
-  indexes: [
-    { name: 'active-by-target', partitionKey: { name: 'target', type: 'S' }, sortKey: { name: 'activeKey', type: 'S' }, projection: 'KEYS_ONLY' },
-    {
-      name: 'open-queries',
-      partitionKey: { name: 'openShard', type: 'N' },
-      sortKey: { name: 'queryId', type: 'S' },
-      projection: withoutKeys(['queryId', 'user', 'state', 'target', 'engineQueryId', 'createdAt', 'updatedAt', 'lastPollAt', 'eventSequence', 'expiresAt'], ['openShard', 'queryId']),
-    },
-    { name: 'by-engine-id', partitionKey: { name: 'engineQueryId', type: 'S' }, projection: 'KEYS_ONLY' },
-    { name: 'by-user', partitionKey: { name: 'user', type: 'S' }, sortKey: { name: 'createdAt', type: 'N' }, projection: withoutKeys(QUERY_SUMMARY, ['user', 'createdAt', 'queryId']) },
-    { name: 'by-target', partitionKey: { name: 'target', type: 'S' }, sortKey: { name: 'createdAt', type: 'N' }, projection: withoutKeys(QUERY_SUMMARY, ['target', 'createdAt', 'queryId']) },
-    { name: 'waiting-by-group', partitionKey: { name: 'waitingGroup', type: 'S' }, sortKey: { name: 'createdAt', type: 'N' }, projection: ['state', 'engineHandle', 'lastPollAt'] },
-  ],
-};
-
-/** The run-time config table (routing overrides, target states), one item per config document. */
-export const CONFIG_TABLE_SPEC: TableSpec = {
-  partitionKey: { name: 'configKey', type: 'S' },
-};
-
-/** Users who log in with a password, one item per user name. */
-export const USERS_TABLE_SPEC: TableSpec = {
-  partitionKey: { name: 'userName', type: 'S' },
-  // Sign-in failure counters and revoked sessions expire; user items never set the attribute.
-  ttlAttribute: 'expiresAt',
-};
+export { CONFIG_TABLE_SPEC, QUERIES_TABLE_SPEC, USERS_TABLE_SPEC, type IndexSpec, type KeyAttribute, type TableSpec } from '../../lambdas/contract.js';
 
 export interface GatewayTableProps {
   readonly spec: TableSpec;

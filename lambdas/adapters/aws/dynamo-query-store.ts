@@ -337,7 +337,7 @@ export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHisto
   // ================================================================ gateway queue (routing, issue 5)
   // Kept apart from the rest of the store on purpose. Reads the `waiting-by-group` index
   // (WAITING_INDEX in tables.ts: partition `waitingGroup`, sort `createdAt`, projecting state,
-  // engineHandle and lastPollAt), which the queries table must declare (withWaitingIndex).
+  // engineHandle and lastPollAt), declared in lambdas/contract.ts.
   // `waitingGroup` is written by create() as part of the record while a query waits, and removed
   // by leaveWaiting() once it has a target. The filter keeps the count right even for items that
   // still carry it (a query canceled or failed while waiting): removing `waitingGroup` in final

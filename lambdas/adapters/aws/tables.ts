@@ -1,195 +1,85 @@
 import type { CreateTableCommandInput, GlobalSecondaryIndex } from '@aws-sdk/client-dynamodb';
+import { CONFIG_TABLE_SPEC, OPEN_QUERY_ATTRIBUTES, QUERIES_TABLE_SPEC, QUERY_SUMMARY_ATTRIBUTES, USERS_TABLE_SPEC, type IndexSpec, type TableSpec } from '../../contract.js';
 
 /**
- * Key schemas of Bifrost's DynamoDB tables. The CDK stack declares the same keys; a test keeps
- * the two in step. Names here are logical: deployed names come from the environment.
- *
- * The queries table holds one item per query (history and tracking in one record). Its indexes:
- * - `active-by-target` (sparse): `activeKey` = `<QUEUED|RUNNING>#<queryId>` exists only while a
- *   query is active, so the index holds exactly the active queries that have a target; depth per
- *   target and state is a COUNT query on a key prefix. Nothing to drift: no counter, no read
- *   before a write.
- * - `open-queries` (sparse): `openShard` exists while a query is not final (also while it waits
- *   at the gateway without a target); the sweeper reads it, shard by shard.
- * - `by-engine-id` (sparse): the engine's own id (Athena QueryExecutionId) to the query id.
- * - `by-user`, `by-target`: history by user or target and time, for the admin UI.
+ * Bifrost's DynamoDB tables as the runtime uses them: names of keys and indexes for the stores,
+ * and CreateTable inputs for the local mode and tests. Everything is derived from the table specs
+ * of lambdas/contract.ts, which the CDK stack deploys: one declaration, two homes.
  */
+export { OPEN_QUERY_ATTRIBUTES, QUERY_SUMMARY_ATTRIBUTES };
+
+function index(spec: TableSpec, name: string): IndexSpec {
+  const found = spec.indexes?.find((i) => i.name === name);
+  if (!found) throw new Error(`the table spec has no index ${name}`);
+  return found;
+}
+
+function keys(i: IndexSpec): { name: string; partitionKey: string } {
+  return { name: i.name, partitionKey: i.partitionKey.name };
+}
+
+function sortedKeys(i: IndexSpec): { name: string; partitionKey: string; sortKey: string } {
+  if (!i.sortKey) throw new Error(`index ${i.name} has no sort key`);
+  return { ...keys(i), sortKey: i.sortKey.name };
+}
+
+const active = index(QUERIES_TABLE_SPEC, 'active-by-target');
+const open = index(QUERIES_TABLE_SPEC, 'open-queries');
+const waiting = index(QUERIES_TABLE_SPEC, 'waiting-by-group');
+
 export const QUERIES_TABLE = {
-  partitionKey: 'queryId',
+  partitionKey: QUERIES_TABLE_SPEC.partitionKey.name,
   /** Sparse index of active queries: both keys exist only while a query is queued or running on a target. */
-  activeIndex: { name: 'active-by-target', partitionKey: 'target', sortKey: 'activeKey' },
+  activeIndex: sortedKeys(active),
   /** Sparse index of non-final queries, spread over `openShards` partitions, for the sweeper. */
-  openIndex: { name: 'open-queries', partitionKey: 'openShard', sortKey: 'queryId' },
+  openIndex: sortedKeys(open),
   /** Sparse index from the engine's own query id (Athena QueryExecutionId) to the query id. */
-  engineIdIndex: { name: 'by-engine-id', partitionKey: 'engineQueryId' },
+  engineIdIndex: keys(index(QUERIES_TABLE_SPEC, 'by-engine-id')),
   /** History by user and time. */
-  userIndex: { name: 'by-user', partitionKey: 'user', sortKey: 'createdAt' },
+  userIndex: sortedKeys(index(QUERIES_TABLE_SPEC, 'by-user')),
   /** History by target and time (state is filtered). */
-  targetIndex: { name: 'by-target', partitionKey: 'target', sortKey: 'createdAt' },
-  ttlAttribute: 'expiresAt',
+  targetIndex: sortedKeys(index(QUERIES_TABLE_SPEC, 'by-target')),
+  ttlAttribute: QUERIES_TABLE_SPEC.ttlAttribute!,
   /** Number of `openShard` values (0 .. openShards-1): spreads the sweeper index's writes. */
   openShards: 4,
 } as const;
 
-/** What the history indexes carry: enough for a list view; the full item is one GetItem away. */
-export const QUERY_SUMMARY_ATTRIBUTES = [
-  'queryId',
-  'user',
-  'source',
-  'state',
-  'kind',
-  'target',
-  'engineQueryId',
-  'createdAt',
-  'updatedAt',
-  'endedAt',
-  'error',
-  'endReason',
-  'statistics',
-  'costUsd',
-  'sqlDigest',
-  'sqlPreview',
-  'updateType',
-  'updateCount',
-  'expiresAt',
-] as const;
+/** The gateway queue's index: queries waiting at the gateway per routing group, in arrival order. */
+export const WAITING_INDEX = { ...sortedKeys(waiting), attributes: waiting.projection as readonly string[] } as const;
 
-/** What the sweeper needs from a non-final query. */
-export const OPEN_QUERY_ATTRIBUTES = ['queryId', 'user', 'state', 'target', 'engineQueryId', 'createdAt', 'updatedAt', 'lastPollAt', 'eventSequence', 'expiresAt'] as const;
-
-function include(attributes: readonly string[], keys: readonly string[]): GlobalSecondaryIndex['Projection'] {
-  // Key attributes are always projected and may not be listed again.
-  return { ProjectionType: 'INCLUDE', NonKeyAttributes: attributes.filter((a) => !keys.includes(a) && a !== QUERIES_TABLE.partitionKey) };
-}
-
-export function queriesTableDefinition(tableName: string): CreateTableCommandInput {
-  const { activeIndex, openIndex, engineIdIndex, userIndex, targetIndex } = QUERIES_TABLE;
-  return withWaitingIndex({
-    TableName: tableName,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [
-      { AttributeName: 'queryId', AttributeType: 'S' },
-      { AttributeName: 'target', AttributeType: 'S' },
-      { AttributeName: 'activeKey', AttributeType: 'S' },
-      { AttributeName: 'openShard', AttributeType: 'N' },
-      { AttributeName: 'engineQueryId', AttributeType: 'S' },
-      { AttributeName: 'user', AttributeType: 'S' },
-      { AttributeName: 'createdAt', AttributeType: 'N' },
-    ],
-    KeySchema: [{ AttributeName: 'queryId', KeyType: 'HASH' }],
-    GlobalSecondaryIndexes: [
-      {
-        IndexName: activeIndex.name,
-        KeySchema: [
-          { AttributeName: activeIndex.partitionKey, KeyType: 'HASH' },
-          { AttributeName: activeIndex.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'KEYS_ONLY' },
-      },
-      {
-        IndexName: openIndex.name,
-        KeySchema: [
-          { AttributeName: openIndex.partitionKey, KeyType: 'HASH' },
-          { AttributeName: openIndex.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: include(OPEN_QUERY_ATTRIBUTES, [openIndex.partitionKey, openIndex.sortKey]),
-      },
-      {
-        IndexName: engineIdIndex.name,
-        KeySchema: [{ AttributeName: engineIdIndex.partitionKey, KeyType: 'HASH' }],
-        Projection: { ProjectionType: 'KEYS_ONLY' },
-      },
-      {
-        IndexName: userIndex.name,
-        KeySchema: [
-          { AttributeName: userIndex.partitionKey, KeyType: 'HASH' },
-          { AttributeName: userIndex.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: include(QUERY_SUMMARY_ATTRIBUTES, [userIndex.partitionKey, userIndex.sortKey]),
-      },
-      {
-        IndexName: targetIndex.name,
-        KeySchema: [
-          { AttributeName: targetIndex.partitionKey, KeyType: 'HASH' },
-          { AttributeName: targetIndex.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: include(QUERY_SUMMARY_ATTRIBUTES, [targetIndex.partitionKey, targetIndex.sortKey]),
-      },
-    ],
-  });
-}
-
-// ---------------------------------------------------------------- routing (issue 5)
-
-/**
- * The run-time config table: one item per config document, keyed by `configKey`. The routing
- * overrides (target states, a replacement routing section) are the item `routing`, with a
- * `version` attribute that every write is conditioned on (optimistic concurrency).
- */
+/** The run-time config table: one item per config document; `routing` holds the run-time overrides. */
 export const CONFIG_TABLE = {
-  partitionKey: 'configKey',
+  partitionKey: CONFIG_TABLE_SPEC.partitionKey.name,
   routingItem: 'routing',
 } as const;
 
-export function configTableDefinition(tableName: string): CreateTableCommandInput {
-  return {
-    TableName: tableName,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [{ AttributeName: CONFIG_TABLE.partitionKey, AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: CONFIG_TABLE.partitionKey, KeyType: 'HASH' }],
-  };
-}
-
-/**
- * The gateway queue's index on the queries table: queries waiting at the gateway per routing
- * group, in arrival order. Sparse: `waitingGroup` exists only on items of queries that routing
- * told to wait, until they get a target. It projects what the arrival-order count filters on.
- */
-export const WAITING_INDEX = {
-  name: 'waiting-by-group',
-  partitionKey: 'waitingGroup',
-  sortKey: 'createdAt',
-  attributes: ['state', 'engineHandle', 'lastPollAt'],
-} as const;
-
-/** A queries table definition with the waiting-by-group index added (once). */
-export function withWaitingIndex(definition: CreateTableCommandInput): CreateTableCommandInput {
-  if (definition.GlobalSecondaryIndexes?.some((index) => index.IndexName === WAITING_INDEX.name)) return definition;
-  const attributes = [...(definition.AttributeDefinitions ?? [])];
-  for (const [name, type] of [
-    [WAITING_INDEX.partitionKey, 'S'],
-    [WAITING_INDEX.sortKey, 'N'],
-  ] as const) {
-    if (!attributes.some((a) => a.AttributeName === name)) attributes.push({ AttributeName: name, AttributeType: type });
-  }
-  return {
-    ...definition,
-    AttributeDefinitions: attributes,
-    GlobalSecondaryIndexes: [
-      ...(definition.GlobalSecondaryIndexes ?? []),
-      {
-        IndexName: WAITING_INDEX.name,
-        KeySchema: [
-          { AttributeName: WAITING_INDEX.partitionKey, KeyType: 'HASH' },
-          { AttributeName: WAITING_INDEX.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...WAITING_INDEX.attributes] },
-      },
-    ],
-  };
-}
-
 /** Users who log in with a password (`bifrost users ...`): one item per user name. */
 export const USERS_TABLE = {
-  /** `name` and `user` are reserved words in DynamoDB expressions. */
-  partitionKey: 'userName',
+  partitionKey: USERS_TABLE_SPEC.partitionKey.name,
 } as const;
 
-export function usersTableDefinition(tableName: string): CreateTableCommandInput {
+/** A CreateTable input for a table spec: on-demand, like the deployed tables. */
+export function tableDefinition(spec: TableSpec, tableName: string): CreateTableCommandInput {
+  const attributes = new Map<string, 'S' | 'N'>();
+  const key = (partition: { name: string; type: 'S' | 'N' }, sort?: { name: string; type: 'S' | 'N' }) => {
+    for (const k of [partition, sort]) if (k) attributes.set(k.name, k.type);
+    return [{ AttributeName: partition.name, KeyType: 'HASH' as const }, ...(sort ? [{ AttributeName: sort.name, KeyType: 'RANGE' as const }] : [])];
+  };
+  const KeySchema = key(spec.partitionKey, spec.sortKey);
+  const indexes: GlobalSecondaryIndex[] = (spec.indexes ?? []).map((i) => ({
+    IndexName: i.name,
+    KeySchema: key(i.partitionKey, i.sortKey),
+    Projection: typeof i.projection === 'string' ? { ProjectionType: i.projection } : { ProjectionType: 'INCLUDE', NonKeyAttributes: [...i.projection] },
+  }));
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [{ AttributeName: USERS_TABLE.partitionKey, AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: USERS_TABLE.partitionKey, KeyType: 'HASH' }],
+    AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+    KeySchema,
+    ...(indexes.length ? { GlobalSecondaryIndexes: indexes } : {}),
   };
 }
+
+export const queriesTableDefinition = (tableName: string) => tableDefinition(QUERIES_TABLE_SPEC, tableName);
+export const configTableDefinition = (tableName: string) => tableDefinition(CONFIG_TABLE_SPEC, tableName);
+export const usersTableDefinition = (tableName: string) => tableDefinition(USERS_TABLE_SPEC, tableName);
