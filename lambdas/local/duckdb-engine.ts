@@ -1,5 +1,5 @@
 import { DuckDBInstance, type DuckDBConnection, type DuckDBMaterializedResult } from '@duckdb/node-api';
-import type { Engine, EngineColumn, EngineInspection, EnginePage, EngineState, EngineSubmission, EngineSubmitted, PollOptions } from '../core/engines/engine.js';
+import type { Engine, EngineColumn, EngineInspection, EnginePage, EngineState, EngineSubmission, EngineSubmitted, PollOptions } from '../core/ports/index.js';
 import { QueryFailure, queryError, type ErrorName, type QueryError } from '../core/errors.js';
 import { bindParameters, LexError, locate, tokenize, type Token } from '../core/protocol/lexer.js';
 import { updateTypeOf } from '../core/protocol/statements.js';
@@ -8,6 +8,7 @@ import { GuardSyntaxError, guardedTokens, oneStatement, Refusal } from './duckdb
 import { DuckDbInspector, type InspectedStatement } from './duckdb-inspect.js';
 import { mapDuckType } from './duckdb-types.js';
 import { tpchTinySql } from './tpch.js';
+import { installTrinoFunctions, rewriteTrinoCalls, TRINO_SETTINGS } from './trino-functions.js';
 
 /**
  * The embedded engine for local mode, demos and tests. Like Athena, it keeps a query's results
@@ -92,9 +93,11 @@ export class DuckDbEngine implements Engine {
   }
 
   static async create(options: DuckDbEngineOptions = {}): Promise<DuckDbEngine> {
-    const instance = await DuckDBInstance.create(':memory:', { threads: '2', ...LOCKED_DOWN_SETTINGS });
+    // Every setting goes in at creation: the configuration is locked from then on.
+    const instance = await DuckDBInstance.create(':memory:', { threads: '2', ...TRINO_SETTINGS, ...LOCKED_DOWN_SETTINGS });
     const engine = new DuckDbEngine(instance, options);
     try {
+      await engine.installFunctions();
       if (options.sampleData !== false) await engine.loadSampleData();
       engine.inspector = await DuckDbInspector.create(instance);
     } catch (error) {
@@ -102,6 +105,16 @@ export class DuckDbEngine implements Engine {
       throw error;
     }
     return engine;
+  }
+
+  /** Trino's functions as DuckDB macros (trino-functions.ts), once per instance. */
+  private async installFunctions(): Promise<void> {
+    const connection = await this.instance.connect();
+    try {
+      await installTrinoFunctions(connection);
+    } finally {
+      connection.closeSync();
+    }
   }
 
   private async loadSampleData(): Promise<void> {
@@ -131,7 +144,8 @@ export class DuckDbEngine implements Engine {
       throw error;
     }
     const { catalog, schema } = submission.session;
-    const translated = translate(sql, catalog, schema);
+    // Trino's function names and argument orders become DuckDB's (or macros) before anything reads the text.
+    const translated = translate(rewriteTrinoCalls(sql), catalog, schema);
     // The engine's own catalog reads for SHOW: written here, names only as string literals.
     if (translated.trusted) return { translated, inspected: { sql: translated.sql, tables: [], viewTables: [], changesCatalog: false } };
     const inspected = await this.inspector.inspect(translated.sql, { ...(catalog ? { catalog } : {}), ...(schema ? { schema } : {}) });

@@ -9,7 +9,7 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import type { SqlType } from '../core/protocol/sql-types.js';
+import type { SqlType } from '../core/ports/index.js';
 
 /**
  * DuckDB types and values in Presto terms. Each column gets a converter from DuckDB's value to
@@ -46,7 +46,7 @@ export function mapDuckType(type: DuckDBType): ColumnMapping {
     case DuckDBTypeId.UHUGEINT:
       return { type: simple('decimal', [38, 0]), convert: text };
     case DuckDBTypeId.FLOAT:
-      return { type: simple('real'), convert: identity };
+      return { type: simple('real'), convert: (v) => (v === null ? null : shortestReal(v as number)) };
     case DuckDBTypeId.DOUBLE:
       return { type: simple('double'), convert: identity };
     case DuckDBTypeId.DECIMAL: {
@@ -115,6 +115,19 @@ export function mapDuckType(type: DuckDBType): ColumnMapping {
 }
 
 const pad = (n: number | bigint, w = 2) => String(n).padStart(w, '0');
+
+/**
+ * A REAL as Trino writes it: the shortest decimal that reads back as the same 32-bit float
+ * (1.1, where the float widened to a double prints 1.100000023841858).
+ */
+export function shortestReal(value: number): number {
+  if (!Number.isFinite(value) || value === 0) return value;
+  for (let digits = 1; digits < 9; digits++) {
+    const candidate = Number(value.toPrecision(digits));
+    if (Math.fround(candidate) === value) return candidate;
+  }
+  return Number(value.toPrecision(9));
+}
 
 function formatTime(micros: bigint, precision: number): string {
   const total = Number(micros / 1_000_000n);

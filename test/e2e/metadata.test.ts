@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BasicAuth, Trino, type QueryResult } from 'trino-client';
 import { createMetadataDeps } from '../../lambdas/core/metadata/answer.js';
-import { DEFAULT_GATEWAY_CONFIG } from '../../lambdas/core/gateway.js';
+import { DEFAULT_GATEWAY_CONFIG } from '../../lambdas/core/gateway/index.js';
 import { DuckDbEngine } from '../../lambdas/local/duckdb-engine.js';
 import { DuckDbMetadataSource } from '../../lambdas/local/duckdb-metadata.js';
 import { startLocalServer, type LocalServer } from '../../lambdas/local/server.js';
@@ -134,6 +134,13 @@ describe('browsing like a BI tool', () => {
     const { rows } = await collect(client(), `SELECT "table_name"\nFROM "information_schema"."tables"\nWHERE "table_schema" = 'tiny'\n  AND "table_type" = 'BASE TABLE'`);
     expect(rows.flat()).toHaveLength(8);
     expect((await collect(client(), 'SELECT version()')).rows).toEqual([[DEFAULT_GATEWAY_CONFIG.version]]);
+  });
+
+  it('a catalog-qualified information_schema query with GROUP BY, as Cube lists schemas', async () => {
+    const { rows } = await collect(client(), 'SELECT table_schema FROM tpch.information_schema.tables GROUP BY 1');
+    const schemas = rows.map((r) => r[0]);
+    expect(schemas).toContain('tiny');
+    expect(new Set(schemas).size).toBe(schemas.length);
   });
 });
 

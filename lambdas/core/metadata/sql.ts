@@ -1,6 +1,7 @@
 import { QueryFailure } from '../errors.js';
 import { tokenize, singleStatement, type Token } from '../protocol/lexer.js';
-import { formatType, normalizeType, parseType, type SqlType } from '../protocol/sql-types.js';
+import { formatType, normalizeType, parseType } from '../protocol/sql-types.js';
+import type { SqlType } from '../ports/index.js';
 import { compileLike } from './like.js';
 
 /**
@@ -42,6 +43,8 @@ export interface SelectQuery {
   /** The table, as written (parts unquoted; unquoted parts lower-cased). */
   from?: { parts: string[]; alias?: string };
   where?: Expr;
+  /** GROUP BY without aggregates: one row per distinct key (an integer literal is a select-list position). */
+  groupBy?: Expr[];
   orderBy: { expr: Expr; desc: boolean; nullsFirst?: boolean }[];
   offset?: number;
   limit?: number;
@@ -118,6 +121,11 @@ class Parser {
       else if (this.isIdentifier()) query.from.alias = this.identifier().name;
     }
     if (this.acceptWord('WHERE')) query.where = this.expr();
+    if (this.acceptWord('GROUP')) {
+      this.expectWord('BY');
+      query.groupBy = [this.expr()];
+      while (this.acceptSymbol(',')) query.groupBy.push(this.expr());
+    }
     if (this.isWord('ORDER')) {
       this.i++;
       this.expectWord('BY');
@@ -498,6 +506,7 @@ class Binder {
     return index;
   }
 
+  // eslint-disable-next-line max-lines-per-function -- one switch over the expression kinds, a short case each.
   bind(expr: Expr): Bound {
     switch (expr.kind) {
       case 'column': {
@@ -762,6 +771,8 @@ export async function runSelect(query: SelectQuery, table: VirtualTable | undefi
     outputs.push({ name, bound });
   });
   const where = query.where ? binder.bind(query.where) : undefined;
+  const groups = query.groupBy ? groupKeys(query, outputs, binder) : undefined;
+  const seenGroups = new Set<string>();
   if (where && family(where.type) !== 'boolean' && family(where.type) !== 'unknown') throw QueryFailure.of('TYPE_MISMATCH', `WHERE clause must evaluate to a boolean: actual type ${formatType(where.type)}`);
   // ORDER BY sees the output columns first, then the table's.
   const keys = query.orderBy.map((o) => {
@@ -793,6 +804,11 @@ export async function runSelect(query: SelectQuery, table: VirtualTable | undefi
   for (const row of source) {
     if (where && truth(where.eval(row)) !== true) continue;
     const out = outputs.map((o) => o.bound.eval(row));
+    if (groups) {
+      const key = JSON.stringify(groups.map((g) => (typeof g === 'number' ? out[g] : g.eval(row))));
+      if (seenGroups.has(key)) continue;
+      seenGroups.add(key);
+    }
     produced.push({ out, keys: keys.map((k) => (k.output ? null : k.bound.eval(row))) });
   }
   if (query.distinct) {
@@ -824,4 +840,34 @@ export async function runSelect(query: SelectQuery, table: VirtualTable | undefi
   const start = query.offset ?? 0;
   const end = query.limit !== undefined ? start + query.limit : undefined;
   return { columns: resultColumns, rows: produced.slice(start, end).map((p) => p.out) };
+}
+
+/** The same expression, names compared as Trino resolves them. */
+function sameExpr(a: Expr, b: Expr): boolean {
+  const norm = (e: Expr): string => JSON.stringify(e, (k, v) => (k === 'written' ? undefined : k === 'parts' ? (v as string[]).map((p) => p.toLowerCase()) : v));
+  return norm(a) === norm(b);
+}
+
+/**
+ * GROUP BY without aggregates: the key of each group (a select-list position, or an expression
+ * over the row). Every select item must be a key or a literal, as Trino requires.
+ */
+function groupKeys(query: SelectQuery, outputs: { name: string; bound: Bound }[], binder: Binder): (number | Bound)[] {
+  if (query.items.some((i) => i.kind === 'star')) throw new Unsupported('SELECT * with GROUP BY');
+  const keys = query.groupBy!.map((e) => {
+    if (e.kind === 'literal' && typeof e.value === 'number') {
+      if (!outputs[e.value - 1]) throw QueryFailure.of('GENERIC_USER_ERROR', `GROUP BY position ${e.value} is not in select list`);
+      return e.value - 1;
+    }
+    return e;
+  });
+  query.items.forEach((item, index) => {
+    if (item.kind !== 'expr' || item.expr.kind === 'literal') return;
+    const grouped = keys.some((k) => (typeof k === 'number' ? k === index : sameExpr(k, item.expr)));
+    if (!grouped) {
+      const text = item.expr.kind === 'column' ? item.expr.written : outputs[index]!.name;
+      throw QueryFailure.of('MISSING_GROUP_BY', `'${text}' must be an aggregate expression or appear in GROUP BY clause`);
+    }
+  });
+  return keys.map((k) => (typeof k === 'number' ? k : binder.bind(k)));
 }

@@ -87,6 +87,18 @@ describe('the metadata SELECT evaluator', () => {
     expect((await run('SELECT t.*, secret FROM t LIMIT 1')).rows).toEqual([['a', 'x', 1, 's1']]);
   });
 
+  it('GROUP BY without aggregates keeps one row per key, by expression or select-list position (Cube lists schemas so)', async () => {
+    const all = (await run('SELECT kind FROM t')).rows.map((r) => r[0]);
+    const distinct = [...new Set(all)];
+    expect(distinct.length).toBeLessThan(all.length);
+    // Trino's ascending order puts NULL last.
+    const ordered = [...distinct.filter((k) => k !== null).sort(), ...(distinct.includes(null) ? [null] : [])];
+    expect((await run('SELECT kind FROM t GROUP BY 1 ORDER BY 1')).rows.map((r) => r[0])).toEqual(ordered);
+    expect((await run('SELECT kind FROM t GROUP BY kind ORDER BY kind')).rows.map((r) => r[0])).toEqual(ordered);
+    expect((await failure('SELECT name, kind FROM t GROUP BY kind')).error).toMatchObject({ errorName: 'MISSING_GROUP_BY' });
+    expect((await failure('SELECT kind FROM t GROUP BY 2')).error.message).toMatch(/position 2 is not in select list/);
+  });
+
   it('user errors are Trino errors', async () => {
     expect((await failure('SELECT nope FROM t')).error).toMatchObject({ errorName: 'COLUMN_NOT_FOUND', message: "Column 'nope' cannot be resolved" });
     expect((await failure('SELECT name FROM t WHERE n = name')).error.errorName).toBe('TYPE_MISMATCH');
@@ -97,7 +109,7 @@ describe('the metadata SELECT evaluator', () => {
     for (const sql of [
       'SELECT name FROM t JOIN u ON t.a = u.a',
       'SELECT count(*) FROM t',
-      'SELECT name FROM t GROUP BY name',
+      'SELECT name, count(*) FROM t GROUP BY name',
       'SELECT name FROM (SELECT * FROM t)',
       'SELECT name FROM t UNION SELECT name FROM u',
       'WITH x AS (SELECT 1) SELECT * FROM x',
