@@ -283,7 +283,9 @@ export class BifrostStack extends Stack {
     if (admin) {
       allow(
         admin.function,
-        table(this.tables.queries, ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query']),
+        // History reads; an admin's kill records the query CANCELED after stopping it in Athena.
+        table(this.tables.queries, ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']),
+        workgroups(['athena:GetQueryExecution', 'athena:StopQueryExecution']),
         table(this.tables.config, [...DYNAMO_READ_ACTIONS, ...DYNAMO_WRITE_ACTIONS]),
         table(this.tables.users, [...DYNAMO_READ_ACTIONS, ...DYNAMO_WRITE_ACTIONS]),
         { actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [this.pageTokenKey.secretArn] },

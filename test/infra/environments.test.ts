@@ -245,6 +245,22 @@ describe('the admin function', () => {
     }
   });
 
+  it('may stop Athena queries in its own workgroups only, and record the kill on the query item', () => {
+    for (const { stacks, resources } of all()) {
+      const stack = stacks.gateway;
+      const role = logicalId(stack, stack.functions.admin!.role);
+      const statements = ofType(resources, 'AWS::IAM::Policy')
+        .filter(([, p]) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === role))
+        .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement);
+      const granting = (action: string) => statements.filter((st) => ([] as string[]).concat(st.Action).includes(action));
+      const stop = granting('athena:StopQueryExecution');
+      expect(stop).toHaveLength(1);
+      expect(JSON.stringify(stop[0]!.Resource)).toContain(':workgroup/');
+      expect(JSON.stringify(stop[0]!.Resource)).not.toMatch(/workgroup\/\*/);
+      expect(JSON.stringify(granting('dynamodb:UpdateItem').map((st) => st.Resource))).toContain(logicalId(stack, stack.tables.queries.table));
+    }
+  });
+
   it('runs outside the VPC with its page bundled, behind a target group that alone may invoke it', () => {
     for (const { stacks, resources } of all()) {
       const stack = stacks.gateway;
