@@ -21,7 +21,7 @@ import { AthenaEngine } from '../lambdas/adapters/aws/athena/athena-engine.js';
 import { parseCsvBytes } from '../lambdas/adapters/aws/athena/csv-pages.js';
 import { hexBytesText, type RawValue } from '../lambdas/core/engines/athena/decode.js';
 import { decodeRows, resultTypes } from '../lambdas/core/engines/athena/results.js';
-import type { PollOptions } from '../lambdas/core/engines/engine.js';
+import type { PollOptions } from '../lambdas/core/ports/index.js';
 import { rowEncoder } from '../lambdas/core/protocol/encode.js';
 import type { BenchResult } from './run.js';
 

@@ -15,8 +15,7 @@ import type { BenchResult } from './run.js';
 import { round, summarize } from './stats.js';
 import { startLocalServer } from '../lambdas/local/server.js';
 import { DuckDbEngine } from '../lambdas/local/duckdb-engine.js';
-import type { Engine } from '../lambdas/core/engines/engine.js';
-import type { QueryStore } from '../lambdas/core/stores/query-store.js';
+import type { Engine, QueryStore } from '../lambdas/core/ports/index.js';
 
 const POLLS = 2000;
 
@@ -94,10 +93,12 @@ async function overhead(): Promise<Record<string, number>> {
 }
 
 async function instrumentedBreakdown(engine: DuckDbEngine): Promise<Record<string, number>> {
-  const { createGateway, DEFAULT_GATEWAY_CONFIG } = await import('../lambdas/core/gateway.js');
+  const { createGateway, DEFAULT_GATEWAY_CONFIG } = await import('../lambdas/core/gateway/index.js');
   const { startLocalDynamo } = await import('../lambdas/local/dynamo.js');
   const { DynamoQueryStore } = await import('../lambdas/adapters/aws/dynamo-query-store.js');
-  const { headerAuthenticator, allowAll, singleTargetRouter } = await import('../lambdas/core/ports.js');
+  const { headerAuthenticator } = await import('../lambdas/core/auth/header.js');
+  const { allowAll } = await import('../lambdas/core/acl/allow-all.js');
+  const { singleTargetRouter } = await import('../lambdas/core/routing/router.js');
   const dynamo = await startLocalDynamo();
   const storeTime = { ms: 0, calls: 0, writes: 0 };
   const engineTime = { ms: 0, calls: 0, writes: 0 };

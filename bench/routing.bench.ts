@@ -9,8 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { parseConfig } from '../lambdas/core/config/schema.js';
-import type { RoutingRequest } from '../lambdas/core/ports.js';
-import type { ClientSession } from '../lambdas/core/protocol/headers.js';
+import type { RoutingRequest, ClientSession } from '../lambdas/core/ports/index.js';
 import { cachedConfigSource } from '../lambdas/core/routing/config-source.js';
 import { createRouter } from '../lambdas/core/routing/router.js';
 import { MemoryConfigStore } from '../lambdas/core/stores/config-store.js';

@@ -6,7 +6,7 @@
  * to the columns the statement may read from it, `"*"` standing for all of them.
  */
 import { createInterface } from 'node:readline';
-import type { Analysis } from '../../lambdas/core/ports.js';
+import type { Analysis } from '../../lambdas/core/ports/index.js';
 import { analyze } from '../../lambdas/core/sql/analyze.js';
 import { parseOptions, type CommandIo } from '../cli.js';
 

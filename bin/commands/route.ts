@@ -6,13 +6,12 @@
 import { readFile } from 'node:fs/promises';
 import { parseConfigText } from '../../lambdas/core/config/schema.js';
 import { QueryFailure } from '../../lambdas/core/errors.js';
-import type { Analysis, Analyzer, RoutingRequest } from '../../lambdas/core/ports.js';
-import type { ClientSession } from '../../lambdas/core/protocol/headers.js';
+import type { Analysis, Analyzer, RoutingRequest, ClientSession, TargetState } from '../../lambdas/core/ports/index.js';
 import { planStatement } from '../../lambdas/core/protocol/statements.js';
 import { trinoAnalyzer } from '../../lambdas/core/sql/analyze.js';
 import { routingAnalysis } from '../../lambdas/core/routing/queueing.js';
 import { explainRoute } from '../../lambdas/core/routing/router.js';
-import { effectiveConfig, type TargetState } from '../../lambdas/core/stores/config-store.js';
+import { effectiveConfig } from '../../lambdas/core/stores/config-store.js';
 import { parseOptions, type CommandIo } from '../cli.js';
 
 export const summary = 'explain how a query would be routed: routing group, target, every rule and target considered (nothing runs)';

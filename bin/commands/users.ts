@@ -6,7 +6,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoUserStore } from '../../lambdas/adapters/aws/dynamo-user-store.js';
 import { DEFAULT_SCRYPT, hashPassword, type ScryptParams } from '../../lambdas/core/auth/password-hash.js';
-import { sessionEpochKey, validUserName, type UserRecord, type UserStore } from '../../lambdas/core/auth/user-store.js';
+import { sessionEpochKey, validUserName } from '../../lambdas/core/auth/user-store.js';
+import type { UserRecord, UserStore } from '../../lambdas/core/ports/index.js';
 import { parseOptions, type CommandIo } from '../cli.js';
 
 export const summary = 'manage password users in the DynamoDB users table (add, passwd, disable, enable, unlock, groups, list)';

@@ -7,5 +7,7 @@ export default defineConfig({
   base: '/admin/',
   logLevel: 'warn',
   esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
+  // The server puts a fresh nonce here in each answer (static-assets.ts): the code editor's <style> element carries it.
+  html: { cspNonce: 'BIFROST_CSP_NONCE' },
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: false, target: 'es2022', modulePreload: { polyfill: false } },
 });

@@ -4,7 +4,7 @@ import middy from '@middy/core';
 import type { ALBEvent, ALBResult } from 'aws-lambda';
 import { awsGatewayDeps } from '../adapters/aws/gateway-deps.js';
 import { fromAlbEvent, toAlbResult } from '../adapters/http/alb.js';
-import { createGateway } from '../core/gateway.js';
+import { createGateway } from '../core/gateway/index.js';
 import { warmUpAnalyzer } from '../core/sql/index.js';
 import { ENV, loadConfig, requireEnv } from './env.js';
 

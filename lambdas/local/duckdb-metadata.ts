@@ -1,6 +1,5 @@
-import type { EngineColumn } from '../core/engines/engine.js';
+import type { EngineColumn, ListTablesOptions, MetadataColumn, MetadataSource, MetadataTable } from '../core/ports/index.js';
 import { QueryFailure } from '../core/errors.js';
-import type { ListTablesOptions, MetadataColumn, MetadataSource, MetadataTable } from '../core/metadata/source.js';
 
 /**
  * Metadata for the local server, read from the embedded DuckDB through the engine itself (so it

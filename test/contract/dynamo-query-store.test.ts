@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { historyQuery } from '../../lambdas/core/tracking/history.js';
-import type { OpenQuery } from '../../lambdas/core/tracking/ports.js';
+import type { OpenQuery } from '../../lambdas/core/ports/index.js';
 import { QUERIES_TABLE, queriesTableDefinition } from '../../lambdas/adapters/aws/tables.js';
 import { T0, trackingFixture, type TrackingFixture } from '../unit/tracking/support.js';
 

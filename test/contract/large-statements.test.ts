@@ -7,11 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoQueryStore } from '../../lambdas/adapters/aws/dynamo-query-store.js';
-import type { Engine, EngineSubmission } from '../../lambdas/core/engines/engine.js';
-import { createGateway, DEFAULT_GATEWAY_CONFIG } from '../../lambdas/core/gateway.js';
-import type { GatewayRequest } from '../../lambdas/core/http.js';
-import { allowAll, headerAuthenticator, singleTargetRouter } from '../../lambdas/core/ports.js';
-import { isRecordTooLarge, type QueryRecord } from '../../lambdas/core/stores/query-store.js';
+import type { Engine, EngineSubmission, GatewayRequest, QueryRecord } from '../../lambdas/core/ports/index.js';
+import { createGateway, DEFAULT_GATEWAY_CONFIG } from '../../lambdas/core/gateway/index.js';
+import { allowAll } from '../../lambdas/core/acl/allow-all.js';
+import { headerAuthenticator } from '../../lambdas/core/auth/header.js';
+import { singleTargetRouter } from '../../lambdas/core/routing/router.js';
+import { isRecordTooLarge } from '../../lambdas/core/stores/query-store.js';
 import { historyQuery } from '../../lambdas/core/tracking/history.js';
 import { startLocalDynamo, type LocalDynamo } from '../../lambdas/local/dynamo.js';
 

@@ -32,7 +32,7 @@ let pageDir: string;
 beforeAll(async () => {
   pageDir = mkdtempSync(join(tmpdir(), 'bifrost-admin-page-'));
   mkdirSync(join(pageDir, 'assets'));
-  writeFileSync(join(pageDir, 'index.html'), '<!doctype html><title>Bifrost admin</title>');
+  writeFileSync(join(pageDir, 'index.html'), '<!doctype html><title>Bifrost admin</title><meta property="csp-nonce" nonce="BIFROST_CSP_NONCE">');
   writeFileSync(join(pageDir, 'assets', 'app.js'), 'console.log(1)');
   server = await startLocalServer({ config: parseConfigText(CONFIG), gateway: { pollWaitMs: 100 }, adminPageDir: pageDir });
 });
@@ -226,12 +226,111 @@ describe('admin API', () => {
     expect((await api(alice, 'GET', '/queries/20990101_000000_00000_nope0')).status).toBe(404);
   });
 
+  it('kills a running query: admins only, with the CSRF header, audited; the client is told', async () => {
+    const alice = await login('alice');
+    const victor = await login('victor');
+    const headers = { 'X-Trino-User': 'carol', 'X-Trino-Catalog': 'tpch', 'X-Trino-Schema': 'tiny' };
+    const posted = (await (await fetch(`${server.url}/v1/statement`, { method: 'POST', headers, body: 'SELECT count(*) FROM lineitem a CROSS JOIN lineitem b CROSS JOIN nation c' })).json()) as { id: string; nextUri: string };
+    const path = `/queries/${posted.id}/cancel`;
+    expect((await api(victor, 'POST', path)).status).toBe(403);
+    expect((await api({ ...alice, csrf: 'wrong' }, 'POST', path)).status).toBe(403);
+    expect((await api(alice, 'POST', path, undefined, { Origin: 'https://evil.example.com' })).status).toBe(403);
+    expect((await api(alice, 'GET', `/queries/${posted.id}`)).json!.state).toMatch(/QUEUED|RUNNING/);
+    const killed = await api(alice, 'POST', path);
+    expect(killed.status).toBe(200);
+    expect(killed.json).toEqual({ queryId: posted.id, state: 'CANCELED' });
+    const record = await api(alice, 'GET', `/queries/${posted.id}`);
+    expect(record.json).toMatchObject({ state: 'CANCELED', endReason: 'killed by alice (admin page)', error: { errorName: 'ADMINISTRATIVELY_KILLED' } });
+    const polled = (await (await fetch(posted.nextUri, { headers })).json()) as { error?: { errorName: string; message: string } };
+    expect(polled.error).toMatchObject({ errorName: 'ADMINISTRATIVELY_KILLED', message: 'Query killed by alice from the Bifrost admin page' });
+    const again = await api(alice, 'POST', path);
+    expect(again.status).toBe(409);
+    expect(again.json!.error.message).toMatch(/already ended \(CANCELED\)/);
+    expect((await api(alice, 'POST', '/queries/20990101_000000_00000_nope0/cancel')).status).toBe(404);
+    const audit = await api(alice, 'GET', '/audit?action=query.cancel');
+    expect(audit.json!.items).toHaveLength(1);
+    expect(audit.json!.items[0]).toMatchObject({ actor: 'alice', resource: `query/${posted.id}`, before: { user: 'carol', target: 'primary' }, after: { state: 'CANCELED' } });
+  });
+
+  it('reverts access rules to the file (DELETE /access), as routing: admins only, audited', async () => {
+    const alice = await login('alice');
+    const victor = await login('victor');
+    const { json } = await api(alice, 'GET', '/access');
+    const saved = await api(alice, 'PUT', '/access', { rules: { catalogs: [{ allow: 'all' }], tables: [{ user: 'bob', privileges: [] }, { privileges: ['SELECT'] }] }, version: json!.version });
+    expect(saved.json!.overridden).toBe(true);
+    expect((await api(victor, 'DELETE', `/access?version=${saved.json!.version}`)).status).toBe(403);
+    expect((await api(alice, 'DELETE', `/access?version=${saved.json!.version - 1}`)).status).toBe(409);
+    const reset = await api(alice, 'DELETE', `/access?version=${saved.json!.version}`);
+    expect(reset.status).toBe(200);
+    expect(reset.json).toMatchObject({ version: saved.json!.version + 1, rules: {}, overridden: false });
+    expect((await api(alice, 'GET', '/access')).json).toMatchObject({ overridden: false, rules: {} });
+    expect((await runQuery('bob', 'SELECT n_name FROM nation')).error).toBeUndefined();
+    const audit = await api(alice, 'GET', '/audit?actor=alice&action=access.reset');
+    expect(audit.json!.items[0]).toMatchObject({ action: 'access.reset', resource: 'access', after: {} });
+  });
+
+  it('pages through the history of every target without gaps or repeats; rows and groups come with each item', async () => {
+    const alice = await login('alice');
+    for (let i = 0; i < 4; i++) await runQuery(i % 2 ? 'hank' : 'ivy', `SELECT ${i}`);
+    const byTarget = [...(await api(alice, 'GET', '/queries?target=primary&limit=200')).json!.items, ...(await api(alice, 'GET', '/queries?target=standby&limit=200')).json!.items];
+    expect(new Set(byTarget.map((i: { target: string }) => i.target))).toEqual(new Set(['primary', 'standby']));
+    const seen: { queryId: string; createdAt: number }[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await api(alice, 'GET', `/queries?limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      expect(page.status).toBe(200);
+      expect(page.json!.items.length).toBeLessThanOrEqual(3);
+      seen.push(...page.json!.items);
+      cursor = page.json!.cursor;
+    } while (cursor && ++pages < 100);
+    expect(seen.map((i) => i.queryId).sort()).toEqual(byTarget.map((i: { queryId: string }) => i.queryId).sort());
+    expect(seen.map((i) => i.createdAt)).toEqual([...seen.map((i) => i.createdAt)].sort((a, b) => b - a));
+    const finished = (await api(alice, 'GET', '/queries?user=ivy')).json!.items[0];
+    expect(finished).toMatchObject({ rows: 1, groups: [] });
+    expect((await api(alice, 'GET', '/queries?cursor=forged')).status).toBe(400);
+  });
+
+  it('filters the audit trail by who and action, a page at a time', async () => {
+    const alice = await login('alice');
+    const routing = await api(alice, 'GET', '/audit?actor=alice&action=routing');
+    expect(routing.json!.items.length).toBeGreaterThanOrEqual(2);
+    expect(routing.json!.items.every((e: { actor: string; action: string }) => e.actor === 'alice' && e.action.startsWith('routing.'))).toBe(true);
+    const first = await api(alice, 'GET', '/audit?actor=alice&action=routing&limit=1');
+    expect(first.json!.items).toHaveLength(1);
+    const second = await api(alice, 'GET', `/audit?actor=alice&action=routing&limit=1&cursor=${first.json!.cursor}`);
+    expect(second.json!.items[0].id).not.toBe(first.json!.items[0].id);
+    expect((await api(alice, 'GET', '/audit?actor=nobody')).json!.items).toEqual([]);
+    expect((await api(alice, 'GET', `/audit?to=${Date.now() - 86_400_000}`)).json!.items).toEqual([]);
+  });
+
+  it('keeps queue depth over time for the dashboard: a sample per sweep, and now', async () => {
+    const alice = await login('alice');
+    await server.sweep();
+    const stats = await api(alice, 'GET', '/stats');
+    expect(stats.json!.depth.map((d: { target: string }) => d.target)).toEqual(['primary', 'standby']);
+    const samples = stats.json!.depth[0].samples as { at: number; queued: number; running: number }[];
+    expect(samples.length).toBeGreaterThanOrEqual(2);
+    expect(samples[samples.length - 1]).toMatchObject({ queued: 0, running: 0 });
+    expect(samples.map((s) => s.at)).toEqual([...samples.map((s) => s.at)].sort((a, b) => a - b));
+  });
+
   it('serves the admin page with security headers and never a file outside its folder', async () => {
     const page = await fetch(`${server.url}/admin/`);
     expect(page.status).toBe(200);
-    expect(page.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
+    const policy = page.headers.get('content-security-policy')!;
+    expect(policy).toMatch(/frame-ancestors 'none'/);
     expect(page.headers.get('x-frame-options')).toBe('DENY');
-    expect(await page.text()).toContain('Bifrost admin');
+    const html = await page.text();
+    expect(html).toContain('Bifrost admin');
+    // Scripts from the origin only; one inline <style> (the code editor's), by a nonce made for this answer.
+    const nonce = /nonce="([^"]+)"/.exec(html)![1]!;
+    expect(nonce).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+    expect(policy).toContain(`style-src 'self' 'nonce-${nonce}';`);
+    expect(policy).toContain("script-src 'self';");
+    expect(policy).not.toContain('unsafe');
+    const again = await (await fetch(`${server.url}/admin/`)).text();
+    expect(/nonce="([^"]+)"/.exec(again)![1]).not.toBe(nonce);
     expect((await fetch(`${server.url}/admin/history`)).status).toBe(200);
     expect((await fetch(`${server.url}/admin/assets/app.js`)).headers.get('content-type')).toMatch(/javascript/);
     expect((await fetch(`${server.url}/admin/..%2f..%2fpackage.json`)).status).toBe(404);
@@ -326,6 +425,21 @@ admin:
     expect(await ended(xena)).toBe(true);
     const back = (await loginWith('xena', 'xena-password-1')).session!;
     expect((await call(back, 'GET', '/targets')).status).toBe(200);
+  });
+
+  it('counts each query for the groups its user had when it ran, not for groups joined later', async () => {
+    await users.put({ name: 'gus', passwordHash: await hashPassword('gus-password-1', CHEAP), groups: ['sales'], disabled: false, failedAttempts: 0, createdAt: 0, updatedAt: 0 });
+    const run = async () => {
+      for await (const page of await Trino.create({ server: pw.url, auth: new BasicAuth('gus', 'gus-password-1'), catalog: 'tpch', schema: 'tiny' }).query('SELECT 1')) if (page.error) throw new Error(page.error.message);
+    };
+    await run();
+    await users.put({ ...(await users.get('gus'))!, groups: ['sales', 'finance'] });
+    await run();
+    const root = (await loginWith('root', 'root-password-1')).session!;
+    const stats = await call(root, 'GET', '/stats');
+    const byGroup = Object.fromEntries(stats.json!.byGroup.map((g: { group: string; queries: number }) => [g.group, g.queries]));
+    expect(byGroup).toEqual({ sales: 2, finance: 1 });
+    expect(stats.json!.groupsUnrecorded).toBe(0);
   });
 
   it('failed logins are limited per address: a wait is asked of every user alike, and of the Trino endpoint', async () => {

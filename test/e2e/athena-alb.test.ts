@@ -10,8 +10,10 @@ import { BasicAuth, Trino, type QueryResult } from 'trino-client';
 import { fromAlbEvent, toAlbResult } from '../../lambdas/adapters/http/alb.js';
 import { DynamoQueryStore } from '../../lambdas/adapters/aws/dynamo-query-store.js';
 import { AthenaEngine } from '../../lambdas/adapters/aws/athena/athena-engine.js';
-import { createGateway, DEFAULT_GATEWAY_CONFIG } from '../../lambdas/core/gateway.js';
-import { allowAll, headerAuthenticator, singleTargetRouter } from '../../lambdas/core/ports.js';
+import { createGateway, DEFAULT_GATEWAY_CONFIG } from '../../lambdas/core/gateway/index.js';
+import { allowAll } from '../../lambdas/core/acl/allow-all.js';
+import { headerAuthenticator } from '../../lambdas/core/auth/header.js';
+import { singleTargetRouter } from '../../lambdas/core/routing/router.js';
 import { startLocalDynamo, type LocalDynamo } from '../../lambdas/local/dynamo.js';
 import { BIG_ROWS, clients, FakeAthena, scenarios } from './athena-support.js';
 

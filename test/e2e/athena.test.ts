@@ -5,7 +5,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { BasicAuth, Trino, type QueryResult } from 'trino-client';
 import { startLocalServer, type LocalServer } from '../../lambdas/local/server.js';
 import { AthenaEngine } from '../../lambdas/adapters/aws/athena/athena-engine.js';
-import type { Router } from '../../lambdas/core/ports.js';
+import type { Router } from '../../lambdas/core/ports/index.js';
 import { BIG_ROWS, clients, FakeAthena, scenarios } from './athena-support.js';
 
 /**

@@ -1,8 +1,7 @@
-import type { Engine, EngineHealth, EnginePage, EngineSubmission, EngineSubmitted, PollOptions } from '../../lambdas/core/engines/engine.js';
+import type { Engine, EngineHealth, EnginePage, EngineSubmission, EngineSubmitted, PollOptions, GatewayResult } from '../../lambdas/core/ports/index.js';
 import { QueryFailure } from '../../lambdas/core/errors.js';
 import { answerMetadata, type MetadataDeps } from '../../lambdas/core/metadata/answer.js';
 import { parseType } from '../../lambdas/core/protocol/sql-types.js';
-import type { GatewayResult } from '../../lambdas/core/stores/query-store.js';
 
 /**
  * Puts `answerMetadata` in front of an engine, for end-to-end tests through the local server

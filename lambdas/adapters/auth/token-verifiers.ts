@@ -26,7 +26,8 @@ import { SimpleFetcher, type Fetcher } from 'aws-jwt-verify/https';
 import { SimpleJwksCache, type Jwks } from 'aws-jwt-verify/jwk';
 import type { TokenVerifierFactory } from '../../core/auth/index.js';
 import { cognitoIssuer, type AlbOidcMethodConfig, type JwtMethodConfig } from '../../core/auth/config.js';
-import { ALB_KID, decodeUnverified, TokenRejected, type TokenRejectionReason, type VerifiedToken, type VerifyToken } from '../../core/auth/tokens.js';
+import { ALB_KID, decodeUnverified, TokenRejected, type TokenRejectionReason } from '../../core/auth/tokens.js';
+import type { VerifiedToken, VerifyToken } from '../../core/ports/index.js';
 
 /**
  * Signature verification with aws-jwt-verify: Cognito user pools, any OIDC issuer by its JWKS,

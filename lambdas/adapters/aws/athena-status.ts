@@ -1,5 +1,6 @@
 import { BatchGetQueryExecutionCommand, StopQueryExecutionCommand, type AthenaClient, type QueryExecution } from '@aws-sdk/client-athena';
-import { ATHENA_BATCH_LIMIT, type AthenaQueryStatus, type AthenaState, type AthenaStatus, type AthenaStatusBatch, type QueryStatistics } from '../../core/tracking/ports.js';
+import { ATHENA_BATCH_LIMIT } from '../../core/tracking/engine-status.js';
+import type { AthenaQueryStatus, AthenaState, AthenaStatus, AthenaStatusBatch, QueryStatistics } from '../../core/ports/index.js';
 
 const STATES: readonly AthenaState[] = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
 

@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { pageOf, type AuditEntry, type AuditLog, type AuditPage } from '../../core/admin/audit.js';
+import { pageOf, type AuditEntry, type AuditLog, type AuditPage, type AuditQuery } from '../../core/admin/audit.js';
 import { CONFIG_TABLE } from './tables.js';
 
 /**
@@ -31,7 +31,7 @@ export class DynamoAuditLog implements AuditLog {
     );
   }
 
-  async list(query: { from: number; to: number; limit: number; cursor?: string }): Promise<AuditPage> {
+  async list(query: AuditQuery): Promise<AuditPage> {
     const entries: AuditEntry[] = [];
     let start: Record<string, unknown> | undefined;
     do {

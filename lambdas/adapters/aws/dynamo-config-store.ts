@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { BifrostConfig } from '../../core/config/schema.js';
-import { EMPTY_OVERRIDES, VersionedConfigStore, type ConfigOverrides } from '../../core/stores/config-store.js';
+import { EMPTY_OVERRIDES, VersionedConfigStore } from '../../core/stores/config-store.js';
+import type { ConfigOverrides } from '../../core/ports/index.js';
 import { CONFIG_TABLE } from './tables.js';
 
 /**

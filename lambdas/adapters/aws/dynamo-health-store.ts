@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { ClusterHealthState, HealthStore } from '../../core/engines/cluster/health.js';
+import type { ClusterHealthState, HealthStore } from '../../core/ports/index.js';
 import { CONFIG_TABLE } from './tables.js';
 
 /**

@@ -1,25 +1,11 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type BatchGetCommandOutput, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { QueryRecord, QueryState, TargetDepth, TargetDepths } from '../../core/stores/query-store.js';
+import type { QueryRecord, QueryState, TargetDepth, TargetDepths, FinalStatistics, HistoryPage, HistoryQuery, IdleCutoffs, OpenQuery, QueryExtras, QueryHistory, QuerySummary, TrackedPatch, TrackedRecord, TrackingStore } from '../../core/ports/index.js';
 import { FINAL_STATES, RecordTooLargeError } from '../../core/stores/query-store.js';
-import type {
-  FinalStatistics,
-  HistoryPage,
-  HistoryQuery,
-  IdleCutoffs,
-  OpenQuery,
-  QueryExtras,
-  QueryHistory,
-  QuerySummary,
-  TrackedPatch,
-  TrackedRecord,
-  TrackingStore,
-} from '../../core/tracking/ports.js';
 import { isExpired } from '../../core/tracking/history.js';
-import { OPEN_QUERY_ATTRIBUTES, QUERIES_TABLE, QUERY_SUMMARY_ATTRIBUTES } from './tables.js';
+import { OPEN_QUERY_ATTRIBUTES, QUERIES_TABLE, QUERY_SUMMARY_ATTRIBUTES, WAITING_INDEX } from './tables.js';
 import { compareArrival } from '../../core/routing/queueing.js';
-import { WAITING_INDEX } from './tables.js';
 
 /** Attributes the store keeps for its indexes and compressed texts; never part of a QueryRecord. */
 const INTERNAL_ATTRIBUTES = ['activeKey', 'openShard', 'sqlPreview', 'sqlGzip', 'sessionJsonGzip'] as const;

@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { userAttemptKey, type FailureWindow } from '../../core/auth/sign-in-limits.js';
-import { sessionEpochKey, validUserName, type UserRecord, type UserStore } from '../../core/auth/user-store.js';
+import { userAttemptKey } from '../../core/auth/sign-in-limits.js';
+import type { FailureWindow, UserRecord, UserStore } from '../../core/ports/index.js';
+import { sessionEpochKey, validUserName } from '../../core/auth/user-store.js';
 
 /**
  * Password users in DynamoDB, one item per user keyed by `userName` (`name` and `user` are

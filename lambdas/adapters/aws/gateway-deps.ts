@@ -6,9 +6,9 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { runtimeAccessControl } from '../../core/acl/index.js';
 import { createAuthenticator } from '../../core/auth/index.js';
 import type { BifrostConfig } from '../../core/config/schema.js';
-import type { Engine } from '../../core/engines/engine.js';
+import type { Engine } from '../../core/ports/index.js';
 import { clusterHealthTargets, createClusterEngines, storedTargetHealth } from '../../core/engines/cluster/index.js';
-import { DEFAULT_GATEWAY_CONFIG, type GatewayDeps, type Logger } from '../../core/gateway.js';
+import { DEFAULT_GATEWAY_CONFIG, type GatewayDeps, type Logger } from '../../core/gateway/index.js';
 import { createMetadataService, tableVisibility } from '../../core/metadata/index.js';
 import { cachedConfigSource, createRouter } from '../../core/routing/index.js';
 import { trinoAnalyzer } from '../../core/sql/index.js';

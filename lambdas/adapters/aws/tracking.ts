@@ -2,7 +2,7 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { BifrostConfig } from '../../core/config/schema.js';
 import type { TrackingDeps } from '../../core/tracking/deps.js';
-import type { TrackingLog, TrackingMetric } from '../../core/tracking/ports.js';
+import type { TrackingLog, TrackingMetric } from '../../core/ports/index.js';
 import { trackingSettings } from '../../core/tracking/settings.js';
 import { AthenaStatusApi } from './athena-status.js';
 import { DynamoQueryStore } from './dynamo-query-store.js';

@@ -1,5 +1,5 @@
 import type { ALBEvent, ALBResult } from 'aws-lambda';
-import type { GatewayRequest, GatewayResponse } from '../../core/http.js';
+import type { GatewayRequest, GatewayResponse } from '../../core/ports/index.js';
 
 /**
  * ALB event → GatewayRequest and back. The target group must have multi-value headers on

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { GatewayRequest, GatewayResponse } from '../../core/http.js';
+import type { GatewayRequest, GatewayResponse } from '../../core/ports/index.js';
 
 /** The largest request body accepted, as the ALB accepts (1 MB). */
 export const MAX_BODY_BYTES = 1_048_576;

@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
-import type { GatewayRequest, GatewayResponse } from '../../core/http.js';
+import type { GatewayRequest, GatewayResponse } from '../../core/ports/index.js';
 
 /** The admin page's built files (vite build of lambdas/admin-ui), served under /admin/. */
 export const ADMIN_PAGE_PREFIX = '/admin';
@@ -16,12 +17,25 @@ const TYPES: Record<string, string> = {
 };
 
 /** Everything from the page's own origin, nothing framed, no inline script. */
-export const ADMIN_PAGE_HEADERS: Record<string, string[]> = {
-  'Content-Security-Policy': ["default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"],
-  'X-Frame-Options': ['DENY'],
-  'X-Content-Type-Options': ['nosniff'],
-  'Referrer-Policy': ['no-referrer'],
-};
+export const ADMIN_PAGE_HEADERS: Record<string, string[]> = pageHeaders();
+
+/**
+ * What the page's build writes where each response's nonce goes (vite's html.cspNonce): the
+ * page's code editor (CodeMirror) adds its styles in a <style> element, which it marks with the
+ * nonce it reads from <meta property="csp-nonce">. A fresh nonce a response admits that element
+ * and no other inline style; scripts stay 'self' only.
+ */
+export const CSP_NONCE_PLACEHOLDER = 'BIFROST_CSP_NONCE';
+
+function pageHeaders(styleNonce?: string): Record<string, string[]> {
+  const styles = styleNonce ? `'self' 'nonce-${styleNonce}'` : "'self'";
+  return {
+    'Content-Security-Policy': [`default-src 'self'; script-src 'self'; style-src ${styles}; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'`],
+    'X-Frame-Options': ['DENY'],
+    'X-Content-Type-Options': ['nosniff'],
+    'Referrer-Policy': ['no-referrer'],
+  };
+}
 
 /**
  * Serves files of one folder for GET/HEAD under /admin: /admin and /admin/ give index.html, and
@@ -48,6 +62,10 @@ export function staticAssets(root: string): (request: GatewayRequest) => Promise
     try {
       const body = await readFile(file);
       const cache = relative.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
+      if (relative === 'index.html') {
+        const nonce = randomBytes(16).toString('base64');
+        return { status: 200, headers: { 'Content-Type': [type], 'Cache-Control': [cache], ...pageHeaders(nonce) }, body: body.toString('utf8').replaceAll(CSP_NONCE_PLACEHOLDER, nonce) };
+      }
       return { status: 200, headers: { 'Content-Type': [type], 'Cache-Control': [cache], ...ADMIN_PAGE_HEADERS }, body };
     } catch {
       if (relative === 'index.html') return { status: 404, headers: { 'Content-Type': ['text/plain; charset=utf-8'] }, body: 'The admin page is not built: run npm run build:admin' };

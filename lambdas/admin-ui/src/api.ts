@@ -36,10 +36,19 @@ export interface QuerySummary {
   error?: { errorName: string; message: string };
   statistics?: { dataScannedBytes?: number; totalTimeMillis?: number };
   costUsd?: number;
+  /** Rows the engine reported (processed rows), when it did. */
+  rows?: number;
+  updateType?: string;
+  updateCount?: number;
+  /** The user's groups when the query ran. */
+  groups?: string[];
 }
 
 export interface QueryRecord extends QuerySummary {
   sql: string;
+  sqlTruncated?: boolean;
+  authenticatedUser?: string;
+  stats?: { elapsedTimeMillis?: number; queuedTimeMillis?: number; cpuTimeMillis?: number; processedRows?: number; processedBytes?: number; peakMemoryBytes?: number };
   routing?: { outcome?: string; group?: string; target?: string; reasons?: string[] };
   access?: { allowed?: boolean; reason?: string; rule?: string; tables?: { name: string; access: string }[] };
   routingGroup?: string;
@@ -73,6 +82,12 @@ export interface Usage {
   costUsd: number;
 }
 
+export interface DepthPoint {
+  at: number;
+  queued: number;
+  running: number;
+}
+
 export interface Stats {
   from: number;
   to: number;
@@ -80,6 +95,14 @@ export interface Stats {
   perTarget: { target: string; buckets: { at: number; queries: number; failed: number }[] }[];
   byUser: (Usage & { user: string })[];
   byGroup: (Usage & { group: string })[];
+  /** Queries of the window that ran before groups were recorded on each query: counted for no group. */
+  groupsUnrecorded: number;
+  depth: { target: string; samples: DepthPoint[] }[];
+}
+
+export interface Page<T> {
+  items: T[];
+  cursor?: string;
 }
 
 export interface Routing {
@@ -129,7 +152,9 @@ function remember(me: Me): Me {
   return me;
 }
 
-const query = (params: Record<string, string | undefined>) => {
+export type Params = Record<string, string | undefined>;
+
+const query = (params: Params) => {
   const entries = Object.entries(params).filter((e): e is [string, string] => Boolean(e[1]));
   return entries.length ? `?${new URLSearchParams(entries).toString()}` : '';
 };
@@ -146,12 +171,15 @@ export const api = {
   access: () => call<AccessRules>('GET', '/access'),
   validateAccess: (rules: unknown) => call<Validation>('POST', '/access/validate', rules),
   saveAccess: (rules: unknown, version: number) => call<AccessRules>('PUT', '/access', { rules, version }),
+  resetRouting: (version: number) => call<Routing>('DELETE', `/routing${query({ version: String(version) })}`),
+  resetAccess: (version: number) => call<AccessRules>('DELETE', `/access${query({ version: String(version) })}`),
   users: () => call<{ users: User[] }>('GET', '/users'),
   addUser: (name: string, password: string, groups: string[]) => call<User>('POST', '/users', { name, password, groups }),
   updateUser: (name: string, change: { disabled?: boolean; unlock?: boolean }) => call<User>('PATCH', `/users/${encodeURIComponent(name)}`, change),
-  queries: (filters: Record<string, string | undefined>) => call<{ items: QuerySummary[]; cursor?: string }>('GET', `/queries${query(filters)}`),
+  queries: (filters: Params) => call<Page<QuerySummary>>('GET', `/queries${query(filters)}`),
   query: (id: string) => call<QueryRecord>('GET', `/queries/${encodeURIComponent(id)}`),
-  audit: () => call<{ items: AuditEntry[] }>('GET', '/audit'),
+  cancelQuery: (id: string) => call<{ queryId: string; state: string }>('POST', `/queries/${encodeURIComponent(id)}/cancel`),
+  audit: (filters: Params = {}) => call<Page<AuditEntry>>('GET', `/audit${query(filters)}`),
   stats: () => call<Stats>('GET', '/stats'),
   explain: (request: Record<string, string>) => call<{ routing: unknown; access: unknown }>('POST', '/explain', request),
 };

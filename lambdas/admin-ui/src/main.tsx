@@ -1,16 +1,36 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import type { ApiError} from './api.js';
+import type { ApiError } from './api.js';
 import { api, type Me } from './api.js';
-import { Audit, Dashboard, Explain, History, JsonEditor, Problem, Targets, Users } from './views.js';
+import { RulesEditor } from './rules.js';
+import { Audit, Dashboard, Explain, History, Problem, Targets, Users } from './views.js';
 import './style.css';
 
 const PAGES = ['dashboard', 'targets', 'routing', 'access', 'users', 'history', 'audit', 'explain'] as const;
 type Page = (typeof PAGES)[number];
 
-function pageFromLocation(): Page {
-  const name = location.pathname.replace(/^\/admin\/?/, '').split('/')[0] as Page;
-  return PAGES.includes(name) ? name : 'dashboard';
+interface Route {
+  page: Page;
+  /** A query opened in the history. */
+  query?: string;
+}
+
+/**
+ * Where the address points. A query has its own address, which the gateway's infoUri can name:
+ * /admin/queries/<queryId>; /admin/?query=<queryId> and /admin/#/queries/<queryId> open it too.
+ */
+function routeFromLocation(): Route {
+  const hash = /^#\/queries\/([^/?#]+)/.exec(location.hash);
+  const param = new URLSearchParams(location.search).get('query');
+  const [first, second] = location.pathname.replace(/^\/admin\/?/, '').split('/');
+  const query = hash?.[1] ? decodeURIComponent(hash[1]) : param || (first === 'queries' && second ? decodeURIComponent(second) : undefined);
+  if (query) return { page: 'history', query };
+  return { page: PAGES.includes(first as Page) ? (first as Page) : 'dashboard' };
+}
+
+function addressOf(route: Route): string {
+  if (route.query) return `/admin/queries/${encodeURIComponent(route.query)}`;
+  return `/admin/${route.page === 'dashboard' ? '' : route.page}`;
 }
 
 function Login({ onLogin }: { onLogin: (me: Me) => void }) {
@@ -47,33 +67,39 @@ function Login({ onLogin }: { onLogin: (me: Me) => void }) {
 
 function App() {
   const [me, setMe] = useState<Me | null>();
-  const [page, setPage] = useState<Page>(pageFromLocation());
+  const [route, setRoute] = useState<Route>(routeFromLocation());
   useEffect(() => {
     api
       .me()
       .then(setMe)
       .catch(() => setMe(null));
-    const back = () => setPage(pageFromLocation());
+    const back = () => setRoute(routeFromLocation());
     addEventListener('popstate', back);
     return () => removeEventListener('popstate', back);
   }, []);
   if (me === undefined) return <p class="muted">Loading…</p>;
   if (me === null) return <Login onLogin={setMe} />;
-  const go = (next: Page) => {
-    history.pushState(null, '', `/admin/${next === 'dashboard' ? '' : next}`);
-    setPage(next);
+  const go = (next: Route) => {
+    const address = addressOf(next);
+    if (address !== location.pathname + location.search + location.hash) history.pushState(null, '', address);
+    setRoute(next);
   };
+  const { page } = route;
   return (
     <div class="layout">
       <nav>
         <h1>Bifrost</h1>
-        {PAGES.map((p) => (
-          <a key={p} href={`/admin/${p === 'dashboard' ? '' : p}`} data-testid={`nav-${p}`} class={p === page ? 'current' : ''} onClick={(e) => (e.preventDefault(), go(p))}>
-            {p[0]!.toUpperCase() + p.slice(1)}
-          </a>
-        ))}
+        <div class="links">
+          {PAGES.map((p) => (
+            <a key={p} href={addressOf({ page: p })} data-testid={`nav-${p}`} class={p === page ? 'current' : ''} onClick={(e) => (e.preventDefault(), go({ page: p }))}>
+              {p[0]!.toUpperCase() + p.slice(1)}
+            </a>
+          ))}
+        </div>
         <div class="who" data-testid="who">
-          {me.user} ({me.role})
+          <span>
+            {me.user} ({me.role})
+          </span>
           <button class="link" onClick={() => api.logout().finally(() => setMe(null))}>
             Log out
           </button>
@@ -83,7 +109,7 @@ function App() {
         {page === 'dashboard' && <Dashboard />}
         {page === 'targets' && <Targets me={me} />}
         {page === 'routing' && (
-          <JsonEditor
+          <RulesEditor
             name="routing"
             title="Routing groups and rules"
             me={me}
@@ -93,10 +119,11 @@ function App() {
             }}
             validate={api.validateRouting}
             save={api.saveRouting}
+            revert={api.resetRouting}
           />
         )}
         {page === 'access' && (
-          <JsonEditor
+          <RulesEditor
             name="access"
             title="Access rules"
             me={me}
@@ -106,10 +133,11 @@ function App() {
             }}
             validate={api.validateAccess}
             save={api.saveAccess}
+            revert={api.resetAccess}
           />
         )}
         {page === 'users' && <Users me={me} />}
-        {page === 'history' && <History />}
+        {page === 'history' && <History me={me} selected={route.query} onSelect={(query) => go({ page: 'history', ...(query ? { query } : {}) })} />}
         {page === 'audit' && <Audit />}
         {page === 'explain' && <Explain />}
       </main>

@@ -9,7 +9,7 @@
  * Every decision names the rule that decided it (`tables[3] (description)`, or the default that
  * applied), for the audit trail; `checks` lists each object checked with its rule.
  */
-import type { AccessControl, AccessDecision, Analysis, Principal, RoutineUse, SchemaAccess, TableAccess, TableOperation } from '../ports.js';
+import type { AccessControl, AccessDecision, Analysis, Principal, RoutineUse, SchemaAccess, TableAccess, TableOperation } from '../ports/index.js';
 import { AccessRulesError, compilePattern, validateAccessRules, type AccessRules, type TablePrivilege } from './rules.js';
 
 /** A principal as access control sees it: groups from the authenticator, roles when known. */
@@ -155,6 +155,7 @@ class Denied {
   ) {}
 }
 
+// eslint-disable-next-line max-lines-per-function -- a closure over the compiled rule sections: its inner checks are short functions that share them.
 export function createFileAccessControl(input: AccessRules | unknown): FileAccessControl {
   const validated = validateAccessRules(input);
   if (!validated.ok) throw new AccessRulesError(validated.problems);

@@ -1,5 +1,5 @@
 import type { BifrostConfig } from '../config/schema.js';
-import type { ConfigSource } from '../routing/types.js';
+import type { ConfigSource } from '../ports/index.js';
 import { createSwappableAccessControl, type FileAccessControl } from './file-access-control.js';
 
 /**

@@ -1,21 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { createFileAccessControl, validateAccessRules } from '../acl/index.js';
 import { hashPassword, type ScryptParams } from '../auth/password-hash.js';
-import { InMemoryUserStore, sessionEpochKey, validUserName, type SessionEpochStore, type UserRecord, type UserStore } from '../auth/user-store.js';
+import { InMemoryUserStore, sessionEpochKey, validUserName } from '../auth/user-store.js';
+import type { SessionEpochStore, UserRecord, UserStore, HealthStore, GatewayRequest, GatewayResponse, Analyzer, Authenticator, Principal, ClientSession, ConfigChange, ConfigOverrides, ConfigStore, TargetState, QueryState, TargetDepths, HistoryPage, QueryExtras, QueryHistory, QuerySummary } from '../ports/index.js';
 import type { BifrostConfig } from '../config/schema.js';
-import type { HealthStore } from '../engines/cluster/health.js';
 import { GatewayError, QueryFailure } from '../errors.js';
-import type { GatewayRequest, GatewayResponse } from '../http.js';
-import type { Analyzer, Authenticator, Principal } from '../ports.js';
-import type { ClientSession } from '../protocol/headers.js';
+import { bindStatement } from '../protocol/parameters.js';
 import { planStatement } from '../protocol/statements.js';
 import { explainRoute } from '../routing/router.js';
 import { routingAnalysis } from '../routing/queueing.js';
-import { applyChange, effectiveConfig, type ConfigChange, type ConfigOverrides, type ConfigStore, type TargetState } from '../stores/config-store.js';
-import type { QueryState, TargetDepths } from '../stores/query-store.js';
+import { applyChange, effectiveConfig } from '../stores/config-store.js';
 import { historyQuery } from '../tracking/history.js';
-import type { HistoryPage, QueryHistory, QuerySummary } from '../tracking/ports.js';
 import type { AuditEntry, AuditLog } from './audit.js';
+import type { CancelQuery } from './cancel.js';
+import type { DepthSamples } from './depth-samples.js';
 import { adminRole, type AdminRole } from './roles.js';
 import { readCookie, SESSION_COOKIE, SESSION_TTL_MS, SessionSigner, type AdminSession } from './session.js';
 
@@ -46,6 +44,10 @@ export interface AdminDeps {
   sessionKey: string | Buffer;
   /** Told after every accepted change, so caches of the config can be dropped. */
   onChange?: () => void;
+  /** Kills a query (POST /queries/{id}/cancel); without it the API answers 501. */
+  cancelQuery?: CancelQuery;
+  /** Queue depth over time for the dashboard (the sweeper records the samples). */
+  depthSamples?: DepthSamples;
   hashParams?: ScryptParams;
   clock?: () => number;
 }
@@ -59,6 +61,8 @@ export const ADMIN_API_PREFIX = '/api/admin';
 const MAX_BODY_BYTES = 512 * 1024;
 const TARGET_STATES: readonly TargetState[] = ['active', 'draining', 'disabled'];
 const QUERY_STATES: readonly QueryState[] = ['QUEUED', 'RUNNING', 'FINISHED', 'FAILED', 'CANCELED'];
+/** Marks the cursors of the history merged across targets (the store's own cursors are opaque). */
+const MERGED_CURSOR_PREFIX = 'm.';
 
 class ApiError extends Error {
   constructor(
@@ -317,6 +321,13 @@ export function createAdminApi(deps: AdminDeps): AdminApi {
     return json(200, { version: overrides.version, rules: overrides.access ?? {}, overridden: true });
   };
 
+  /** Back to the file's access rules, as DELETE /routing does for routing. */
+  const resetAccess: Handler = async (request, caller) => {
+    const before = (await current()).effective.access ?? {};
+    const overrides = await change(caller, { access: null }, await versionOf(queryNumber(request, 'version')), 'access.reset', 'access', before, () => deps.config.access ?? {});
+    return json(200, { version: overrides.version, rules: deps.config.access ?? {}, overridden: false });
+  };
+
   // ------------------------------------------------------------ users
 
   function requireUsers(): UserStore {
@@ -381,18 +392,63 @@ export function createAdminApi(deps: AdminDeps): AdminApi {
     let page: HistoryPage;
     if (user) page = await deps.history.byUser(user, range, now());
     else if (target) page = await deps.history.byTarget(target, { ...range, ...(state ? { state: state as QueryState } : {}) }, now());
-    else page = await acrossTargets(range);
+    else page = await acrossTargets(range, state as QueryState | undefined);
     const items = page.items.filter((i) => (!state || i.state === state) && (!target || i.target === target) && (!source || (i.source ?? '').toLowerCase().includes(source.toLowerCase())));
-    return json(200, { items, ...(page.cursor ? { cursor: page.cursor } : {}) });
+    return json(200, { items: await withExtras(items), ...(page.cursor ? { cursor: page.cursor } : {}) });
   };
 
-  /** Without a user or target: the newest items of every target, merged (one page each). */
-  async function acrossTargets(range: ReturnType<typeof historyQuery>): Promise<HistoryPage> {
-    const { effective } = await current();
-    const pages = await Promise.all(Object.keys(effective.targets).map((t) => deps.history.byTarget(t, { ...range, cursor: undefined } as typeof range, now())));
-    const items = pages.flatMap((p) => p.items).sort((a, b) => b.createdAt - a.createdAt).slice(0, range.limit);
-    return { items };
+  /** Rows and groups at submit time, which the history indexes do not carry: one batched read a page. */
+  async function withExtras(items: QuerySummary[]) {
+    const extras = items.length ? await deps.history.extras(items.map((i) => i.queryId)) : new Map<string, QueryExtras>();
+    return items.map((item) => {
+      const extra = extras.get(item.queryId);
+      const rows = extra?.stats?.processedRows;
+      return { ...item, ...(rows !== undefined ? { rows } : {}), ...(extra?.groups ? { groups: extra.groups } : {}) };
+    });
   }
+
+  /**
+   * Without a user or target: every target's newest items, merged. The cursor is the position of
+   * the last item returned (time, then query id, newest first), so each next page asks every
+   * target again from there: a page never skips an item nor shows one twice.
+   */
+  async function acrossTargets(range: ReturnType<typeof historyQuery>, state: QueryState | undefined): Promise<HistoryPage> {
+    const after = range.cursor ? mergedCursor(range.cursor) : undefined;
+    const to = after ? Math.min(range.to, after.at) : range.to;
+    const { effective } = await current();
+    // A few more than a page from each: items of the cursor's own millisecond are skipped again.
+    const limit = range.limit + 10;
+    const pages = await Promise.all(Object.keys(effective.targets).map((t) => deps.history.byTarget(t, { from: range.from, to, limit, ...(state ? { state } : {}) }, now())));
+    const merged = pages
+      .flatMap((p) => p.items)
+      .filter((i) => !after || i.createdAt < after.at || (i.createdAt === after.at && i.queryId < after.id))
+      .sort((a, b) => b.createdAt - a.createdAt || (a.queryId < b.queryId ? 1 : a.queryId > b.queryId ? -1 : 0));
+    const items = merged.slice(0, range.limit);
+    const last = items[items.length - 1];
+    const more = merged.length > range.limit || pages.some((p) => p.cursor);
+    return { items, ...(more && last ? { cursor: MERGED_CURSOR_PREFIX + Buffer.from(JSON.stringify({ at: last.createdAt, id: last.queryId })).toString('base64url') } : {}) };
+  }
+
+  function mergedCursor(cursor: string): { at: number; id: string } {
+    try {
+      if (!cursor.startsWith(MERGED_CURSOR_PREFIX)) throw new Error('not a merged cursor');
+      const value = JSON.parse(Buffer.from(cursor.slice(MERGED_CURSOR_PREFIX.length), 'base64url').toString('utf8')) as { at?: unknown; id?: unknown };
+      if (typeof value.at !== 'number' || typeof value.id !== 'string') throw new Error('incomplete');
+      return { at: value.at, id: value.id };
+    } catch {
+      throw new ApiError(400, 'BAD_REQUEST', 'cursor: not one this list gave (a cursor belongs to the filters it came with)');
+    }
+  }
+
+  const cancelQuery: Handler = async (_request, caller, [id]) => {
+    if (!deps.cancelQuery) throw new ApiError(501, 'NOT_IMPLEMENTED', 'Queries cannot be canceled from here');
+    const result = await deps.cancelQuery(id!, caller.user);
+    if (result.outcome === 'not-found') throw new ApiError(404, 'NOT_FOUND', `No query ${id}`);
+    if (result.outcome === 'final') throw new ApiError(409, 'CONFLICT', `Query ${id} has already ended (${result.state})`);
+    if (result.outcome === 'unavailable') throw new ApiError(503, 'UNAVAILABLE', `${result.message}; it still runs: retry`);
+    await audit(caller.user, 'query.cancel', `query/${id}`, { before: result.before, after: { state: 'CANCELED' } });
+    return json(200, { queryId: id, state: 'CANCELED' });
+  };
 
   const getQuery: Handler = async (_request, _caller, [id]) => {
     const record = await deps.history.find(id!, now());
@@ -402,8 +458,11 @@ export function createAdminApi(deps: AdminDeps): AdminApi {
   };
 
   const listAudit: Handler = async (request) => {
-    const range = historyQuery({ from: queryNumber(request, 'from'), to: queryNumber(request, 'to'), limit: queryNumber(request, 'limit'), cursor: request.query.cursor?.[0] }, now());
-    return json(200, await deps.audit.list(range));
+    const q = (name: string) => request.query[name]?.[0] || undefined;
+    const range = historyQuery({ from: queryNumber(request, 'from'), to: queryNumber(request, 'to'), limit: queryNumber(request, 'limit'), cursor: q('cursor') }, now());
+    const actor = q('actor');
+    const action = q('action');
+    return json(200, await deps.audit.list({ ...range, ...(actor ? { actor } : {}), ...(action ? { action } : {}) }));
   };
 
   // ------------------------------------------------------------ dashboard
@@ -436,16 +495,26 @@ export function createAdminApi(deps: AdminDeps): AdminApi {
       perTarget.push({ target, buckets: [...buckets.values()] });
     }
     const byUser = aggregate(all, (i) => [i.user]);
-    const groupsOf = await userGroups(all.map((i) => i.user));
-    const byGroup = aggregate(all, (i) => groupsOf.get(i.user) ?? []).map(({ key, ...rest }) => ({ group: key, ...rest }));
-    return json(200, { from, to, bucketMs, perTarget, byUser: byUser.map(({ key, ...rest }) => ({ user: key, ...rest })), byGroup });
+    // Each query counts for the groups its user had when it ran, recorded on the item: a group
+    // joined later takes none of the earlier queries. Items from before groups were recorded count for none.
+    const extras = all.length ? await deps.history.extras(all.map((i) => i.queryId)) : new Map<string, QueryExtras>();
+    let groupsUnrecorded = 0;
+    const groupsAtSubmit = (i: QuerySummary) => {
+      const groups = extras.get(i.queryId)?.groups;
+      if (!groups) groupsUnrecorded++;
+      return groups ?? [];
+    };
+    const byGroup = aggregate(all, groupsAtSubmit).map(({ key, ...rest }) => ({ group: key, ...rest }));
+    const depth = await depthSeries(Object.keys(effective.targets), from, to);
+    return json(200, { from, to, bucketMs, perTarget, byUser: byUser.map(({ key, ...rest }) => ({ user: key, ...rest })), byGroup, groupsUnrecorded, depth });
   };
 
-  async function userGroups(names: string[]): Promise<Map<string, string[]>> {
-    const out = new Map<string, string[]>();
-    if (!deps.users) return out;
-    for (const user of await deps.users.list()) if (names.includes(user.name)) out.set(user.name, user.groups);
-    return out;
+  /** Queue depth per target over the window: the sweeper's samples, and now when the window reaches it. */
+  async function depthSeries(targets: string[], from: number, to: number) {
+    const samples = deps.depthSamples ? await deps.depthSamples.list(from, to) : [];
+    const t = now();
+    if (to >= t - 60_000) samples.push({ at: t, depths: Object.fromEntries(await Promise.all(targets.map(async (name) => [name, await deps.depths.depth(name)] as const))) });
+    return targets.map((target) => ({ target, samples: samples.flatMap((s) => (s.depths[target] ? [{ at: s.at, queued: s.depths[target]!.queued, running: s.depths[target]!.running }] : [])) }));
   }
 
   // ------------------------------------------------------------ explain
@@ -468,7 +537,8 @@ export function createAdminApi(deps: AdminDeps): AdminApi {
       try {
         const plan = planStatement(sql, session);
         if (plan.kind === 'query') {
-          analysis = deps.analyzer.analyze(plan.sql, session);
+          // The text the gateway would analyze and run: parameters bound in, as in gateway submit.
+          analysis = deps.analyzer.analyze(plan.describeOutput ? plan.sql : bindStatement(plan.sql, plan.parameters), session);
           const decision = !access.enforcing ? { allowed: true as const, reason: 'no access rules apply' } : !analysis.ok ? { allowed: false as const, reason: `the statement could not be analyzed${analysis.error ? ` (${analysis.error})` : ''}` } : access.check(principal, analysis);
           accessView = { ...decision, tables: analysis.tables, ...(analysis.error ? { analysisError: analysis.error } : {}) };
           analysis = routingAnalysis(analysis, plan.updateType ?? 'SELECT');
@@ -498,11 +568,13 @@ export function createAdminApi(deps: AdminDeps): AdminApi {
     { method: 'GET', path: /^\/access$/, role: 'viewer', handler: getAccess },
     { method: 'POST', path: /^\/access\/validate$/, role: 'viewer', handler: validateAccess },
     { method: 'PUT', path: /^\/access$/, role: 'admin', handler: putAccess },
+    { method: 'DELETE', path: /^\/access$/, role: 'admin', handler: resetAccess },
     { method: 'GET', path: /^\/users$/, role: 'viewer', handler: listUsers },
     { method: 'POST', path: /^\/users$/, role: 'admin', handler: createUser },
     { method: 'PATCH', path: /^\/users\/([^/]+)$/, role: 'admin', handler: updateUser },
     { method: 'GET', path: /^\/queries$/, role: 'viewer', handler: searchQueries },
     { method: 'GET', path: /^\/queries\/([^/]+)$/, role: 'viewer', handler: getQuery },
+    { method: 'POST', path: /^\/queries\/([^/]+)\/cancel$/, role: 'admin', handler: cancelQuery },
     { method: 'GET', path: /^\/audit$/, role: 'viewer', handler: listAudit },
     { method: 'GET', path: /^\/stats$/, role: 'viewer', handler: stats },
     { method: 'POST', path: /^\/explain$/, role: 'viewer', handler: explain },

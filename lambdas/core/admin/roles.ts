@@ -1,5 +1,5 @@
 import type { BifrostConfig } from '../config/schema.js';
-import type { Principal } from '../ports.js';
+import type { Principal } from '../ports/index.js';
 
 export type AdminRole = 'admin' | 'viewer';
 

@@ -1,7 +1,5 @@
 import { GatewayError } from '../errors.js';
-import type { Logger } from '../gateway.js';
-import type { GatewayRequest } from '../http.js';
-import type { AuthResult, Authenticator, Principal } from '../ports.js';
+import type { GatewayRequest, AuthResult, Authenticator, Principal, Logger } from '../ports/index.js';
 import { presentedCredential, requestedUser, type Presented } from './credentials.js';
 import { denyImpersonation, impersonationDenied, type Impersonation } from './impersonation.js';
 

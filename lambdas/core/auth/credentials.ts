@@ -1,4 +1,4 @@
-import type { GatewayRequest } from '../http.js';
+import type { GatewayRequest } from '../ports/index.js';
 import { detectDialect, Header, wireName } from '../protocol/headers.js';
 
 /**

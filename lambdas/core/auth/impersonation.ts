@@ -1,4 +1,4 @@
-import type { Principal } from '../ports.js';
+import type { Principal } from '../ports/index.js';
 
 /**
  * Whether an authenticated user may run queries as another user (the X-Trino-User header naming

@@ -1,12 +1,11 @@
-import type { Logger } from '../gateway.js';
 import { chainAuthenticators, type AuthMethod, type AuthenticatorChain } from './chain.js';
 import { ALB_ARN_PATTERN, authMethodsFor, jwtIssuer, type AlbOidcMethodConfig, type AuthConfig, type AuthEndpoint, type AuthMethodConfig, type AuthMode, type JwtMethodConfig } from './config.js';
 import { headerMethod } from './header.js';
 import type { Impersonation } from './impersonation.js';
 import { passwordMethod, storeGroups } from './password.js';
 import type { ScryptParams } from './password-hash.js';
-import { albOidcMethod, jwtMethod, type VerifyToken } from './tokens.js';
-import type { UserStore } from './user-store.js';
+import { albOidcMethod, jwtMethod } from './tokens.js';
+import type { VerifyToken, UserStore, Logger } from '../ports/index.js';
 
 /** Builds the signature verifiers; the AWS implementation (aws-jwt-verify) is in the adapters. */
 export interface TokenVerifierFactory {
@@ -128,7 +127,8 @@ export { authSchema, authMethodsFor, type AuthConfig, type AuthMethodConfig, typ
 export { denyImpersonation, type Impersonation } from './impersonation.js';
 export { hashPassword, verifyPassword, DEFAULT_SCRYPT, type ScryptParams } from './password-hash.js';
 export { passwordMethod, DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from './password.js';
-export { headerMethod } from './header.js';
-export { jwtMethod, albOidcMethod, TokenRejected, type VerifyToken, type VerifiedToken, type TokenRejectionReason } from './tokens.js';
-export { InMemoryUserStore, sessionEpochKey, validUserName, type SessionEpochStore, type UserRecord, type UserStore } from './user-store.js';
-export { addressAttemptKey, userAttemptKey, tooManyFailuresMessage, type FailureWindow, type SignInAttemptStore } from './sign-in-limits.js';
+export { headerAuthenticator, headerMethod } from './header.js';
+export { jwtMethod, albOidcMethod, TokenRejected, type TokenRejectionReason } from './tokens.js';
+export { InMemoryUserStore, sessionEpochKey, validUserName } from './user-store.js';
+export { addressAttemptKey, userAttemptKey, tooManyFailuresMessage } from './sign-in-limits.js';
+export type { FailureWindow, SessionEpochStore, SignInAttemptStore, UserRecord, UserStore, VerifiedToken, VerifyToken } from '../ports/index.js';

@@ -1,11 +1,9 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { Logger } from '../gateway.js';
-import type { GatewayRequest } from '../http.js';
-import type { Principal } from '../ports.js';
+import type { GatewayRequest, Principal, UserRecord, UserStore, Logger } from '../ports/index.js';
 import { BASIC_CHALLENGE, type Attempt, type AuthMethod } from './chain.js';
 import { DEFAULT_SCRYPT, verifyPassword, type ScryptParams } from './password-hash.js';
 import { signInLimiter, tooManyFailuresMessage, type FailureLimit, type LimitCheck } from './sign-in-limits.js';
-import { validUserName, type UserRecord, type UserStore } from './user-store.js';
+import { validUserName } from './user-store.js';
 
 export interface PasswordPolicy {
   lockout: {

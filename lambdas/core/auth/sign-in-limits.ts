@@ -1,32 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-
-/**
- * Failed sign-ins counted per client address and per user name, in a sliding window: the
- * failures of the current fixed window plus those of the previous one, weighted by how much of
- * it still overlaps the last `windowSeconds`. The counts live in the users table (one small item
- * per key), so every instance and both functions see the same numbers.
- *
- * User names are counted whether or not the user exists: a name that is limited says nothing
- * about whether there is such a user. Names are hashed into the key, so a password typed into the
- * user field is not stored.
- */
-export interface FailureWindow {
-  /** Epoch ms at which the window `failures` counts in began. */
-  windowStart: number;
-  failures: number;
-  /** Failures in the window before it. */
-  previousFailures: number;
-}
-
-export interface SignInAttemptStore {
-  /** The windows of the given keys, in order; undefined where nothing was counted. */
-  failureWindows(keys: readonly string[]): Promise<(FailureWindow | undefined)[]>;
-  /** Counts one failure atomically (parallel attempts on other instances all count) and returns the window after it. */
-  countFailure(key: string, now: number, windowMs: number): Promise<FailureWindow>;
-  /** Forgets the failures of a key (a successful sign-in, an admin's unlock). */
-  clearFailures(key: string): Promise<void>;
-}
+import type { FailureWindow, SignInAttemptStore } from '../ports/index.js';
 
 export interface FailureLimit {
   /** Failures within the window after which attempts are refused unchecked; 0: no limit. */

@@ -1,4 +1,4 @@
-import type { Principal } from '../ports.js';
+import type { Principal, VerifiedToken, VerifyToken } from '../ports/index.js';
 import { BEARER_CHALLENGE, type Attempt, type AuthMethod } from './chain.js';
 
 /**
@@ -19,14 +19,6 @@ export class TokenRejected extends Error {
     this.name = 'TokenRejected';
   }
 }
-
-export interface VerifiedToken {
-  header: Record<string, unknown>;
-  payload: Record<string, unknown>;
-}
-
-/** Checks signature, issuer, audience and expiry; throws TokenRejected. */
-export type VerifyToken = (token: string) => Promise<VerifiedToken>;
 
 export interface ClaimMapping {
   /** The claim holding the user name; with a list, the first one present. */

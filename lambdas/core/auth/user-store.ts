@@ -1,64 +1,10 @@
 import { createHash } from 'node:crypto';
-import { nextWindow, userAttemptKey, type FailureWindow, type SignInAttemptStore } from './sign-in-limits.js';
-
-/**
- * The users that log in with a password: their scrypt hash, groups, whether they are disabled,
- * and the failed-attempt counter with its lock. DynamoDB holds them when deployed; the memory
- * implementation below serves tests and the local mode.
- */
-export interface UserRecord {
-  /** The user name, exactly as clients send it (case-sensitive, as in Trino). */
-  name: string;
-  /** PHC-format scrypt hash (see password-hash.ts); absent: the user cannot log in with a password. */
-  passwordHash?: string;
-  groups: string[];
-  disabled: boolean;
-  /** Failed password attempts since the last success, within the failure window. */
-  failedAttempts: number;
-  /** Epoch milliseconds of the last failed attempt. */
-  lastFailureAt?: number;
-  /** Epoch milliseconds until which the account is locked. */
-  lockedUntil?: number;
-  createdAt: number;
-  updatedAt: number;
-}
-
-/**
- * The epoch of a principal's admin sessions: a session cookie carries the epoch it was signed in,
- * and a session whose epoch is no longer the current one is over. Logout, a password change and
- * disabling the user move it on. One small item per principal, next to the users.
- */
-export interface SessionEpochStore {
-  /** The current epoch (0 when none was ever recorded). */
-  sessionEpoch(key: string): Promise<number>;
-  /** Moves the epoch on atomically: every session signed before ends. */
-  endSessions(key: string): Promise<void>;
-}
+import { nextWindow, userAttemptKey } from './sign-in-limits.js';
+import type { FailureWindow, UserStore, UserRecord } from '../ports/index.js';
 
 /** The epoch item of a principal; never a user name (those cannot contain ':'). */
 export function sessionEpochKey(method: string, user: string): string {
   return `session:${createHash('sha256').update(`${method}\n${user}`, 'utf8').digest('base64url')}`;
-}
-
-/** The users table also keeps the sign-in failure windows and the session epochs (items keyed so that they are never user names). */
-export interface UserStore extends SignInAttemptStore, SessionEpochStore {
-  get(name: string): Promise<UserRecord | undefined>;
-  /** Creates or replaces the whole record. */
-  put(record: UserRecord): Promise<void>;
-  /** Every user, sorted by name. */
-  list(): Promise<UserRecord[]>;
-  /** False when there is no such user. Ends the user's password sessions. */
-  disable(name: string, now: number): Promise<boolean>;
-  /** False when there is no such user. */
-  enable(name: string, now: number): Promise<boolean>;
-  /**
-   * Counts a failed attempt atomically and returns the new count: failures older than
-   * `forgetBefore` are forgotten first. Undefined when there is no such user (no item is created).
-   */
-  recordFailure(name: string, at: number, forgetBefore: number): Promise<number | undefined>;
-  lock(name: string, until: number): Promise<void>;
-  /** Clears the counter and the lock, and the failures counted against the name (after a success, a password change or an admin unlock). */
-  resetFailures(name: string): Promise<void>;
 }
 
 /** Refuses names that cannot be typed into a JDBC URL or a log line safely. */

@@ -1,13 +1,10 @@
 import { QueryFailure, type ErrorName } from '../errors.js';
-import type { Principal } from '../ports.js';
+import type { Principal, SqlType, GatewayResult, MetadataColumn, MetadataSource, MetadataService, MetadataSession } from '../ports/index.js';
 import { rowEncoder } from '../protocol/encode.js';
-import type { ClientSession } from '../protocol/headers.js';
 import { LexError, locate, singleStatement, tokenize, type Token } from '../protocol/lexer.js';
-import { formatType, parseType, type SqlType } from '../protocol/sql-types.js';
-import type { GatewayResult } from '../stores/query-store.js';
+import { formatType, parseType } from '../protocol/sql-types.js';
 import { MetadataCache, type MetadataCacheOptions } from './cache.js';
 import { compileLike } from './like.js';
-import type { MetadataColumn, MetadataSource } from './source.js';
 import { parseSelect, runSelect, Unsupported, type SelectQuery, type SelectResult, type VirtualTable } from './sql.js';
 import { INFORMATION_SCHEMA, MetadataTables, type Visibility } from './tables.js';
 import type { TableVisibility } from './visibility.js';
@@ -74,13 +71,6 @@ export function createMetadataDeps(options: MetadataOptions): MetadataDeps {
   };
 }
 
-/** The hook with its dependencies bound: what the gateway keeps for the life of the process. */
-export interface MetadataService {
-  answer(sql: string, session: Session, principal: Principal): Promise<GatewayResult | undefined>;
-  /** Forget cached metadata and answers (e.g. after DDL that went through this process). */
-  clear(): void;
-}
-
 export function createMetadataService(options: MetadataOptions): MetadataService {
   const deps = createMetadataDeps(options);
   return {
@@ -122,7 +112,7 @@ export class AnswerCache {
   }
 }
 
-type Session = Pick<ClientSession, 'catalog' | 'schema'> & Partial<Pick<ClientSession, 'clientCapabilities'>>;
+type Session = MetadataSession;
 
 /**
  * A recognized metadata statement, ready to run: a query's rows, or a session statement's answer

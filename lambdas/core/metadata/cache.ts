@@ -1,4 +1,4 @@
-import type { MetadataColumn, MetadataSource, MetadataTable } from './source.js';
+import type { MetadataColumn, MetadataSource, MetadataTable } from '../ports/index.js';
 
 /**
  * A short-lived cache in front of a MetadataSource. Metadata is not query state, so it lives in

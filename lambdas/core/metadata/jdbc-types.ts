@@ -1,4 +1,4 @@
-import type { SqlType } from '../protocol/sql-types.js';
+import type { SqlType } from '../ports/index.js';
 import { UNBOUNDED_VARCHAR_LENGTH } from '../protocol/sql-types.js';
 
 /**

@@ -1,7 +1,7 @@
-import { formatType, parseType, type SqlType } from '../protocol/sql-types.js';
+import { formatType, parseType } from '../protocol/sql-types.js';
+import type { SqlType, MetadataColumn, MetadataTable } from '../ports/index.js';
 import type { MetadataCache } from './cache.js';
 import { charOctetLength, columnSize, COLUMN_NULLABLE_UNKNOWN, decimalDigits, jdbcDataType, numPrecRadix, typeInfoRows } from './jdbc-types.js';
-import type { MetadataColumn, MetadataTable } from './source.js';
 import type { ColumnFilter, Scan, VirtualColumn, VirtualTable } from './sql.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { AccessControl, Analysis, Principal, TableAccess } from '../ports.js';
+import type { AccessControl, Analysis, Principal, TableAccess } from '../ports/index.js';
 
 /**
  * What a principal may see in catalog listings, from the access rules: a table exactly when access

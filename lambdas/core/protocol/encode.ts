@@ -1,4 +1,4 @@
-import type { SqlType } from './sql-types.js';
+import type { SqlType } from '../ports/index.js';
 
 /**
  * Turns engine values into the JSON text the protocol expects for each type (PROTOCOL.md §1.5).

@@ -1,14 +1,12 @@
 import { decompress } from 'fzstd';
 import { GatewayError } from '../errors.js';
+import type { Dialect, ClientSession, SessionUpdate, Headers } from '../ports/index.js';
 
 /**
  * The one module that owns the protocol's header names, for both dialects. Requests are read the
  * way Trino's HttpRequestSessionContextFactory reads them; responses are written in the dialect
  * the client used.
  */
-export type Dialect = 'trino' | 'presto';
-
-export type Headers = Record<string, string[]>;
 
 const PREFIX: Record<Dialect, string> = { trino: 'x-trino-', presto: 'x-presto-' };
 
@@ -64,29 +62,6 @@ export function detectDialect(headers: Headers): Dialect | undefined {
   }
   if (trino && presto) throw new GatewayError(400, 'Request contains both X-Trino- and X-Presto- headers: use one protocol');
   return trino ? 'trino' : presto ? 'presto' : undefined;
-}
-
-export interface ClientSession {
-  dialect: Dialect;
-  user: string;
-  originalUser?: string;
-  source?: string;
-  catalog?: string;
-  schema?: string;
-  path?: string;
-  timeZone?: string;
-  language?: string;
-  traceToken?: string;
-  clientInfo?: string;
-  clientTags: string[];
-  clientCapabilities: string[];
-  properties: Record<string, string>;
-  resourceEstimates: Record<string, string>;
-  roles: Record<string, string>;
-  extraCredentials: Record<string, string>;
-  preparedStatements: Record<string, string>;
-  transactionId?: string;
-  routingGroup?: string;
 }
 
 function values(headers: Headers, dialect: Dialect, suffix: string): string[] {
@@ -186,23 +161,6 @@ export function readSession(headers: Headers, fallbackDialect: Dialect = 'trino'
   const transactionId = single(headers, dialect, Header.transactionId);
   if (transactionId && transactionId.toUpperCase() !== 'NONE') session.transactionId = transactionId;
   return session;
-}
-
-/** What a finished statement changes in the client's session, sent back as response headers. */
-export interface SessionUpdate {
-  setCatalog?: string;
-  setSchema?: string;
-  setPath?: string;
-  setSession?: Record<string, string>;
-  clearSession?: string[];
-  setRole?: Record<string, string>;
-  addedPrepare?: Record<string, string>;
-  deallocatedPrepare?: string[];
-  startedTransactionId?: string;
-  clearTransactionId?: boolean;
-  /** SET SESSION AUTHORIZATION / RESET SESSION AUTHORIZATION run by an upstream cluster. */
-  setAuthorizationUser?: string;
-  resetAuthorizationUser?: boolean;
 }
 
 export function sessionUpdateHeaders(dialect: Dialect, update: SessionUpdate | undefined): Headers {

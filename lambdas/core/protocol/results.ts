@@ -1,6 +1,5 @@
 import type { QueryError } from '../errors.js';
-import type { EngineStats } from '../engines/engine.js';
-import type { QueryState } from '../stores/query-store.js';
+import type { EngineStats, QueryState } from '../ports/index.js';
 import type { Column } from './sql-types.js';
 
 /** The protocol's StatementStats, with every primitive the clients read. */

@@ -1,12 +1,9 @@
+import type { SqlType } from '../ports/index.js';
+
 /**
  * Presto/Trino type names: parsed into a tree, printed back, and turned into the
  * `typeSignature` that JDBC and the other decoders require (PROTOCOL.md §1.4).
  */
-export type SqlType =
-  | { kind: 'simple'; name: string; params: number[] }
-  | { kind: 'array'; element: SqlType }
-  | { kind: 'map'; key: SqlType; value: SqlType }
-  | { kind: 'row'; fields: { name?: string; type: SqlType }[] };
 
 export type TypeArgument =
   | { kind: 'LONG'; value: number }

@@ -4,8 +4,7 @@ import { QueryFailure } from '../errors.js';
 import { AnalysisError, basicString, unicodeString } from '../sql/names.js';
 import { endBudget, startBudget } from '../sql/limits.js';
 import { lex, parseTokens } from '../sql/parser.js';
-import type { AnalysisProblem } from '../ports.js';
-import type { ClientSession, SessionUpdate } from './headers.js';
+import type { AnalysisProblem, ClientSession, SessionUpdate } from '../ports/index.js';
 import { LexError, locate, singleStatement, tokenize, type Token } from './lexer.js';
 
 /**

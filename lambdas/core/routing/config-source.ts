@@ -1,6 +1,6 @@
 import { ConfigError, type BifrostConfig } from '../config/schema.js';
-import { effectiveConfig, type ConfigStore } from '../stores/config-store.js';
-import type { ConfigSource, EffectiveConfig } from './types.js';
+import { effectiveConfig } from '../stores/config-store.js';
+import type { ConfigStore, ConfigSource, EffectiveConfig } from '../ports/index.js';
 
 /** A config that never changes (tests, `bifrost route`, deployments without run-time changes). */
 export function staticConfig(config: BifrostConfig, version = 0): ConfigSource {

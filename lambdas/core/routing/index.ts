@@ -1,14 +1,13 @@
 import type { BifrostConfig } from '../config/schema.js';
-import type { ConfigStore } from '../stores/config-store.js';
-import type { TargetDepths } from '../stores/query-store.js';
+import type { ConfigStore, TargetDepths, TargetHealth, TargetPermission } from '../ports/index.js';
 import { cachedConfigSource } from './config-source.js';
 import { createRouter, type BifrostRouter } from './router.js';
-import type { TargetHealth, TargetPermission } from './types.js';
 
 export { cachedConfigSource, staticConfig } from './config-source.js';
-export { createRouter, explainRoute, zeroDepths, type BifrostRouter } from './router.js';
+export { createRouter, explainRoute, singleTargetRouter, zeroDepths, type BifrostRouter } from './router.js';
 export { routingFacts } from './rules.js';
 export * from './types.js';
+export type { ConfigSource, EffectiveConfig, TargetHealth, TargetPermission } from '../ports/index.js';
 
 export interface GatewayRouterOptions {
   /** The config file, validated. */

@@ -1,7 +1,5 @@
 import { queryError } from '../errors.js';
-import type { Analysis, Router, RoutingDecision, RoutingRequest } from '../ports.js';
-import type { ClientSession } from '../protocol/headers.js';
-import type { QueryRecord, QueryStore, StoredRoutingRequest } from '../stores/query-store.js';
+import type { Analysis, Router, RoutingDecision, RoutingRequest, ClientSession, QueryRecord, QueryStore, StoredRoutingRequest } from '../ports/index.js';
 
 /**
  * The gateway queue. When routing answers 'wait' (every usable target of the group is full and

@@ -1,19 +1,7 @@
 import type { BifrostConfig, RoutingGroupConfig } from '../config/schema.js';
-import type { Principal, Router, RoutingRequest } from '../ports.js';
-import type { TargetDepth, TargetDepths } from '../stores/query-store.js';
+import type { Principal, Router, RoutingRequest, TargetDepth, TargetDepths, ConfigSource, EffectiveConfig, TargetHealth, TargetPermission } from '../ports/index.js';
 import { compileRules, evaluateRules, routingFacts, type CompiledRule } from './rules.js';
-import {
-  allHealthy,
-  allowAllTargets,
-  type ConfigSource,
-  type EffectiveConfig,
-  type RouteDecision,
-  type RouteExplanation,
-  type RouterDeps,
-  type TargetHealth,
-  type TargetPermission,
-  type TargetVerdict,
-} from './types.js';
+import { allHealthy, allowAllTargets, type RouteDecision, type RouteExplanation, type RouterDeps, type TargetVerdict } from './types.js';
 
 /**
  * Routing: rules pick a routing group, the group's fallback chain picks a target.
@@ -74,6 +62,7 @@ function sourceOf(config: RouterDeps['config']): ConfigSource {
 
 const isPromise = <T>(value: T | Promise<T>): value is Promise<T> => typeof (value as Promise<T>)?.then === 'function';
 
+// eslint-disable-next-line max-lines-per-function -- one walk of the group's chain that decides and explains at once (every POST and `bifrost route` share it); its counters make the verdict.
 async function evaluate(effective: EffectiveConfig, request: RoutingRequest, depths: TargetDepths, health: TargetHealth, allowed: TargetPermission, detailed: boolean): Promise<RouteExplanation> {
   const compiled = compile(effective.config);
   const facts = routingFacts(request);
@@ -274,4 +263,9 @@ export async function explainRoute(
   deps: { depths?: TargetDepths; health?: TargetHealth; allowed?: TargetPermission } = {},
 ): Promise<RouteExplanation> {
   return createRouter({ config, depths: deps.depths ?? zeroDepths, ...(deps.health ? { health: deps.health } : {}), ...(deps.allowed ? { allowed: deps.allowed } : {}) }).explain(request);
+}
+
+/** A router for a single target: every query goes there (local mode with one engine, tests). */
+export function singleTargetRouter(target: string): Router {
+  return { route: async () => ({ outcome: 'target', target, group: 'default', reasons: [`only target ${target} is configured`] }) };
 }

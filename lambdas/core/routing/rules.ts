@@ -1,5 +1,5 @@
 import type { RoutingRule } from '../config/schema.js';
-import type { RoutingRequest } from '../ports.js';
+import type { RoutingRequest } from '../ports/index.js';
 import type { RoutingFacts, RuleVerdict } from './types.js';
 
 /**

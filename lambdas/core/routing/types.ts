@@ -1,37 +1,11 @@
 import type { BifrostConfig } from '../config/schema.js';
-import type { Principal, RoutingDecision } from '../ports.js';
-import type { TargetDepths } from '../stores/query-store.js';
+import type { RoutingDecision, TargetDepths, TargetHealth, TargetPermission, EffectiveConfig, ConfigSource } from '../ports/index.js';
 
-/**
- * Whether a target answers at all. Cluster health checks own the real implementation; routing
- * only asks. Synchronous answers are preferred (the hot path awaits only promises).
- */
-export interface TargetHealth {
-  healthy(target: string): boolean | Promise<boolean>;
-}
-
+/** Every target counts as healthy: routing without health checks. */
 export const allHealthy: TargetHealth = { healthy: () => true };
 
-/**
- * Whether a principal may run queries on a target reached through a routing group. Access
- * control owns the real rules (which targets a user may use); routing only asks.
- */
-export type TargetPermission = (principal: Principal, target: string, group: string) => boolean | Promise<boolean>;
-
+/** Every principal may use every target: routing without access rules on targets. */
 export const allowAllTargets: TargetPermission = () => true;
-
-/** The config routing works from: the file, plus run-time overrides, with their version. */
-export interface EffectiveConfig {
-  config: BifrostConfig;
-  /** Version of the run-time overrides applied (0: the file as it is). */
-  version: number;
-  /** Why stored overrides were not applied, when they could not be (the file config is used then). */
-  problems?: string[];
-}
-
-export interface ConfigSource {
-  current(): Promise<EffectiveConfig>;
-}
 
 export interface RouterDeps {
   /** The config to route with: a fixed config, or a source that follows run-time changes. */

@@ -9,7 +9,7 @@
  * not parse (syntax, at Trino's position) or is too large for the bounds of limits.ts.
  */
 import type { Token } from 'antlr4ng';
-import type { Analysis, AnalysisProblem, Analyzer, TableAccess } from '../ports.js';
+import type { Analysis, AnalysisProblem, Analyzer, TableAccess } from '../ports/index.js';
 import { endBudget, MAX_NESTING, MAX_SQL_LENGTH, MAX_TOKENS, startBudget, tooComplex } from './limits.js';
 import { AnalysisError, identifierPart } from './names.js';
 import { collapseLiteralLists, lex, parseTokens, TrinoSqlLexer as L, type SyntaxProblem } from './parser.js';

@@ -3,7 +3,7 @@
  * or overflows the stack: what exceeds them is refused as too complex (a USER_ERROR for the
  * client), never analyzed in part.
  */
-import type { AnalysisProblem } from '../ports.js';
+import type { AnalysisProblem } from '../ports/index.js';
 import { AnalysisError } from './names.js';
 
 /** Trino's own default for query.max-length. */

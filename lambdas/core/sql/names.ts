@@ -5,7 +5,7 @@
  * table function arguments).
  */
 import type { Token } from 'antlr4ng';
-import type { AnalysisProblem } from '../ports.js';
+import type { AnalysisProblem } from '../ports/index.js';
 import { TrinoSqlLexer } from 'dt-sql-parser/dist/lib/trino/TrinoSqlLexer.js';
 
 /** Why a statement cannot be analyzed; `problem` when the client should be told (syntax, too complex). */

@@ -17,7 +17,7 @@
  */
 import { ParserRuleContext, type ParseTree } from 'antlr4ng';
 import * as P from 'dt-sql-parser/dist/lib/trino/TrinoSqlParser.js';
-import type { AnalysisProblem, CatalogAccess, RoutineUse, SchemaAccess, TableAccess, TableOperation } from '../ports.js';
+import type { AnalysisProblem, CatalogAccess, RoutineUse, SchemaAccess, TableAccess, TableOperation } from '../ports/index.js';
 import { checkBudget } from './limits.js';
 import { AnalysisError, basicString, identifierPart, qualifySchema, qualifyTable, syntaxError, unicodeString, type SessionNames } from './names.js';
 

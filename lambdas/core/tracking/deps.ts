@@ -1,4 +1,4 @@
-import type { AthenaStatus, TrackingLog, TrackingMetrics, TrackingStore } from './ports.js';
+import type { AthenaStatus, TrackingLog, TrackingMetrics, TrackingStore } from '../ports/index.js';
 import type { TrackingSettings } from './settings.js';
 
 export interface TrackingDeps {

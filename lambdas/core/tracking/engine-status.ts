@@ -1,6 +1,5 @@
-import type { EngineState } from '../engines/engine.js';
+import type { EngineState, AthenaState, AthenaStatus, AthenaStatusBatch, QueryStatistics } from '../ports/index.js';
 import type { QueryError } from '../errors.js';
-import type { AthenaState, AthenaStatus, AthenaStatusBatch, QueryStatistics } from './ports.js';
 
 /** What an engine other than Athena knows about one of its queries. */
 export interface EngineQueryStatus {
@@ -39,3 +38,6 @@ export function engineStatus(engine: { lookup(engineQueryId: string): EngineQuer
     stop: (executionId) => engine.cancel(executionId),
   };
 }
+
+/** BatchGetQueryExecution takes at most this many ids. */
+export const ATHENA_BATCH_LIMIT = 50;

@@ -1,4 +1,4 @@
-import type { HistoryQuery } from './ports.js';
+import type { HistoryQuery } from '../ports/index.js';
 
 export const DEFAULT_HISTORY_WINDOW_MS = 24 * 3_600_000;
 export const DEFAULT_HISTORY_LIMIT = 50;

@@ -13,5 +13,5 @@ export { trackingSettings, DEFAULT_RECONCILE_AFTER_MS } from './settings.js';
 export type { TrackingSettings } from './settings.js';
 export { estimateCostUsd, finalPatch, protocolStats, queryErrorOf, queryStateOf, statisticsPatch } from './outcome.js';
 export { historyQuery, isExpired, DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT } from './history.js';
-export { ATHENA_BATCH_LIMIT } from './ports.js';
-export type * from './ports.js';
+export { ATHENA_BATCH_LIMIT } from './engine-status.js';
+export type * from '../ports/tracking.js';

@@ -1,7 +1,5 @@
-import type { EngineStats } from '../engines/engine.js';
+import type { EngineStats, QueryState, AthenaFailure, AthenaQueryStatus, AthenaState, QueryStatistics, TrackedPatch } from '../ports/index.js';
 import { ErrorCodes, queryError, type ErrorLocation, type ErrorName, type QueryError } from '../errors.js';
-import type { QueryState } from '../stores/query-store.js';
-import type { AthenaFailure, AthenaQueryStatus, AthenaState, QueryStatistics, TrackedPatch } from './ports.js';
 
 /** Athena's states as Bifrost records them (Trino's names). */
 const STATES: Record<AthenaState, QueryState> = {

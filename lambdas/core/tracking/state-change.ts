@@ -1,8 +1,7 @@
-import { isFinal, type EngineState } from '../engines/engine.js';
-import type { QueryState } from '../stores/query-store.js';
+import { isFinal } from '../engines/engine.js';
+import type { EngineState, QueryState, AthenaQueryStatus } from '../ports/index.js';
 import { noMetrics, realSleep, silentLog, type TrackingDeps } from './deps.js';
 import { finalPatch, queryStateOf, statisticsPatch } from './outcome.js';
-import type { AthenaQueryStatus } from './ports.js';
 
 /**
  * Amazon EventBridge's "Athena Query State Change" event (PROTOCOL.md section 4). The local

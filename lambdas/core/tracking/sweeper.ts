@@ -2,7 +2,8 @@ import { isFinal } from '../engines/engine.js';
 import { queryError } from '../errors.js';
 import { noMetrics, silentLog, type TrackingDeps } from './deps.js';
 import { finalPatch, queryStateOf, statisticsPatch } from './outcome.js';
-import { ATHENA_BATCH_LIMIT, type AthenaQueryStatus, type AthenaStatus, type IdleCutoffs, type OpenQuery } from './ports.js';
+import { ATHENA_BATCH_LIMIT } from './engine-status.js';
+import type { AthenaQueryStatus, AthenaStatus, IdleCutoffs, OpenQuery } from '../ports/index.js';
 
 export interface SweepReport {
   /** Non-final queries that were due (idle or abandoned). */

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createFileAccessControl } from '../../../lambdas/core/acl/index.js';
-import type { ClientSession } from '../../../lambdas/core/protocol/headers.js';
+import type { ClientSession } from '../../../lambdas/core/ports/index.js';
 import { planStatement } from '../../../lambdas/core/protocol/statements.js';
 import { analyze, type AnalysisSession } from '../../../lambdas/core/sql/index.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AccessRulesError, createFileAccessControl, createSwappableAccessControl, parseAccessRules, validateAccessRules } from '../../../lambdas/core/acl/index.js';
 import { tableVisibility } from '../../../lambdas/core/metadata/visibility.js';
-import type { Analysis } from '../../../lambdas/core/ports.js';
+import type { Analysis } from '../../../lambdas/core/ports/index.js';
 import { analyze } from '../../../lambdas/core/sql/index.js';
 import { ALICE_RULES } from '../../support/alice-rules.js';
 

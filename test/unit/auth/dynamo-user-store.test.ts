@@ -5,7 +5,8 @@ import { chainAuthenticators } from '../../../lambdas/core/auth/chain.js';
 import { passwordMethod } from '../../../lambdas/core/auth/password.js';
 import { hashPassword } from '../../../lambdas/core/auth/password-hash.js';
 import { addressAttemptKey, userAttemptKey } from '../../../lambdas/core/auth/sign-in-limits.js';
-import { InMemoryUserStore, sessionEpochKey, type UserRecord, type UserStore } from '../../../lambdas/core/auth/user-store.js';
+import { InMemoryUserStore, sessionEpochKey } from '../../../lambdas/core/auth/user-store.js';
+import type { UserRecord, UserStore } from '../../../lambdas/core/ports/index.js';
 import { startLocalDynamo, type LocalDynamo } from '../../../lambdas/local/dynamo.js';
 import { basic, FAST_SCRYPT, fakeTime, request } from './support.js';
 

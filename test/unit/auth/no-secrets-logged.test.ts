@@ -9,7 +9,7 @@ import { hashPassword } from '../../../lambdas/core/auth/password-hash.js';
 import { jwtMethod } from '../../../lambdas/core/auth/tokens.js';
 import { InMemoryUserStore } from '../../../lambdas/core/auth/user-store.js';
 import { parseConfig } from '../../../lambdas/core/config/schema.js';
-import type { AuthResult } from '../../../lambdas/core/ports.js';
+import type { AuthResult } from '../../../lambdas/core/ports/index.js';
 import type { GatewayError } from '../../../lambdas/core/errors.js';
 import { basic, bearer, capturingLogger, ecKey, FAST_SCRYPT, fakeTime, nowSeconds, otherKeyLike, request, rsaKey, signJwt } from './support.js';
 

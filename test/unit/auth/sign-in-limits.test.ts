@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addressAttemptKey, nextWindow, recentFailures, userAttemptKey, waitMs, type FailureWindow } from '../../../lambdas/core/auth/sign-in-limits.js';
+import { addressAttemptKey, nextWindow, recentFailures, userAttemptKey, waitMs } from '../../../lambdas/core/auth/sign-in-limits.js';
+import type { FailureWindow } from '../../../lambdas/core/ports/index.js';
 import { validUserName } from '../../../lambdas/core/auth/user-store.js';
 
 const W = 60_000;

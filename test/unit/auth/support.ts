@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
-import type { Logger } from '../../../lambdas/core/gateway.js';
-import type { GatewayRequest } from '../../../lambdas/core/http.js';
+import type { Logger } from '../../../lambdas/core/gateway/index.js';
+import type { GatewayRequest } from '../../../lambdas/core/ports/index.js';
 import type { ScryptParams } from '../../../lambdas/core/auth/password-hash.js';
 
 /** Cheap scrypt for tests: the parameters are stored with each hash, so verification follows. */

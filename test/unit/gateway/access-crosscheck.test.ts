@@ -5,12 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createFileAccessControl } from '../../../lambdas/core/acl/index.js';
-import type { Engine, EngineInspection, EnginePage, EngineSubmission } from '../../../lambdas/core/engines/engine.js';
+import type { Engine, EngineInspection, EnginePage, EngineSubmission, GatewayRequest, AccessControl, Analyzer, Router, RoutingDecision, QueryRecord } from '../../../lambdas/core/ports/index.js';
 import { QueryFailure } from '../../../lambdas/core/errors.js';
-import { createGateway, DEFAULT_GATEWAY_CONFIG } from '../../../lambdas/core/gateway.js';
-import type { GatewayRequest } from '../../../lambdas/core/http.js';
-import { allowAll, headerAuthenticator, singleTargetRouter, type AccessControl, type Analyzer, type Router, type RoutingDecision } from '../../../lambdas/core/ports.js';
-import { RecordTooLargeError, type QueryRecord } from '../../../lambdas/core/stores/query-store.js';
+import { createGateway, DEFAULT_GATEWAY_CONFIG } from '../../../lambdas/core/gateway/index.js';
+import { allowAll } from '../../../lambdas/core/acl/allow-all.js';
+import { headerAuthenticator } from '../../../lambdas/core/auth/header.js';
+import { singleTargetRouter } from '../../../lambdas/core/routing/router.js';
+import { RecordTooLargeError } from '../../../lambdas/core/stores/query-store.js';
 import { trinoAnalyzer } from '../../../lambdas/core/sql/index.js';
 import { ALICE_RULES } from '../../support/alice-rules.js';
 import { MemoryQueryStore } from '../../support/memory-store.js';

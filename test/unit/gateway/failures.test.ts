@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createGateway, DEFAULT_GATEWAY_CONFIG } from '../../../lambdas/core/gateway.js';
-import { EngineBusyError, type Engine, type EnginePage } from '../../../lambdas/core/engines/engine.js';
+import { createGateway, DEFAULT_GATEWAY_CONFIG } from '../../../lambdas/core/gateway/index.js';
+import { EngineBusyError } from '../../../lambdas/core/engines/engine.js';
+import type { Engine, EnginePage, GatewayRequest } from '../../../lambdas/core/ports/index.js';
 import { QueryFailure } from '../../../lambdas/core/errors.js';
-import { allowAll, headerAuthenticator, singleTargetRouter } from '../../../lambdas/core/ports.js';
-import type { GatewayRequest } from '../../../lambdas/core/http.js';
+import { allowAll } from '../../../lambdas/core/acl/allow-all.js';
+import { headerAuthenticator } from '../../../lambdas/core/auth/header.js';
+import { singleTargetRouter } from '../../../lambdas/core/routing/router.js';
 import { MemoryQueryStore } from '../../support/memory-store.js';
 
 /** An engine whose every call can be scripted to fail. */

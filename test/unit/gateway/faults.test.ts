@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createGateway, DEFAULT_GATEWAY_CONFIG, type Gateway } from '../../../lambdas/core/gateway.js';
-import type { Engine, EnginePage } from '../../../lambdas/core/engines/engine.js';
-import { allowAll, headerAuthenticator, singleTargetRouter } from '../../../lambdas/core/ports.js';
-import type { QueryStore } from '../../../lambdas/core/stores/query-store.js';
+import { createGateway, DEFAULT_GATEWAY_CONFIG, type Gateway } from '../../../lambdas/core/gateway/index.js';
+import type { Engine, EnginePage, QueryStore } from '../../../lambdas/core/ports/index.js';
+import { allowAll } from '../../../lambdas/core/acl/allow-all.js';
+import { headerAuthenticator } from '../../../lambdas/core/auth/header.js';
+import { singleTargetRouter } from '../../../lambdas/core/routing/router.js';
 import { FINAL_STATES } from '../../../lambdas/core/stores/query-store.js';
 import { MemoryQueryStore } from '../../support/memory-store.js';
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createGateway, DEFAULT_GATEWAY_CONFIG } from '../../../lambdas/core/gateway.js';
-import type { Engine, EnginePage } from '../../../lambdas/core/engines/engine.js';
+import { createGateway, DEFAULT_GATEWAY_CONFIG } from '../../../lambdas/core/gateway/index.js';
+import type { Engine, EnginePage, GatewayRequest, GatewayResponse } from '../../../lambdas/core/ports/index.js';
 import { createFileAccessControl } from '../../../lambdas/core/acl/index.js';
-import { headerAuthenticator, singleTargetRouter } from '../../../lambdas/core/ports.js';
-import type { GatewayRequest, GatewayResponse } from '../../../lambdas/core/http.js';
+import { headerAuthenticator } from '../../../lambdas/core/auth/header.js';
+import { singleTargetRouter } from '../../../lambdas/core/routing/router.js';
 import { trinoAnalyzer } from '../../../lambdas/core/sql/index.js';
 import { MemoryQueryStore } from '../../support/memory-store.js';
 

@@ -1,6 +1,5 @@
-import type { EngineInspection } from '../../../lambdas/core/engines/engine.js';
+import type { EngineInspection, ClientSession } from '../../../lambdas/core/ports/index.js';
 import type { QueryError } from '../../../lambdas/core/errors.js';
-import type { ClientSession } from '../../../lambdas/core/protocol/headers.js';
 import type { DuckDbEngine } from '../../../lambdas/local/duckdb-engine.js';
 
 /** A Trino client session with the given catalog and schema (default tpch.tiny; null for none). */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbEngine } from '../../../lambdas/local/duckdb-engine.js';
-import type { EngineSubmission } from '../../../lambdas/core/engines/engine.js';
+import type { EngineSubmission } from '../../../lambdas/core/ports/index.js';
 import { inspect, names, ok, run, session } from './support.js';
 
 /**

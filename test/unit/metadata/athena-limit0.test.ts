@@ -3,7 +3,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AthenaEngine } from '../../../lambdas/adapters/aws/athena/athena-engine.js';
-import type { ClientSession } from '../../../lambdas/core/protocol/headers.js';
+import type { ClientSession } from '../../../lambdas/core/ports/index.js';
 import { formatType } from '../../../lambdas/core/protocol/sql-types.js';
 
 /**

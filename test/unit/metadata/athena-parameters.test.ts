@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planAthenaParameters } from '../../../lambdas/core/engines/athena/parameters.js';
 import { planStatement } from '../../../lambdas/core/protocol/statements.js';
-import type { ClientSession } from '../../../lambdas/core/protocol/headers.js';
+import type { ClientSession } from '../../../lambdas/core/ports/index.js';
 
 /**
  * EXECUTE ... USING on Athena: ExecutionParameters where Athena takes them (SELECT, INSERT INTO,

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { awsMetadataSource } from '../../../lambdas/adapters/aws/metadata/index.js';
 import { answerMetadata, createMetadataDeps, type MetadataDeps } from '../../../lambdas/core/metadata/answer.js';
-import type { Principal } from '../../../lambdas/core/ports.js';
+import type { Principal } from '../../../lambdas/core/ports/index.js';
 import { mockGlue, SAMPLE_CATALOG } from './glue-mock.js';
 import { legacyPresto, presto } from './queries.js';
 import { alice, bob, records, rows } from './support.js';

@@ -1,8 +1,6 @@
 import { createMetadataDeps, type MetadataDeps, type MetadataOptions } from '../../../lambdas/core/metadata/answer.js';
-import type { ListTablesOptions, MetadataColumn, MetadataSource, MetadataTable } from '../../../lambdas/core/metadata/source.js';
-import type { Principal } from '../../../lambdas/core/ports.js';
+import type { ListTablesOptions, MetadataColumn, MetadataSource, MetadataTable, Principal, GatewayResult } from '../../../lambdas/core/ports/index.js';
 import { parseType } from '../../../lambdas/core/protocol/sql-types.js';
-import type { GatewayResult } from '../../../lambdas/core/stores/query-store.js';
 
 /** A catalog described as text: `schema.table: col type, col type [| part type]`. */
 export interface TableSpec {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { QueryFailure } from '../../../lambdas/core/errors.js';
-import type { ClientSession } from '../../../lambdas/core/protocol/headers.js';
+import type { ClientSession } from '../../../lambdas/core/ports/index.js';
 import { bindStatement } from '../../../lambdas/core/protocol/parameters.js';
 import { planStatement } from '../../../lambdas/core/protocol/statements.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planStatement } from '../../../lambdas/core/protocol/statements.js';
 import { QueryFailure } from '../../../lambdas/core/errors.js';
-import type { ClientSession } from '../../../lambdas/core/protocol/headers.js';
+import type { ClientSession } from '../../../lambdas/core/ports/index.js';
 
 const session = (extra: Partial<ClientSession> = {}): ClientSession => ({ dialect: 'trino', user: 'u', clientTags: [], clientCapabilities: [], properties: {}, resourceEstimates: {}, roles: {}, extraCredentials: {}, preparedStatements: {}, ...extra });
 

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lambdas/core/config/schema.js';
-import type { Router } from '../../../lambdas/core/ports.js';
+import type { Router, QueryStore } from '../../../lambdas/core/ports/index.js';
 import { createGatewayRouter } from '../../../lambdas/core/routing/index.js';
 import { routeInArrivalOrder, routingAnalysis, routingRequestFrom, storedRoutingRequest } from '../../../lambdas/core/routing/queueing.js';
 import { routingFacts } from '../../../lambdas/core/routing/rules.js';
 import { MemoryConfigStore } from '../../../lambdas/core/stores/config-store.js';
-import type { QueryStore } from '../../../lambdas/core/stores/query-store.js';
-import { FixedDepths, MemoryQueryStore } from './support/memory-query-store.js';
+import { FixedDepths, MemoryQueryStore } from '../../support/memory-store.js';
 import { request } from './support/requests.js';
 
 const config = parseConfig({

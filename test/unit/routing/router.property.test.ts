@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lambdas/core/config/schema.js';
 import { createRouter } from '../../../lambdas/core/routing/router.js';
-import { FixedDepths } from './support/memory-query-store.js';
+import { FixedDepths } from '../../support/memory-store.js';
 import { request } from './support/requests.js';
 
 const TARGETS = ['t0', 't1', 't2', 't3', 't4', 't5'];

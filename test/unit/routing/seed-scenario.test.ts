@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../lambdas/core/config/schema.js';
 import { createRouter } from '../../../lambdas/core/routing/router.js';
-import { FixedDepths } from './support/memory-query-store.js';
+import { FixedDepths } from '../../support/memory-store.js';
 import { request } from './support/requests.js';
 
 /**

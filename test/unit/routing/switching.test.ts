@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lambdas/core/config/schema.js';
 import { cachedConfigSource } from '../../../lambdas/core/routing/config-source.js';
 import { createRouter } from '../../../lambdas/core/routing/router.js';
-import { MemoryConfigStore, type ConfigOverrides } from '../../../lambdas/core/stores/config-store.js';
+import { MemoryConfigStore } from '../../../lambdas/core/stores/config-store.js';
+import type { ConfigOverrides } from '../../../lambdas/core/ports/index.js';
 import { gatewayHarness } from './support/gateway-harness.js';
-import { FixedDepths } from './support/memory-query-store.js';
+import { FixedDepths } from '../../support/memory-store.js';
 import { request } from './support/requests.js';
 
 const config = parseConfig({

@@ -1,7 +1,7 @@
 import { DynamoQueryStore } from '../../../lambdas/adapters/aws/dynamo-query-store.js';
 import { queriesTableDefinition } from '../../../lambdas/adapters/aws/tables.js';
 import { startLocalDynamo } from '../../../lambdas/local/dynamo.js';
-import { MemoryQueryStore } from './support/memory-query-store.js';
+import { MemoryQueryStore } from '../../support/memory-store.js';
 import { waitingQueueContract } from './support/waiting-queue-contract.js';
 
 waitingQueueContract('in memory', async () => ({ create: async () => new MemoryQueryStore() }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Analysis } from '../../../lambdas/core/ports.js';
+import type { Analysis } from '../../../lambdas/core/ports/index.js';
 import { analyze, trinoAnalyzer, type AnalysisSession } from '../../../lambdas/core/sql/index.js';
 
 const tables = (a: Analysis) => a.tables.map((t) => `${t.access}:${t.name}`).sort();

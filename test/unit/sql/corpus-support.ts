@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Analysis } from '../../../lambdas/core/ports.js';
+import type { Analysis } from '../../../lambdas/core/ports/index.js';
 
 export interface CorpusRecord {
   id: string;

@@ -11,7 +11,7 @@
 import { ParserRuleContext, type ParseTree } from 'antlr4ng';
 import * as P from 'dt-sql-parser/dist/lib/trino/TrinoSqlParser.js';
 import { describe, expect, it } from 'vitest';
-import type { Analysis } from '../../../lambdas/core/ports.js';
+import type { Analysis } from '../../../lambdas/core/ports/index.js';
 import { analyze } from '../../../lambdas/core/sql/index.js';
 import { AnalysisError } from '../../../lambdas/core/sql/names.js';
 import { lex, parseTokens } from '../../../lambdas/core/sql/parser.js';

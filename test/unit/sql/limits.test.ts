@@ -4,7 +4,7 @@
  * within a bounded time; no input brings out an internal message such as a stack overflow.
  */
 import { describe, expect, it } from 'vitest';
-import type { Analysis } from '../../../lambdas/core/ports.js';
+import type { Analysis } from '../../../lambdas/core/ports/index.js';
 import { analyze } from '../../../lambdas/core/sql/index.js';
 import { BUDGET_MS, MAX_SQL_LENGTH, MAX_TOKENS } from '../../../lambdas/core/sql/limits.js';
 

@@ -5,7 +5,7 @@
  * statement is refused.
  */
 import { describe, expect, it } from 'vitest';
-import type { Analysis } from '../../../lambdas/core/ports.js';
+import type { Analysis } from '../../../lambdas/core/ports/index.js';
 import { analyze, type AnalysisSession } from '../../../lambdas/core/sql/index.js';
 
 /** `name: [columns]` for each table read, `*` first when every column may be read. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EngineState } from '../../../lambdas/core/engines/engine.js';
+import type { EngineState } from '../../../lambdas/core/ports/index.js';
 import { queryError } from '../../../lambdas/core/errors.js';
 import { applyStateChange, engineStateChangeEvent, engineStatus, sweep, type EngineQueryStatus, type TrackingDeps } from '../../../lambdas/core/tracking/index.js';
 import { trackingSettings } from '../../../lambdas/core/tracking/settings.js';

@@ -1,9 +1,8 @@
 import { DynamoQueryStore } from '../../../lambdas/adapters/aws/dynamo-query-store.js';
 import { parseConfig, type BifrostConfig } from '../../../lambdas/core/config/schema.js';
-import type { QueryRecord, QueryState } from '../../../lambdas/core/stores/query-store.js';
+import type { QueryRecord, QueryState, AthenaFailure, AthenaQueryStatus, AthenaState, AthenaStatus, AthenaStatusBatch, QueryStatistics, TrackingMetric } from '../../../lambdas/core/ports/index.js';
 import type { TrackingDeps } from '../../../lambdas/core/tracking/deps.js';
 import type { AthenaStateChangeEvent } from '../../../lambdas/core/tracking/state-change.js';
-import type { AthenaFailure, AthenaQueryStatus, AthenaState, AthenaStatus, AthenaStatusBatch, QueryStatistics, TrackingMetric } from '../../../lambdas/core/tracking/ports.js';
 import { trackingSettings, type TrackingSettings } from '../../../lambdas/core/tracking/settings.js';
 import { startLocalDynamo, type LocalDynamo } from '../../../lambdas/local/dynamo.js';
 

@@ -13,7 +13,8 @@ import {
 } from '@aws-sdk/client-athena';
 import { GetTableCommand, type GlueClient } from '@aws-sdk/client-glue';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { EngineBusyError, type Engine, type EngineHealth, type EnginePage, type EngineStats, type EngineSubmission, type EngineSubmitted, type PollOptions } from '../../../core/engines/engine.js';
+import { EngineBusyError, isFinal } from '../../../core/engines/engine.js';
+import type { Engine, EngineHealth, EnginePage, EngineStats, EngineSubmission, EngineSubmitted, PollOptions } from '../../../core/ports/index.js';
 import { DecodeError, type RawValue } from '../../../core/engines/athena/decode.js';
 import { clientRequestToken, decodeCursor, decodeHandle, encodeCursor, encodeHandle, type AthenaCursor, type AthenaHandle } from '../../../core/engines/athena/handle.js';
 import {
@@ -31,7 +32,6 @@ import {
 } from '../../../core/engines/athena/results.js';
 import { complexHints, needsTableColumns, planAthenaStatement, type CatalogColumn, type ComplexHints } from '../../../core/engines/athena/statement.js';
 import { athenaQueryError, athenaRequestError, engineState, engineStats } from '../../../core/engines/athena/status.js';
-import { isFinal } from '../../../core/engines/engine.js';
 import { QueryFailure, queryError } from '../../../core/errors.js';
 import { planAthenaParameters } from '../../../core/engines/athena/parameters.js';
 import { csvLocation, CsvUnavailableError, readCsvPage } from './csv-pages.js';

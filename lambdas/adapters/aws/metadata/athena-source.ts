@@ -1,5 +1,5 @@
 import { GetTableMetadataCommand, ListDatabasesCommand, ListTableMetadataCommand, type AthenaClient, type TableMetadata } from '@aws-sdk/client-athena';
-import type { ListTablesOptions, MetadataColumn, MetadataSource, MetadataTable } from '../../../core/metadata/source.js';
+import type { ListTablesOptions, MetadataColumn, MetadataSource, MetadataTable } from '../../../core/ports/index.js';
 import { catalogColumns, tableType } from './types.js';
 
 export interface AthenaMetadataSourceOptions {

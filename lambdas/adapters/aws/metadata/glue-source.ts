@@ -1,5 +1,5 @@
 import { GetDatabasesCommand, GetTableCommand, GetTablesCommand, type GlueClient, type Table } from '@aws-sdk/client-glue';
-import type { ListTablesOptions, MetadataColumn, MetadataSource, MetadataTable } from '../../../core/metadata/source.js';
+import type { ListTablesOptions, MetadataColumn, MetadataSource, MetadataTable } from '../../../core/ports/index.js';
 import { catalogColumns, tableType } from './types.js';
 
 export interface GlueMetadataSourceOptions {

@@ -1,6 +1,6 @@
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import type { GlueClient } from '@aws-sdk/client-glue';
-import type { ListTablesOptions, MetadataColumn, MetadataSource, MetadataTable } from '../../../core/metadata/source.js';
+import type { ListTablesOptions, MetadataColumn, MetadataSource, MetadataTable } from '../../../core/ports/index.js';
 import { AthenaMetadataSource } from './athena-source.js';
 import { GlueMetadataSource } from './glue-source.js';
 

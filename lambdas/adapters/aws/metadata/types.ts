@@ -1,6 +1,5 @@
 import { parseCatalogType } from '../../../core/engines/athena/types.js';
-import type { MetadataColumn } from '../../../core/metadata/source.js';
-import type { SqlType } from '../../../core/protocol/sql-types.js';
+import type { MetadataColumn, SqlType } from '../../../core/ports/index.js';
 
 /** A column as Glue and Athena's metadata APIs describe it. */
 export interface CatalogColumnShape {

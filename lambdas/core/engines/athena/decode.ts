@@ -1,4 +1,4 @@
-import type { SqlType } from '../../protocol/sql-types.js';
+import type { SqlType } from '../../ports/index.js';
 
 /**
  * Turns Athena's result text (GetQueryResults `VarCharValue`, or a field of the result CSV) into

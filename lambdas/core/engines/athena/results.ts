@@ -1,5 +1,5 @@
-import { parseType, formatType, type SqlType } from '../../protocol/sql-types.js';
-import type { EngineColumn } from '../engine.js';
+import { parseType, formatType } from '../../protocol/sql-types.js';
+import type { SqlType, EngineColumn } from '../../ports/index.js';
 import { DecodeError, rowDecoder, type RawValue } from './decode.js';
 import { athenaColumnType, isComplexAthenaType, parseCatalogType, type AthenaColumnInfo } from './types.js';
 import type { AthenaStatementKind } from './statement.js';

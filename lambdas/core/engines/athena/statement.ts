@@ -1,5 +1,6 @@
 import { tokenize, type Token } from '../../protocol/lexer.js';
-import { formatType, type SqlType } from '../../protocol/sql-types.js';
+import { formatType } from '../../protocol/sql-types.js';
+import type { SqlType } from '../../ports/index.js';
 import { updateTypeOf } from '../../protocol/statements.js';
 import { isTextDecodable, parseCatalogType } from './types.js';
 

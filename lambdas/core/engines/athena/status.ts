@@ -1,5 +1,5 @@
 import { ErrorCodes, queryError, type ErrorLocation, type ErrorName, type QueryError } from '../../errors.js';
-import type { EngineState, EngineStats } from '../engine.js';
+import type { EngineState, EngineStats } from '../../ports/index.js';
 
 /** Athena's QueryExecution.Status and Statistics, the fields Bifrost reads (SDK-compatible). */
 export interface AthenaErrorInfo {

@@ -1,4 +1,5 @@
-import { normalizeType, parseType, type SqlType } from '../../protocol/sql-types.js';
+import { normalizeType, parseType } from '../../protocol/sql-types.js';
+import type { SqlType } from '../../ports/index.js';
 
 /**
  * Athena's column metadata (GetQueryResults ResultSetMetadata.ColumnInfo), the fields Bifrost

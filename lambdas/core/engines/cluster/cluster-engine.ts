@@ -1,8 +1,8 @@
 import { QueryFailure, queryError, type ErrorName } from '../../errors.js';
 import { bindParameters, LexError } from '../../protocol/lexer.js';
-import { Header, readSessionUpdate, sessionRequestHeaders, wireName, type Dialect, type SessionUpdate } from '../../protocol/headers.js';
-import type { Engine, EngineHealth, EnginePage, EngineSubmission, EngineSubmitted, PollOptions } from '../engine.js';
-import { ClusterUnreachableError, excerpt, realSleep, send, type HttpDeps, type HttpFetch, type UpstreamResponse } from './http.js';
+import { Header, readSessionUpdate, sessionRequestHeaders, wireName } from '../../protocol/headers.js';
+import type { Dialect, SessionUpdate, Engine, EngineHealth, EnginePage, EngineSubmission, EngineSubmitted, PollOptions, HttpFetch, ClusterCredentialsProvider } from '../../ports/index.js';
+import { ClusterUnreachableError, excerpt, realSleep, send, type HttpDeps, type UpstreamResponse } from './http.js';
 import { parseKillQuery, rewriteKillQuery } from './kill-query.js';
 import { readQueryResults, UpstreamProtocolError, type UpstreamResults } from './results.js';
 import { ClusterOrigin, UpstreamUrlError } from './upstream-url.js';
@@ -23,15 +23,6 @@ import { ClusterOrigin, UpstreamUrlError } from './upstream-url.js';
  *   that fits in the ALB and Lambda limits; past it the query ends with REMOTE_HOST_GONE, naming
  *   the cluster. Every request has a timeout: a dead cluster never makes a poll hang.
  */
-export interface ClusterCredentials {
-  user?: string;
-  password?: string;
-  /** A bearer token (JWT) instead of a password. */
-  token?: string;
-}
-
-/** The cluster's credentials (a Secrets Manager secret, read by the door). `refresh` asks for a fresh read after a 401. */
-export type ClusterCredentialsProvider = (options?: { refresh?: boolean }) => Promise<ClusterCredentials | undefined>;
 
 /** The part of a query item the engine needs to resolve a gateway query id in kill_query. */
 export interface KnownQuery {

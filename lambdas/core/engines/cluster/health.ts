@@ -1,5 +1,5 @@
 import type { BifrostConfig } from '../../config/schema.js';
-import type { TargetHealth } from '../../routing/types.js';
+import type { TargetHealth, HealthStore, ClusterHealthState } from '../../ports/index.js';
 
 /**
  * Cluster health with hysteresis. The sweeper's schedule probes each cluster's /v1/info
@@ -11,49 +11,6 @@ import type { TargetHealth } from '../../routing/types.js';
  * A cluster never checked counts as healthy: routing must work before the first sweep, and a
  * dead cluster still fails its queries clearly (REMOTE_HOST_GONE) until the checks catch up.
  */
-export interface ClusterHealthState {
-  target: string;
-  healthy: boolean;
-  consecutiveFailures: number;
-  consecutiveSuccesses: number;
-  /** When the last probe ran (epoch ms). */
-  checkedAt: number;
-  /** When `healthy` last changed (epoch ms). */
-  changedAt: number;
-  /** What the last probe saw (version, HTTP status, error). */
-  detail: string;
-  version?: string;
-}
-
-export interface HealthStore {
-  /** States of the given targets; targets never checked are absent. */
-  get(targets: readonly string[]): Promise<Map<string, ClusterHealthState>>;
-  /**
-   * Writes a state if the stored one is still the one it was computed from (`previousCheckedAt`,
-   * undefined: none stored). False when another check wrote first: its result stands.
-   */
-  put(state: ClusterHealthState, previousCheckedAt: number | undefined): Promise<boolean>;
-}
-
-export class MemoryHealthStore implements HealthStore {
-  private readonly states = new Map<string, ClusterHealthState>();
-
-  async get(targets: readonly string[]): Promise<Map<string, ClusterHealthState>> {
-    const out = new Map<string, ClusterHealthState>();
-    for (const t of targets) {
-      const s = this.states.get(t);
-      if (s) out.set(t, { ...s });
-    }
-    return out;
-  }
-
-  async put(state: ClusterHealthState, previousCheckedAt: number | undefined): Promise<boolean> {
-    const current = this.states.get(state.target);
-    if (current?.checkedAt !== previousCheckedAt) return false;
-    this.states.set(state.target, { ...state });
-    return true;
-  }
-}
 
 export interface ClusterHealthTarget {
   unhealthyAfter: number;

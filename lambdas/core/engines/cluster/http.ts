@@ -1,3 +1,5 @@
+import type { HttpFetch } from '../../ports/index.js';
+
 /**
  * The HTTP the cluster engine needs, as a port: a fetch-like function injected by the door
  * (global `fetch` on Node 20), so the core never imports node:http. Requests never follow
@@ -5,23 +7,6 @@
  * its own timeout (AbortSignal), and retries follow the Trino client: 502, 503 and 504 and socket
  * errors, linear back-off (attempts × 100 ms), within a time budget.
  */
-export interface HttpResponseLike {
-  status: number;
-  headers: { get(name: string): string | null };
-  text(): Promise<string>;
-}
-
-export interface HttpRequestInit {
-  method: string;
-  /** [name, value] pairs; repeated names are sent as repeated (or comma-joined) headers. */
-  headers: [string, string][];
-  body?: string;
-  signal: AbortSignal;
-  redirect: 'manual';
-}
-
-/** A subset of the standard fetch signature: `globalThis.fetch` fits it. */
-export type HttpFetch = (url: string, init: HttpRequestInit) => Promise<HttpResponseLike>;
 
 export interface UpstreamResponse {
   status: number;

@@ -1,10 +1,13 @@
 import type { BifrostConfig } from '../../config/schema.js';
-import { ClusterEngine, type ClusterCredentialsProvider, type KnownQuery } from './cluster-engine.js';
-import type { HttpFetch } from './http.js';
+import { ClusterEngine, type KnownQuery } from './cluster-engine.js';
+import type { ClusterCredentialsProvider, HttpFetch } from '../../ports/index.js';
 
-export { ClusterEngine, probeClusterInfo, usedPreparedStatements, type ClusterCredentials, type ClusterCredentialsProvider, type ClusterEngineOptions, type InfoProbe, type KnownQuery } from './cluster-engine.js';
-export { ClusterUnreachableError, type HttpFetch, type HttpRequestInit, type HttpResponseLike } from './http.js';
-export { checkClusterHealth, clusterHealthTargets, engineProbe, MemoryHealthStore, nextHealthState, storedTargetHealth, type ClusterHealthDeps, type ClusterHealthReport, type ClusterHealthState, type ClusterHealthTarget, type HealthStore, type ProbeResult, type StoredTargetHealthOptions } from './health.js';
+export { ClusterEngine, probeClusterInfo, usedPreparedStatements, type ClusterEngineOptions, type InfoProbe, type KnownQuery } from './cluster-engine.js';
+export type { ClusterCredentials, ClusterCredentialsProvider } from '../../ports/index.js';
+export { ClusterUnreachableError } from './http.js';
+export type { HttpFetch, HttpRequestInit, HttpResponseLike } from '../../ports/index.js';
+export { checkClusterHealth, clusterHealthTargets, engineProbe, nextHealthState, storedTargetHealth, type ClusterHealthDeps, type ClusterHealthReport, type ClusterHealthTarget, type ProbeResult, type StoredTargetHealthOptions } from './health.js';
+export type { ClusterHealthState, HealthStore } from '../../ports/index.js';
 export { parseKillQuery, rewriteKillQuery, type KillQuery } from './kill-query.js';
 export { parseExactJson } from './json.js';
 export { ClusterOrigin, UpstreamUrlError } from './upstream-url.js';

@@ -25,6 +25,7 @@ export class JsonSyntaxError extends Error {
 
 const MAX_SAFE_DIGITS = 15;
 
+// eslint-disable-next-line max-lines-per-function -- one recursive-descent parser: its short inner functions share the cursor, kept in a local for speed.
 export function parseExactJson(text: string, options: ExactJsonOptions = {}): unknown {
   const mapsUnder = new Set(options.mapsUnder ?? []);
   let pos = 0;

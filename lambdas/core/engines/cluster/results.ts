@@ -1,6 +1,6 @@
-import type { EngineColumn, EngineStats, EngineState } from '../engine.js';
+import type { EngineColumn, EngineStats, EngineState, SqlType } from '../../ports/index.js';
 import type { ErrorLocation, ErrorType, QueryError } from '../../errors.js';
-import { parseType, type SqlType } from '../../protocol/sql-types.js';
+import { parseType } from '../../protocol/sql-types.js';
 import { parseExactJson } from './json.js';
 
 /**

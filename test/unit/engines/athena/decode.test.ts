@@ -4,7 +4,8 @@ import type { GetQueryResultsOutput } from '@aws-sdk/client-athena';
 import { athenaText, DecodeError, decodeHexBytes, hexBytesText, parseComplexText, rowDecoder, valueDecoder } from '../../../../lambdas/core/engines/athena/decode.js';
 import { decodeRows, resultTypes } from '../../../../lambdas/core/engines/athena/results.js';
 import { encoderFor, rowEncoder } from '../../../../lambdas/core/protocol/encode.js';
-import { parseType, type SqlType } from '../../../../lambdas/core/protocol/sql-types.js';
+import { parseType } from '../../../../lambdas/core/protocol/sql-types.js';
+import type { SqlType } from '../../../../lambdas/core/ports/index.js';
 import { fixture } from './support.js';
 
 const decode = (typeText: string, text: string) => {

@@ -15,10 +15,10 @@ import {
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetTableCommand, GlueClient } from '@aws-sdk/client-glue';
 import { AthenaEngine, type AthenaEngineOptions } from '../../../../lambdas/adapters/aws/athena/athena-engine.js';
-import { EngineBusyError, type EnginePage, type EngineSubmission, type PollOptions } from '../../../../lambdas/core/engines/engine.js';
+import { EngineBusyError } from '../../../../lambdas/core/engines/engine.js';
+import type { EnginePage, EngineSubmission, PollOptions, ClientSession } from '../../../../lambdas/core/ports/index.js';
 import { QueryFailure } from '../../../../lambdas/core/errors.js';
 import { formatType } from '../../../../lambdas/core/protocol/sql-types.js';
-import type { ClientSession } from '../../../../lambdas/core/protocol/headers.js';
 import type { RawValue } from '../../../../lambdas/core/engines/athena/decode.js';
 import { AthenaResult, columnInfo, execution, EXECUTION_ID, fixture, RESULT_BUCKET, RESULT_KEY, serveObject } from './support.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ClusterEngine, type ClusterEngineOptions } from '../../../../lambdas/core/engines/cluster/index.js';
-import type { EnginePage } from '../../../../lambdas/core/engines/engine.js';
+import type { EnginePage } from '../../../../lambdas/core/ports/index.js';
 import { QueryFailure } from '../../../../lambdas/core/errors.js';
 import { readSession } from '../../../../lambdas/core/protocol/headers.js';
 import { rowEncoder } from '../../../../lambdas/core/protocol/encode.js';

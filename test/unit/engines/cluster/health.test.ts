@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoHealthStore } from '../../../../lambdas/adapters/aws/dynamo-health-store.js';
 import { configTableDefinition } from '../../../../lambdas/adapters/aws/tables.js';
-import { checkClusterHealth, clusterHealthTargets, MemoryHealthStore, nextHealthState, storedTargetHealth, type ClusterHealthState, type HealthStore, type ProbeResult } from '../../../../lambdas/core/engines/cluster/index.js';
+import { checkClusterHealth, clusterHealthTargets, nextHealthState, storedTargetHealth, type ClusterHealthState, type HealthStore, type ProbeResult } from '../../../../lambdas/core/engines/cluster/index.js';
+import { MemoryHealthStore } from '../../../support/memory-health-store.js';
 import { parseConfig } from '../../../../lambdas/core/config/schema.js';
 import { createRouter } from '../../../../lambdas/core/routing/router.js';
 import { startLocalDynamo, type LocalDynamo } from '../../../../lambdas/local/dynamo.js';

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ClusterEngine } from '../../../../lambdas/core/engines/cluster/index.js';
-import type { EnginePage } from '../../../../lambdas/core/engines/engine.js';
-import { readSession, sessionRequestHeaders, type ClientSession } from '../../../../lambdas/core/protocol/headers.js';
+import type { EnginePage, ClientSession } from '../../../../lambdas/core/ports/index.js';
+import { readSession, sessionRequestHeaders } from '../../../../lambdas/core/protocol/headers.js';
 import { rowEncoder } from '../../../../lambdas/core/protocol/encode.js';
 import { serveScenario, session, submission } from './support.js';
 

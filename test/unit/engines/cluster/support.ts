@@ -4,8 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { HttpFetch, HttpRequestInit } from '../../../../lambdas/core/engines/cluster/index.js';
-import type { EngineSubmission } from '../../../../lambdas/core/engines/engine.js';
-import type { ClientSession } from '../../../../lambdas/core/protocol/headers.js';
+import type { EngineSubmission, ClientSession } from '../../../../lambdas/core/ports/index.js';
 
 /**
  * Recorded cluster answers (test/fixtures/cluster/<scenario>/): `scenario.json` maps

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfigText, type BifrostConfig } from '../../../../lambdas/core/config/schema.js';
-import { effectiveConfig, type ConfigStore, type RoutingSection } from '../../../../lambdas/core/stores/config-store.js';
+import { effectiveConfig } from '../../../../lambdas/core/stores/config-store.js';
+import type { ConfigStore, RoutingSection } from '../../../../lambdas/core/ports/index.js';
 
 export const exampleConfig: BifrostConfig = parseConfigText(readFileSync(new URL('../../../../config/bifrost.example.yaml', import.meta.url), 'utf8'));
 

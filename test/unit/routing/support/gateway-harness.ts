@@ -1,7 +1,8 @@
-import { createGateway, DEFAULT_GATEWAY_CONFIG, type Gateway } from '../../../../lambdas/core/gateway.js';
-import type { Engine, EnginePage, EngineSubmission } from '../../../../lambdas/core/engines/engine.js';
-import { allowAll, headerAuthenticator, type Analyzer, type Router } from '../../../../lambdas/core/ports.js';
-import { MemoryQueryStore } from './memory-query-store.js';
+import { createGateway, DEFAULT_GATEWAY_CONFIG, type Gateway } from '../../../../lambdas/core/gateway/index.js';
+import type { Engine, EnginePage, EngineSubmission, Analyzer, Router } from '../../../../lambdas/core/ports/index.js';
+import { allowAll } from '../../../../lambdas/core/acl/allow-all.js';
+import { headerAuthenticator } from '../../../../lambdas/core/auth/header.js';
+import { MemoryQueryStore } from '../../../support/memory-store.js';
 
 /** An engine that accepts everything and reports RUNNING until the store says otherwise. */
 export class FakeEngine implements Engine {

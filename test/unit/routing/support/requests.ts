@@ -1,5 +1,4 @@
-import type { Analysis, RoutingRequest } from '../../../../lambdas/core/ports.js';
-import type { ClientSession } from '../../../../lambdas/core/protocol/headers.js';
+import type { Analysis, RoutingRequest, ClientSession } from '../../../../lambdas/core/ports/index.js';
 
 export interface RequestFacts {
   user?: string;

@@ -1,5 +1,5 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import type { QueryRecord, QueryStore } from '../../../../lambdas/core/stores/query-store.js';
+import type { QueryRecord, QueryStore } from '../../../../lambdas/core/ports/index.js';
 
 export interface WaitingStoreFactory {
   create(): Promise<QueryStore>;

@@ -1,32 +1,6 @@
-import type { ClientSession } from './protocol/headers.js';
-import type { GatewayRequest } from './http.js';
+import type { ClientSession } from './session.js';
 
-/** Who is asking: established by an Authenticator, used by routing and access control. */
-export interface Principal {
-  user: string;
-  /** Who proved their identity, when they act as another user (impersonation). */
-  authenticatedUser?: string;
-  groups: string[];
-  /** How the principal was established (header, password, jwt, alb-oidc). */
-  method: string;
-}
-
-export type AuthResult =
-  | { ok: true; principal: Principal }
-  /**
-   * 401 with the challenge Trino sends; `message` is shown to the user. `retryAfterSeconds`: the
-   * attempt was not checked, too many sign-ins failed recently (the message says how long to wait).
-   */
-  | { ok: false; status: 400 | 401 | 403; message: string; challenge?: string[]; retryAfterSeconds?: number };
-
-export interface Authenticator {
-  authenticate(request: GatewayRequest): Promise<AuthResult>;
-  /**
-   * True when the user header is taken on trust (local mode). Then polls are not authenticated,
-   * as in Trino, whose nextUri endpoints are public; otherwise every poll proves its user too.
-   */
-  readonly trustsUserHeader?: boolean;
-}
+/** SQL analysis: the tables, schemas, catalogs and routines a statement touches, before any engine sees it. */
 
 /** A table a statement touches, fully qualified and lower-cased. */
 export interface TableAccess {
@@ -147,47 +121,4 @@ export interface AnalysisProblem {
 
 export interface Analyzer {
   analyze(sql: string, session: Pick<ClientSession, 'catalog' | 'schema' | 'preparedStatements'>): Analysis;
-}
-
-export type AccessDecision = { allowed: true; rule?: string } | { allowed: false; reason: string; rule?: string };
-
-export interface AccessControl {
-  /** Whether any rule applies: when none do, unparsed SQL is not a reason to deny. */
-  readonly enforcing: boolean;
-  check(principal: Principal, analysis: Analysis): AccessDecision;
-}
-
-export interface RoutingRequest {
-  principal: Principal;
-  session: ClientSession;
-  analysis?: Analysis;
-}
-
-export type RoutingDecision =
-  | { outcome: 'target'; target: string; group: string; reasons: string[] }
-  /** Every target of the group is full and the group waits at the gateway. */
-  | { outcome: 'wait'; group: string; reasons: string[] }
-  | { outcome: 'deny'; reasons: string[] };
-
-export interface Router {
-  route(request: RoutingRequest): Promise<RoutingDecision>;
-}
-
-/** Trusts the user header: only for local mode or when explicitly enabled. */
-export const headerAuthenticator: Authenticator = {
-  trustsUserHeader: true,
-  async authenticate(request) {
-    const user = request.headers['x-trino-user']?.[0] ?? request.headers['x-presto-user']?.[0];
-    if (!user) return { ok: false, status: 400, message: 'User must be set' };
-    return { ok: true, principal: { user, groups: [], method: 'header' } };
-  },
-};
-
-export const allowAll: AccessControl = {
-  enforcing: false,
-  check: () => ({ allowed: true }),
-};
-
-export function singleTargetRouter(target: string): Router {
-  return { route: async () => ({ outcome: 'target', target, group: 'default', reasons: [`only target ${target} is configured`] }) };
 }

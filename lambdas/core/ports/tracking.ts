@@ -1,4 +1,5 @@
-import type { QueryState, QueryRecord, QueryStore, TransitionPatch } from '../stores/query-store.js';
+import type { Logger } from './log.js';
+import type { QueryState, QueryRecord, QueryStore, TransitionPatch } from './query-store.js';
 
 /**
  * Ports of query tracking: what the state-change handler and the sweeper need from the query
@@ -105,9 +106,6 @@ export interface AthenaStatusBatch {
   unprocessed: { executionId: string; code?: string; message?: string }[];
 }
 
-/** BatchGetQueryExecution takes at most this many ids. */
-export const ATHENA_BATCH_LIMIT = 50;
-
 /**
  * The engine's status API as tracking needs it: Athena's BatchGetQueryExecution and
  * StopQueryExecution, or the local engine's equivalent.
@@ -159,11 +157,21 @@ export interface HistoryPage {
   cursor?: string;
 }
 
+/** What the history indexes do not carry, read from the items themselves for a page of summaries. */
+export interface QueryExtras {
+  /** The engine's statistics (rows, bytes, times). */
+  stats?: TrackedRecord['stats'];
+  /** The user's groups at submit time; absent on items written before they were recorded. */
+  groups?: string[];
+}
+
 /** History for the admin UI. Items whose retention has passed are never returned, even before TTL removes them. */
 export interface QueryHistory {
   find(queryId: string, now: number): Promise<TrackedRecord | undefined>;
   byUser(user: string, query: HistoryQuery, now: number): Promise<HistoryPage>;
   byTarget(target: string, query: HistoryQuery & { state?: QueryState }, now: number): Promise<HistoryPage>;
+  /** QueryExtras of each id found (one batched read per 100 ids); ids not found are left out. */
+  extras(queryIds: readonly string[]): Promise<Map<string, QueryExtras>>;
 }
 
 // ------------------------------------------------------------------ observability
@@ -184,8 +192,5 @@ export interface TrackingMetrics {
   count(name: TrackingMetric, value?: number): void;
 }
 
-export interface TrackingLog {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
-}
+/** The Logger of the rest of the core (kept under this name for tracking's callers). */
+export type TrackingLog = Logger;

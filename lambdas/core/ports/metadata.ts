@@ -1,11 +1,14 @@
-import type { SqlType } from '../protocol/sql-types.js';
+import type { Principal } from './auth.js';
+import type { GatewayResult } from './query-store.js';
+import type { ClientSession } from './session.js';
+import type { SqlType } from './sql-type.js';
 
 /**
  * The metadata port: catalogs, schemas, tables and columns as a Presto/Trino client must see
  * them. Adapters read them from Glue or Athena's metadata APIs (lambdas/adapters/aws/metadata)
  * or from the local DuckDB (lambdas/local/duckdb-metadata.ts); names are the client's names
  * (a configured catalog such as `hive`, never Athena's `AwsDataCatalog`) and types are Presto
- * types. The core caches what a source returns (cache.ts) and filters it by the user's access
+ * types. The core caches what a source returns (metadata/cache.ts) and filters it by the user's access
  * rules: sources know nothing about users.
  */
 export type TableType = 'TABLE' | 'VIEW';
@@ -53,4 +56,17 @@ export interface MetadataSource {
    * columns and looking tables up one by one, whichever takes fewer calls.
    */
   readonly tablesPerCall?: number;
+}
+
+/** What of the client's session a metadata answer depends on. */
+export type MetadataSession = Pick<ClientSession, 'catalog' | 'schema'> & Partial<Pick<ClientSession, 'clientCapabilities'>>;
+
+/**
+ * The gateway's catalog answers for targets that lack them (metadata/answer.ts builds it over a
+ * MetadataSource), with its caches bound: what the gateway keeps for the life of the process.
+ */
+export interface MetadataService {
+  answer(sql: string, session: MetadataSession, principal: Principal): Promise<GatewayResult | undefined>;
+  /** Forget cached metadata and answers (e.g. after DDL that went through this process). */
+  clear(): void;
 }

@@ -1,0 +1,74 @@
+import type { Engine, MetadataService, AccessControl, Analyzer, Authenticator, Router, QueryStore, Logger } from '../ports/index.js';
+import { PageTokenSigner } from '../protocol/page-token.js';
+
+export interface GatewayConfig {
+  /** Reported by /v1/info; JDBC shows it as the database product version. */
+  version: string;
+  environment: string;
+  /** The URL clients reach the gateway on; when absent, taken from the request. */
+  publicBaseUrl?: string;
+  /** HMAC key for nextUri tokens (at least 32 bytes). */
+  pageTokenKey: string | Buffer;
+  /** Upper bound on a page's JSON; keeps Lambda answers under the ALB's 1 MB. */
+  maxPageBytes: number;
+  /** Upper bound on rows fetched from an engine for one page. */
+  maxRowsPerPage: number;
+  /** Long-poll wait for state changes or data. */
+  pollWaitMs: number;
+  /** Athena's limit on query text, applied to every engine. */
+  maxSqlBytes: number;
+  /** How often a poll records that the client is still there (one write per interval). */
+  pollTouchIntervalMs: number;
+  /** How long history is kept (expiresAt on the item). */
+  historyRetentionDays: number;
+}
+
+export const DEFAULT_GATEWAY_CONFIG: Omit<GatewayConfig, 'pageTokenKey'> = Object.freeze({
+  version: '476-bifrost',
+  environment: 'bifrost',
+  maxPageBytes: 480_000,
+  maxRowsPerPage: 20_000,
+  pollWaitMs: 1_000,
+  maxSqlBytes: 262_144,
+  pollTouchIntervalMs: 30_000,
+  historyRetentionDays: 30,
+});
+
+export interface GatewayDeps {
+  config: GatewayConfig;
+  store: QueryStore;
+  /** The engine that serves a target, undefined for an unknown target. */
+  engineFor(target: string): Engine | undefined;
+  router: Router;
+  authenticator: Authenticator;
+  accessControl: AccessControl;
+  analyzer?: Analyzer;
+  /** Brings run-time changes of the access rules in (see acl/runtime.ts); called before each check. */
+  refreshAccess?: () => Promise<void>;
+  /**
+   * Catalog browsing (system.jdbc, SHOW, DESCRIBE, information_schema) answered by the gateway
+   * for the targets that lack it (Athena, the local engine); undefined for targets that answer
+   * it themselves (Presto/Trino clusters).
+   */
+  metadataFor?(target: string): MetadataService | undefined;
+  clock?: () => number;
+  log?: Logger;
+}
+
+/** What every part of the gateway works with: built once per gateway and passed to each part. */
+export interface GatewayContext {
+  readonly deps: GatewayDeps;
+  /** A frozen copy: a caller changing its config object afterwards changes nothing. */
+  readonly config: Readonly<GatewayConfig>;
+  readonly log: Logger;
+  readonly now: () => number;
+  /** Signs the page tokens of nextUris and verifies them on the way back. */
+  readonly signer: PageTokenSigner;
+}
+
+const silent: Logger = { info() {}, warn() {}, error() {} };
+
+export function createContext(deps: GatewayDeps): GatewayContext {
+  const config = Object.freeze({ ...deps.config });
+  return { deps, config, log: deps.log ?? silent, now: deps.clock ?? Date.now, signer: new PageTokenSigner(config.pageTokenKey) };
+}

@@ -1,0 +1,167 @@
+import type { EnginePage, GatewayRequest, GatewayResponse, SqlType, QueryRecord } from '../ports/index.js';
+import { GatewayError, QueryFailure } from '../errors.js';
+import { rowEncoder } from '../protocol/encode.js';
+import { sessionUpdateHeaders } from '../protocol/headers.js';
+import type { PageToken } from '../protocol/page-token.js';
+import type { QueryResultsParts } from '../protocol/results.js';
+import { column, formatType, parseType, withoutDatetimePrecision } from '../protocol/sql-types.js';
+import { pollWaitingQuery, waitingLiveWindowMs } from '../routing/queueing.js';
+import { FINAL_STATES } from '../stores/query-store.js';
+import type { GatewayContext } from './context.js';
+import { loadForPoll, type StatementAddress } from './identity.js';
+import { enginePageSlice, heldResultPage } from './pager.js';
+import { decodePlan } from './plan.js';
+import { baseParts, failedResponse, nextUri, queryResponse, type BaseParts } from './responses.js';
+import { submitToEngine } from './submit.js';
+
+/**
+ * GET of a nextUri: the next page of the query it names. A result the gateway holds is paged
+ * from the item; a query not yet on an engine is routed or submitted again; otherwise the
+ * engine's page at the token's cursor is read, progress is recorded, and the page is cut to the
+ * byte cap (pager.ts). One store read per poll, and writes only when something changed.
+ */
+export async function pollStatement(ctx: GatewayContext, request: GatewayRequest, address: StatementAddress): Promise<GatewayResponse> {
+  const { record, token } = await loadForPoll(ctx, request, address);
+  const parts = baseParts(ctx, request, record);
+  if (record.result) return heldResultResponse(ctx, request, record, parts, token);
+  if (record.state !== 'FINISHED' && FINAL_STATES.includes(record.state)) return failedResponse(record, parts);
+  if (!record.engineHandle) return startOrWait(ctx, request, record, parts, token);
+  const page = await pollEngine(ctx, record, token);
+  await recordProgress(ctx, record, page);
+  if (page.state === 'FAILED' || page.state === 'CANCELED') {
+    return failedResponse({ ...record, state: page.state, error: page.error ?? record.error }, parts);
+  }
+  return enginePageResponse(ctx, request, record, parts, token, page);
+}
+
+/** A result the gateway computed itself, paged under the byte cap like any other. */
+function heldResultResponse(ctx: GatewayContext, request: GatewayRequest, record: QueryRecord, parts: BaseParts, token: PageToken): GatewayResponse {
+  const result = record.result!;
+  const page = heldResultPage(result, token, ctx.config.maxPageBytes);
+  // Session headers go on the final response: JDBC applies them only then.
+  const headers = page.done ? sessionUpdateHeaders(record.dialect, result.sessionUpdate) : {};
+  return queryResponse(
+    {
+      ...parts,
+      state: 'FINISHED',
+      moreRows: !page.done,
+      columns: result.columns.map((c) => column(c.name, c.type)),
+      dataJson: page.dataJson,
+      ...(page.next ? { nextUri: nextUri(ctx, request, record, 'executing', page.next) } : {}),
+      ...(page.done && result.updateType ? { updateType: result.updateType } : {}),
+      ...(page.done && result.updateCount !== undefined ? { updateCount: result.updateCount } : {}),
+    },
+    headers,
+  );
+}
+
+/** Not on an engine yet: a query waiting at the gateway, or one whose submit is tried again. */
+async function startOrWait(ctx: GatewayContext, request: GatewayRequest, record: QueryRecord, parts: BaseParts, token: PageToken): Promise<GatewayResponse> {
+  // Issue 5: a query waiting at the gateway (no target yet) is routed again on each poll and
+  // submitted once a target has room for it, in arrival order (routing/queueing.ts).
+  if (!record.target && record.waitingGroup !== undefined) {
+    const { config, deps } = ctx;
+    const queue = { router: deps.router, store: deps.store, now: ctx.now, liveWindowMs: waitingLiveWindowMs(config), pollWaitMs: config.pollWaitMs, pollTouchIntervalMs: config.pollTouchIntervalMs };
+    await pollWaitingQuery({ ...queue, submit: () => submitToEngine(ctx, record) }, record);
+  } else if (record.target) await submitToEngine(ctx, record);
+  if (record.state === 'FAILED') return failedResponse(record, parts);
+  return queryResponse({ ...parts, state: 'QUEUED', nextUri: nextUri(ctx, request, record, 'queued', { n: token.n + 1 }) });
+}
+
+async function pollEngine(ctx: GatewayContext, record: QueryRecord, token: PageToken): Promise<EnginePage> {
+  const engine = ctx.deps.engineFor(record.target!);
+  try {
+    if (!engine) throw QueryFailure.of('CONFIGURATION_INVALID', `Target ${record.target} is no longer configured`);
+    const options = { maxWaitMs: ctx.config.pollWaitMs, maxRows: ctx.config.maxRowsPerPage, knownState: record.state, knownStateAt: record.updatedAt };
+    return await engine.poll(record.engineHandle!, token.c, options);
+  } catch (error) {
+    if (error instanceof QueryFailure) return { state: 'FAILED', error: error.error };
+    // Pages are deterministic per cursor, so a transient engine error (a throttled or failed
+    // API call) is answered 503: clients retry the same GET, and the query goes on.
+    ctx.log.warn('engine poll failed', { queryId: record.queryId, target: record.target, error: String((error as Error)?.message ?? error) });
+    throw new GatewayError(503, 'The engine is temporarily unavailable; retry');
+  }
+}
+
+/** Writes the item only when something changed: a state change, or the client's presence. */
+async function recordProgress(ctx: GatewayContext, record: QueryRecord, page: EnginePage): Promise<void> {
+  const t = ctx.now();
+  try {
+    if (page.state !== record.state && !FINAL_STATES.includes(record.state)) {
+      const update = page.update ? { updateType: page.update.type, ...(page.update.count !== undefined ? { updateCount: page.update.count } : {}) } : {};
+      await ctx.deps.store.transition(record.queryId, { state: page.state, ...(page.error ? { error: page.error } : {}), ...(page.stats ? { stats: page.stats } : {}), ...update }, t);
+    } else if (!FINAL_STATES.includes(record.state) && t - (record.lastPollAt ?? record.createdAt) >= ctx.config.pollTouchIntervalMs) {
+      await ctx.deps.store.touch(record.queryId, t);
+    }
+  } catch (error) {
+    // Tracking is best effort here: the sweeper and the engine's events reconcile the item.
+    ctx.log.warn('could not record progress', { queryId: record.queryId, error: String(error) });
+  }
+}
+
+/** An engine page in the client's encoding, cut to the byte cap. */
+function enginePageResponse(ctx: GatewayContext, request: GatewayRequest, record: QueryRecord, parts: BaseParts, token: PageToken, page: EnginePage): GatewayResponse {
+  const plan = decodePlan(record);
+  if (plan?.describeOutput) {
+    if (page.state !== 'FINISHED') return queryResponse({ ...parts, state: page.state, nextUri: nextUri(ctx, request, record, 'executing', { n: token.n + 1 }) });
+    return describeOutputResponse(parts, page);
+  }
+  const parametric = (plan?.session.clientCapabilities ?? []).includes('PARAMETRIC_DATETIME');
+  const types = page.columns?.map((c) => (parametric ? c.type : withoutDatetimePrecision(c.type)));
+  const columns = page.columns && types ? page.columns.map((c, i) => column(c.name, types[i]!)) : undefined;
+  const slice = enginePageSlice(page, token, types ? rowRenderer(types, parametric) : undefined, ctx.config.maxPageBytes);
+  const result: QueryResultsParts = {
+    ...parts,
+    state: page.state,
+    moreRows: slice.more,
+    ...(columns ? { columns } : {}),
+    ...(slice.dataJson ? { dataJson: slice.dataJson } : {}),
+    ...(page.stats ? { stats: page.stats } : {}),
+    ...(slice.next ? { nextUri: nextUri(ctx, request, record, page.state === 'QUEUED' ? 'queued' : 'executing', slice.next) } : {}),
+    ...(page.update && slice.done ? { updateType: page.update.type, ...(page.update.count !== undefined ? { updateCount: page.update.count } : {}) } : {}),
+  };
+  return queryResponse(result, sessionUpdateHeaders(record.dialect, page.sessionUpdate));
+}
+
+/** Rows as JSON text; datetimes at millisecond precision for clients without PARAMETRIC_DATETIME. */
+function rowRenderer(types: SqlType[], parametric: boolean): (row: unknown[]) => string {
+  // Built on the first row: most polls of a running query carry none.
+  let encode: ((row: readonly unknown[]) => string) | undefined;
+  return (row) => (encode ??= rowEncoder(types))(parametric ? row : truncateDatetimes(row, types));
+}
+
+/** DESCRIBE OUTPUT: the columns of the statement, one row each, as Trino describes them. */
+function describeOutputResponse(parts: BaseParts, page: EnginePage): GatewayResponse {
+  const columns = [
+    column('Column Name', 'varchar'),
+    column('Catalog', 'varchar'),
+    column('Schema', 'varchar'),
+    column('Table', 'varchar'),
+    column('Type', 'varchar'),
+    column('Type Size', 'bigint'),
+    column('Aliased', 'boolean'),
+  ];
+  const rows = (page.columns ?? []).map((c) => [c.name, '', '', '', formatType(c.type), typeSize(c.type), false]);
+  const encode = rowEncoder(columns.map((c) => parseType(c.type)));
+  return queryResponse({ ...parts, state: 'FINISHED', columns, dataJson: '[' + rows.map(encode).join(',') + ']' });
+}
+
+function typeSize(type: SqlType): number {
+  if (type.kind !== 'simple') return 0;
+  const sizes: Record<string, number> = { boolean: 1, tinyint: 1, smallint: 2, integer: 4, bigint: 8, real: 4, double: 8, date: 4 };
+  if (type.name === 'varchar' || type.name === 'char') return type.params[0] ?? 2147483647;
+  if (type.name === 'decimal') return (type.params[0] ?? 38) <= 18 ? 8 : 16;
+  return sizes[type.name] ?? 8;
+}
+
+/** Values of datetime columns for clients without PARAMETRIC_DATETIME: millisecond precision. */
+function truncateDatetimes(row: unknown[], types: SqlType[]): unknown[] {
+  let copy: unknown[] | undefined;
+  types.forEach((t, i) => {
+    if (t.kind === 'simple' && /^(time|timestamp)/.test(t.name) && typeof row[i] === 'string') {
+      const v = (row[i] as string).replace(/(\d{2}:\d{2}:\d{2})(?:\.(\d+))?/, (_m, hms: string, frac?: string) => `${hms}.${(frac ?? '').padEnd(3, '0').slice(0, 3)}`);
+      if (v !== row[i]) (copy ??= [...row])[i] = v;
+    }
+  });
+  return copy ?? row;
+}

@@ -1,0 +1,210 @@
+import { createHash } from 'node:crypto';
+import { isEngineBusy } from '../engines/engine.js';
+import type { Engine, EngineSubmitted, GatewayRequest, GatewayResponse, Principal, ClientSession, GatewayResult, QueryRecord } from '../ports/index.js';
+import { parseKillQuery } from '../engines/cluster/kill-query.js';
+import { GatewayError, QueryFailure, queryError, type QueryError } from '../errors.js';
+import { readSession } from '../protocol/headers.js';
+import { newQueryId } from '../protocol/query-id.js';
+import { planStatement, tooComplex, type Plan } from '../protocol/statements.js';
+import { isRecordTooLarge } from '../stores/query-store.js';
+import { admit, crossCheck, crossCheckedOn, isStackOverflow } from './admit.js';
+import { cancelQuietly, killFromSql } from './cancel.js';
+import type { GatewayContext } from './context.js';
+import { authenticate, storedPrincipal } from './identity.js';
+import { compactResult } from './pager.js';
+import { decodePlan, engineSubmission } from './plan.js';
+import { baseParts, nextUri, queryResponse } from './responses.js';
+
+/**
+ * POST /v1/statement: the statement is planned (session statements are answered by the gateway),
+ * admitted (admit.ts), recorded as the query item, and submitted to its engine when it has a
+ * target. The answer is always QUEUED with a nextUri, or a final failure: never a 5xx once the
+ * client is authenticated and the text readable, since clients do not retry a POST.
+ */
+export async function postStatement(ctx: GatewayContext, request: GatewayRequest): Promise<GatewayResponse> {
+  const principal = await authenticate(ctx, request);
+  // The authenticator has checked the user header against the principal (impersonation rules);
+  // a client that sends only credentials (curl -u) runs as the authenticated user.
+  const session = readSession(request.headers, undefined, principal.user);
+  session.user = principal.user;
+  const record = newRecord(ctx, principal, session, decodeSql(request.body));
+  const plan = await planQuery(ctx, record, principal, session);
+  if (record.result) record.result = compactResult(record.result);
+  if (!(await recordQuery(ctx, record))) {
+    return queryResponse({ ...baseParts(ctx, request, record), state: 'FAILED', error: queryError('GENERIC_INTERNAL_ERROR', 'The gateway could not record the query; try again') });
+  }
+  if (plan?.kind === 'query' && record.target && !record.engineHandle && record.state === 'QUEUED') await submitToEngine(ctx, record);
+  return queryResponse({ ...baseParts(ctx, request, record), state: 'QUEUED', nextUri: nextUri(ctx, request, record, 'queued', { n: 0 }) });
+}
+
+/**
+ * Submits a query that has a target but no engine handle yet: right after its POST, or on a
+ * later poll (a query that waited at the gateway, an engine that was busy).
+ */
+export async function submitToEngine(ctx: GatewayContext, record: QueryRecord): Promise<void> {
+  const engine = ctx.deps.engineFor(record.target!);
+  let checkedNow = false;
+  try {
+    if (!engine) throw QueryFailure.of('CONFIGURATION_INVALID', `Target ${record.target} is not configured`);
+    const plan = decodePlan(record);
+    if (!plan) throw QueryFailure.of('GENERIC_INTERNAL_ERROR', 'The query item holds no plan to run');
+    if (engine.inspect && crossCheckedOn(record) !== record.target) {
+      // A query that waited at the gateway got its target only now: cross-check it there.
+      await ctx.deps.refreshAccess?.();
+      if (ctx.deps.accessControl.enforcing) {
+        checkedNow = true;
+        await crossCheck(ctx, record, engine, plan, storedPrincipal(record));
+        await ctx.deps.store.recordAccess?.(record.queryId, record.access ?? {});
+      }
+    }
+    const submitted = await engine.submit(engineSubmission(record, plan));
+    await attach(ctx, record, engine, submitted);
+  } catch (error) {
+    if (isEngineBusy(error)) {
+      // No room on the engine right now (Athena's TooManyRequests): the query stays QUEUED
+      // without a handle, and the next poll submits it again. Nothing is lost.
+      ctx.log.info('engine busy, query stays queued', { queryId: record.queryId, target: record.target });
+      return;
+    }
+    const failure = error instanceof QueryFailure ? error.error : queryError('GENERIC_INTERNAL_ERROR', `The engine refused the query: ${String((error as Error)?.message ?? error)}`);
+    ctx.log.warn('submit failed', { queryId: record.queryId, target: record.target, errorName: failure.errorName });
+    fail(ctx, record, failure);
+    // If this write fails too, the item stays QUEUED without a handle and the next poll submits again.
+    await ctx.deps.store
+      .transition(record.queryId, { state: 'FAILED', error: failure, ...(checkedNow && record.access ? { access: record.access } : {}) }, ctx.now())
+      .catch((cause: unknown) => ctx.log.warn('could not record the failure', { queryId: record.queryId, error: String(cause) }));
+  }
+}
+
+/** Records the engine's handle on the item, once: a second submit of the same query is stopped. */
+async function attach(ctx: GatewayContext, record: QueryRecord, engine: Engine, submitted: EngineSubmitted): Promise<void> {
+  let attached: boolean;
+  try {
+    attached = await ctx.deps.store.attachHandle(record.queryId, record.target!, submitted.handle, submitted.engineQueryId);
+  } catch (cause) {
+    // The engine runs a query the item does not know of: nothing could track or cancel it
+    // later. Stop it now and fail the query cleanly; the client may run it again.
+    ctx.log.warn('could not record the engine handle; stopping the query', { queryId: record.queryId, error: String(cause) });
+    await engine.cancel(submitted.handle).catch((error: unknown) => ctx.log.warn('engine cancel failed', { queryId: record.queryId, error: String(error) }));
+    throw QueryFailure.of('GENERIC_INTERNAL_ERROR', 'The gateway could not record the start of the query, so it was stopped; run it again');
+  }
+  if (attached) {
+    record.engineHandle = submitted.handle;
+    if (submitted.engineQueryId) record.engineQueryId = submitted.engineQueryId;
+  } else {
+    // Another poll submitted it first: ours is a duplicate and must not run.
+    await engine.cancel(submitted.handle).catch(() => undefined);
+    const current = await ctx.deps.store.get(record.queryId);
+    if (current) Object.assign(record, current);
+  }
+}
+
+function newRecord(ctx: GatewayContext, principal: Principal, session: ClientSession, sql: string): QueryRecord {
+  const created = ctx.now();
+  return {
+    queryId: newQueryId(created),
+    user: principal.user,
+    ...(principal.authenticatedUser && principal.authenticatedUser !== principal.user ? { authenticatedUser: principal.authenticatedUser } : {}),
+    // Admin dashboard: per-group counts use the groups the user had at submit time.
+    groups: [...principal.groups],
+    source: session.source,
+    dialect: session.dialect,
+    sql,
+    sqlDigest: createHash('sha256').update(sql).digest('hex'),
+    state: 'QUEUED',
+    createdAt: created,
+    updatedAt: created,
+    expiresAt: Math.floor(created / 1000) + ctx.config.historyRetentionDays * 86_400,
+  };
+}
+
+/**
+ * Plans the statement and decides what becomes of it, on the item: a result the gateway answers
+ * (FINISHED), an admitted query (QUEUED, with a target or waiting), or a failure (FAILED).
+ */
+async function planQuery(ctx: GatewayContext, record: QueryRecord, principal: Principal, session: ClientSession): Promise<Plan | undefined> {
+  let plan: Plan | undefined;
+  try {
+    const bytes = Buffer.byteLength(record.sql, 'utf8');
+    if (bytes > ctx.config.maxSqlBytes) throw QueryFailure.of('QUERY_TEXT_TOO_LARGE', `Query text length (${bytes}) exceeds the maximum length (${ctx.config.maxSqlBytes})`);
+    plan = planStatement(record.sql, session);
+    record.kind = plan.kind === 'query' ? (plan.updateType ?? 'SELECT') : plan.kind === 'session' ? plan.updateType : 'DESCRIBE INPUT';
+    const kill = plan.kind === 'query' ? parseKillQuery(plan.sql) : undefined;
+    if (kill) record.result = await killFromSql(ctx, kill, principal);
+    else if (plan.kind === 'query') await admit(ctx, record, plan, principal, session);
+    else record.result = gatewayResult(plan);
+    if (record.result) {
+      record.state = 'FINISHED';
+      record.endedAt = record.createdAt;
+    }
+  } catch (error) {
+    // Deep input can exhaust the stack of a parser on the way: a user error, never a 500.
+    if (isStackOverflow(error)) fail(ctx, record, tooComplex().error);
+    else if (!(error instanceof QueryFailure)) throw error;
+    else fail(ctx, record, error.error);
+  }
+  return plan;
+}
+
+/** Stores the item; false when it could not be stored (the query cannot be polled then). */
+async function recordQuery(ctx: GatewayContext, record: QueryRecord): Promise<boolean> {
+  try {
+    try {
+      await ctx.deps.store.create(record);
+    } catch (error) {
+      if (!isRecordTooLarge(error)) throw error;
+      // Even compressed, the item cannot hold this statement: keep the attempt in history with
+      // the start of its text, failed with a clear answer (nothing was submitted yet).
+      ctx.log.warn('query item too large; recording a shortened text', { queryId: record.queryId, sqlChars: record.sql.length });
+      shorten(record);
+      await ctx.deps.store.create(record);
+    }
+    return true;
+  } catch (error) {
+    // Without the item no poll can find the query: answer a final failure, never a 5xx to a POST.
+    ctx.log.error('could not record query', { queryId: record.queryId, error: String(error) });
+    if (record.engineHandle) await cancelQuietly(ctx, record);
+    return false;
+  }
+}
+
+function decodeSql(body: Buffer): string {
+  let sql: string;
+  try {
+    sql = new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch {
+    throw new GatewayError(400, 'Query text is not valid UTF-8');
+  }
+  if (sql.trim() === '') throw new GatewayError(400, 'SQL statement is empty');
+  return sql;
+}
+
+/** The answer of a statement the gateway handles itself (USE, SET SESSION, PREPARE, DESCRIBE INPUT...). */
+function gatewayResult(plan: Exclude<Plan, { kind: 'query' }>): GatewayResult {
+  if (plan.kind === 'describe-input') {
+    const rows = Array.from({ length: plan.parameterCount }, (_, i) => [i, 'unknown']);
+    return { columns: [{ name: 'Position', type: 'bigint' }, { name: 'Type', type: 'varchar' }], rows: rows.map((r) => JSON.stringify(r)) };
+  }
+  return { columns: [{ name: 'result', type: 'boolean' }], rows: ['[true]'], updateType: plan.updateType, sessionUpdate: plan.update };
+}
+
+function fail(ctx: GatewayContext, record: QueryRecord, error: QueryError): void {
+  record.state = 'FAILED';
+  record.error = error;
+  record.endedAt = ctx.now();
+}
+
+/** How much of a statement too large to record is kept in history. */
+const SHORTENED_SQL_CHARS = 16_384;
+
+/** The item could not be stored: keep the start of the statement and fail it with a clear answer. */
+function shorten(record: QueryRecord): void {
+  const bytes = Buffer.byteLength(record.sql, 'utf8');
+  record.sql = record.sql.slice(0, SHORTENED_SQL_CHARS);
+  record.sqlTruncated = true;
+  for (const k of ['sessionJson', 'result', 'parameters', 'target', 'routingGroup', 'waitingGroup', 'routingRequest', 'engineHandle'] as const) delete record[k];
+  if (record.access) record.access = { ...record.access, tables: (record.access.tables as unknown[] | undefined)?.slice(0, 100) };
+  record.state = 'FAILED';
+  record.endedAt = record.updatedAt;
+  record.error = queryError('QUERY_TEXT_TOO_LARGE', `The query is too large to be recorded in history, even compressed (its text is ${bytes} bytes); it was not run`);
+}

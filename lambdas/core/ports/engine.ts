@@ -1,0 +1,109 @@
+import type { QueryError } from '../errors.js';
+import type { ClientSession, SessionUpdate } from './session.js';
+import type { SqlType } from './sql-type.js';
+
+/**
+ * The port every engine implements: Athena, a proxied Presto/Trino cluster, the local DuckDB.
+ * An engine knows nothing about HTTP, routing or access control. Its handles and cursors are
+ * opaque strings that the gateway stores in the query item or signs into nextUris, so any
+ * process can serve any poll.
+ */
+export type EngineState = 'QUEUED' | 'RUNNING' | 'FINISHED' | 'FAILED' | 'CANCELED';
+
+export interface EngineColumn {
+  name: string;
+  type: SqlType;
+}
+
+export interface EngineStats {
+  queuedTimeMillis?: number;
+  elapsedTimeMillis?: number;
+  cpuTimeMillis?: number;
+  wallTimeMillis?: number;
+  processedRows?: number;
+  processedBytes?: number;
+  physicalInputBytes?: number;
+  physicalWrittenBytes?: number;
+  peakMemoryBytes?: number;
+  progressPercentage?: number;
+}
+
+export interface EngineSubmission {
+  /** The gateway's query id: engines derive idempotency tokens from it. */
+  queryId: string;
+  sql: string;
+  /** Values for `?` placeholders, as SQL literals (EXECUTE ... USING). */
+  parameters?: string[];
+  session: ClientSession;
+  /** Engine-specific settings of the chosen target (workgroup, catalog map, ...). */
+  target: string;
+}
+
+export interface EngineSubmitted {
+  handle: string;
+  state: EngineState;
+  /** The engine's own id (Athena execution id, upstream Trino id), for history and support. */
+  engineQueryId?: string;
+}
+
+export interface PollOptions {
+  /** How long to wait for a state change or data before answering. */
+  maxWaitMs: number;
+  /** Upper bound on rows returned in this page. */
+  maxRows: number;
+  /** The state the gateway already knows, so engines can skip a status call when it is final. */
+  knownState?: EngineState;
+  /** When that state was last recorded (epoch ms): engines decide from it whether it is stale. */
+  knownStateAt?: number;
+}
+
+export interface EnginePage {
+  state: EngineState;
+  columns?: EngineColumn[];
+  rows?: unknown[][];
+  /** Where the next page starts; undefined when this page holds the last rows. */
+  nextCursor?: string;
+  stats?: EngineStats;
+  error?: QueryError;
+  /** For statements that change data or schema: Trino's updateType and updateCount. */
+  update?: { type: string; count?: number };
+  /**
+   * What the statement changed in the client's session (a proxied cluster's Set-Session,
+   * Added-Prepare, ... response headers): the gateway sends it back in the client's dialect.
+   */
+  sessionUpdate?: SessionUpdate;
+}
+
+export interface EngineHealth {
+  healthy: boolean;
+  detail?: string;
+}
+
+/**
+ * The engine's own reading of a statement, for the cross-check: which relations its own parser
+ * and catalog say the statement touches, in the SQL exactly as the engine would run it.
+ */
+export interface EngineInspection {
+  /** Every table or view the statement names, as [catalog, schema, table], lower-cased. */
+  tables: string[][];
+  /**
+   * Tables read through views the statement names (the view's body, recursively), each with the
+   * view it was reached through; access control checks them too.
+   */
+  viewTables?: { view: string[]; table: string[] }[];
+  /** Set when the engine refuses the statement outright (several statements, file access...). */
+  refusal?: string;
+}
+
+export interface Engine {
+  submit(submission: EngineSubmission): Promise<EngineSubmitted>;
+  /**
+   * Optional: how the engine itself reads the statement, without running it. The gateway denies a
+   * statement whose engine reading touches a table its own analysis did not see.
+   */
+  inspect?(submission: EngineSubmission): Promise<EngineInspection>;
+  /** `cursor` undefined means the first page. Pages must be deterministic per cursor. */
+  poll(handle: string, cursor: string | undefined, options: PollOptions): Promise<EnginePage>;
+  cancel(handle: string): Promise<void>;
+  health(): Promise<EngineHealth>;
+}

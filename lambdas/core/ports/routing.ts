@@ -1,0 +1,49 @@
+import type { BifrostConfig } from '../config/schema.js';
+import type { Analysis } from './analysis.js';
+import type { Principal } from './auth.js';
+import type { ClientSession } from './session.js';
+
+/** Routing: which target runs a query, and what routing asks of health, permissions and config. */
+
+export interface RoutingRequest {
+  principal: Principal;
+  session: ClientSession;
+  analysis?: Analysis;
+}
+
+export type RoutingDecision =
+  | { outcome: 'target'; target: string; group: string; reasons: string[] }
+  /** Every target of the group is full and the group waits at the gateway. */
+  | { outcome: 'wait'; group: string; reasons: string[] }
+  | { outcome: 'deny'; reasons: string[] };
+
+export interface Router {
+  route(request: RoutingRequest): Promise<RoutingDecision>;
+}
+
+/**
+ * Whether a target answers at all. Cluster health checks own the real implementation; routing
+ * only asks. Synchronous answers are preferred (the hot path awaits only promises).
+ */
+export interface TargetHealth {
+  healthy(target: string): boolean | Promise<boolean>;
+}
+
+/**
+ * Whether a principal may run queries on a target reached through a routing group. Access
+ * control owns the real rules (which targets a user may use); routing only asks.
+ */
+export type TargetPermission = (principal: Principal, target: string, group: string) => boolean | Promise<boolean>;
+
+/** The config routing works from: the file, plus run-time overrides, with their version. */
+export interface EffectiveConfig {
+  config: BifrostConfig;
+  /** Version of the run-time overrides applied (0: the file as it is). */
+  version: number;
+  /** Why stored overrides were not applied, when they could not be (the file config is used then). */
+  problems?: string[];
+}
+
+export interface ConfigSource {
+  current(): Promise<EffectiveConfig>;
+}
