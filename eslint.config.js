@@ -83,6 +83,11 @@ export default tseslint.config(
     files: ['lambdas/adapters/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [...lambdaBundle, gatewayParts] }] },
   },
+  {
+    // The one composition is bundled into every function: nothing local-only, no local home.
+    files: ['lambdas/compose/**/*.ts', 'lambdas/contract.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [...lambdaBundle, gatewayParts, { regex: '^(\\.\\./)+local/', message: 'the composition never imports lambdas/local: the local home hands its engines in.' }] }] },
+  },
   { files: ['lambdas/local/**/*.ts', 'bench/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [gatewayParts] }] } },
   {
     files: ['lib/**/*.ts', 'bin/bifrost.ts'],

@@ -158,6 +158,8 @@ export class BifrostStack extends Stack {
       entry: join(props.projectRoot, HANDLERS.sweeper),
       description: 'Bifrost: reconciles missed events, cancels abandoned queries, checks cluster health, publishes queue depth',
       serviceName: 'bifrost-sweeper',
+      // It checks the health of the clusters, so it sits where the statement function reaches them.
+      ...(statementInVpc ? { vpc: network.vpc, vpcSubnets: network.functionSubnets, securityGroups: [network.functionSecurityGroup] } : {}),
       // Finishes before the next scheduled run starts.
       timeout: Duration.seconds(55),
       memorySize: 512,

@@ -3,16 +3,17 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { awsTrackingDeps } from '../adapters/aws/tracking.js';
-import { applyStateChange, type AthenaStateChangeEvent } from '../core/tracking/index.js';
+import { awsHome, coreLogger } from '../adapters/aws/home.js';
+import { composeBifrost } from '../compose/bifrost.js';
 import { METRICS } from '../contract.js';
-import { ENV, loadConfig, requireEnv } from './env.js';
+import { applyStateChange, type AthenaStateChangeEvent } from '../core/tracking/index.js';
+import { loadConfig, tablesFromEnv } from './env.js';
 
 /** EventBridge "Athena Query State Change" -> the query item (conditional, idempotent update). */
 const logger = new Logger({ serviceName: 'bifrost-athena-events' });
 const metrics = new Metrics({ namespace: METRICS.namespace, serviceName: 'bifrost-athena-events' });
-const deps = awsTrackingDeps({ tableName: requireEnv(ENV.QUERIES_TABLE), config: loadConfig(), log: logger, metrics });
+const { tracking } = composeBifrost(await awsHome({ config: loadConfig(), tables: tablesFromEnv(), log: coreLogger(logger), metrics }));
 
-export const handler = middy(async (event: AthenaStateChangeEvent) => applyStateChange(deps, event))
+export const handler = middy(async (event: AthenaStateChangeEvent) => applyStateChange(tracking, event))
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

@@ -22,3 +22,11 @@ export function loadConfig(env: Environment = process.env): BifrostConfig {
   if (file === undefined || file.trim() === '') throw new Error(`Set ${ENV.CONFIG_JSON} or ${ENV.CONFIG_FILE} to the Bifrost config`);
   return parseConfigText(readFileSync(file, 'utf8'));
 }
+
+/**
+ * The tables a function is given. Only the queries table is given to every function; the event
+ * function is given no other, and nothing it builds ever reads them (an empty name would fail loudly).
+ */
+export function tablesFromEnv(env: Environment = process.env): { queries: string; config: string; users: string } {
+  return { queries: requireEnv(ENV.QUERIES_TABLE, env), config: env[ENV.CONFIG_TABLE] ?? '', users: env[ENV.USERS_TABLE] ?? '' };
+}

@@ -3,30 +3,20 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDepthSamples } from '../adapters/aws/dynamo-depth-samples.js';
-import { DynamoQueryStore } from '../adapters/aws/dynamo-query-store.js';
-import { awsTrackingDeps } from '../adapters/aws/tracking.js';
-import { sampleDepths } from '../core/admin/depth-samples.js';
-import { sweep } from '../core/tracking/index.js';
+import { awsHome, coreLogger } from '../adapters/aws/home.js';
+import { composeBifrost } from '../compose/bifrost.js';
 import { METRICS } from '../contract.js';
-import { ENV, loadConfig, requireEnv } from './env.js';
+import { loadConfig, tablesFromEnv } from './env.js';
 
-/** Scheduled: reconciles queries that missed their events, ends abandoned ones, samples queue depth for the admin dashboard. */
+/**
+ * Scheduled, the periodic job both homes run: reconciles queries that missed their events, ends
+ * abandoned ones, checks cluster health, samples queue depth for the dashboard and publishes it
+ * as the QueueDepth metric the queue-full alarms watch.
+ */
 const logger = new Logger({ serviceName: 'bifrost-sweeper' });
 const metrics = new Metrics({ namespace: METRICS.namespace, serviceName: 'bifrost-sweeper' });
-const config = loadConfig();
-const dynamo = new DynamoDBClient({});
-const deps = awsTrackingDeps({ tableName: requireEnv(ENV.QUERIES_TABLE), config, log: logger, metrics, dynamo });
-const depths = new DynamoQueryStore(dynamo, requireEnv(ENV.QUERIES_TABLE));
-// The config table is where the admin function reads the samples; without it (older stacks) none are taken.
-const configTable = process.env[ENV.CONFIG_TABLE];
-const samples = configTable ? new DynamoDepthSamples(dynamo, configTable) : undefined;
+const bifrost = composeBifrost(await awsHome({ config: loadConfig(), tables: tablesFromEnv(), log: coreLogger(logger), metrics }));
 
-export const handler = middy(async () => {
-  const report = await sweep(deps);
-  if (samples) await sampleDepths(Object.keys(config.targets), depths, samples, Date.now()).catch((error: unknown) => logger.warn('depth sample failed', { error: String(error) }));
-  return report;
-})
+export const handler = middy(async () => bifrost.periodic())
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

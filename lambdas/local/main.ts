@@ -11,7 +11,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { athenaEngineForLocalMode } from '../adapters/aws/athena/local.js';
 import { AuthSetupError, authSetupProblem } from '../core/auth/index.js';
 import { ConfigError, parseConfigText, type BifrostConfig } from '../core/config/schema.js';
 import { startLocalServer, type LocalServerOptions } from './server.js';
@@ -83,14 +82,6 @@ try {
 } catch (error) {
   fail((error as Error).message);
 }
-if (config) {
-  const athena = Object.entries(config.targets).filter(([, t]) => t.type === 'athena');
-  if (athena.length) {
-    const catalogs = Object.fromEntries(Object.entries(config.catalogs).map(([name, c]) => [name, c.athenaCatalog]));
-    options.engines = Object.fromEntries(athena.map(([name, t]) => [name, athenaEngineForLocalMode({ workgroup: (t as { workgroup: string }).workgroup, env: process.env, catalogs })]));
-  }
-}
-
 const server = await startLocalServer(options).catch((error: unknown) => (error instanceof AuthSetupError ? fail(error.message) : Promise.reject(error)));
 if (!options.tls && config?.auth?.methods?.some((m) => m.type !== 'header')) {
   console.warn('warning: passwords and tokens are configured but the server is plain HTTP; JDBC and the Trino CLI send credentials over HTTPS only (use --tls-cert and --tls-key)');

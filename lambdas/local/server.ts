@@ -3,37 +3,25 @@ import { createServer as createHttpsServer } from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { BodyTooLargeError, fromNodeRequest, writeNodeResponse } from '../adapters/http/node.js';
-import { DynamoQueryStore } from '../adapters/aws/dynamo-query-store.js';
-import { DynamoConfigStore } from '../adapters/aws/dynamo-config-store.js';
-import { DynamoUserStore } from '../adapters/aws/dynamo-user-store.js';
-import { DynamoHealthStore } from '../adapters/aws/dynamo-health-store.js';
-import { configTableDefinition, usersTableDefinition } from '../adapters/aws/tables.js';
-import { awsTokenVerifiers } from '../adapters/auth/token-verifiers.js';
-import { createAuthenticator } from '../core/auth/index.js';
-import { createAdminApi, type AdminApi } from '../core/admin/api.js';
-import type { AuditLog } from '../core/admin/audit.js';
-import { adminKill, outcomeOf } from '../core/admin/cancel.js';
-import { sampleDepths } from '../core/admin/depth-samples.js';
-import { DynamoDepthSamples } from '../adapters/aws/dynamo-depth-samples.js';
-import { GatewayError } from '../core/errors.js';
-import { staticAssets } from '../adapters/http/static-assets.js';
-import { DynamoAuditLog } from '../adapters/aws/dynamo-audit-log.js';
-import { parseConfigText, type BifrostConfig } from '../core/config/schema.js';
-import type { Engine, GatewayRequest, AccessControl, Analyzer, Authenticator, Router } from '../core/ports/index.js';
-import { checkClusterHealth, clusterHealthTargets, createClusterEngines, engineProbe, storedTargetHealth } from '../core/engines/cluster/index.js';
-import { createGateway, DEFAULT_GATEWAY_CONFIG, type GatewayConfig, type GatewayDeps, type Logger } from '../core/gateway/index.js';
-import { textResponse } from '../core/http.js';
 import { fileURLToPath } from 'node:url';
-import { allowAll } from '../core/acl/allow-all.js';
+import { awsTokenVerifiers } from '../adapters/auth/token-verifiers.js';
+import { athenaClientsFromEnv } from '../adapters/aws/athena/local.js';
+import { DynamoAuditLog } from '../adapters/aws/dynamo-audit-log.js';
+import type { DynamoQueryStore } from '../adapters/aws/dynamo-query-store.js';
+import { configTableDefinition, usersTableDefinition } from '../adapters/aws/tables.js';
+import { BodyTooLargeError, fromNodeRequest, writeNodeResponse } from '../adapters/http/node.js';
+import { staticAssets } from '../adapters/http/static-assets.js';
+import { composeBifrost, type AwsClients, type Bifrost, type Capabilities, type OwnEngine } from '../compose/bifrost.js';
+import type { AdminApi } from '../core/admin/api.js';
+import type { AuditLog } from '../core/admin/audit.js';
+import { parseConfigText, type BifrostConfig } from '../core/config/schema.js';
+import type { GatewayConfig, Logger } from '../core/gateway/index.js';
+import { textResponse } from '../core/http.js';
+import type { AccessControl, Analyzer, Authenticator, Engine, GatewayRequest, Router } from '../core/ports/index.js';
 import { singleTargetRouter } from '../core/routing/router.js';
-import { cachedConfigSource, createRouter } from '../core/routing/index.js';
-import { runtimeAccessControl } from '../core/acl/index.js';
-import { trinoAnalyzer } from '../core/sql/index.js';
-import { applyStateChange, engineStateChangeEvent, engineStatus, sweep, trackingSettings, type TrackingDeps } from '../core/tracking/index.js';
+import { applyStateChange, engineStateChangeEvent, engineStatus } from '../core/tracking/index.js';
 import { DuckDbEngine } from './duckdb-engine.js';
 import { DuckDbMetadataSource } from './duckdb-metadata.js';
-import { createMetadataService, tableVisibility } from '../core/metadata/index.js';
 import { startLocalDynamo, type LocalDynamo } from './dynamo.js';
 
 export interface LocalServerOptions {
@@ -59,6 +47,8 @@ export interface LocalServerOptions {
   engineResultTtlMs?: number;
   /** The built admin page (vite build of lambdas/admin-ui); default lambdas/admin-ui/dist. */
   adminPageDir?: string;
+  /** Clients for Athena targets (default: the user's credentials and region from the environment). */
+  aws?: () => AwsClients;
   log?: Logger;
 }
 
@@ -73,6 +63,8 @@ export interface LocalServer {
   audit: AuditLog;
   /** Runs the sweeper once, as the schedule would. */
   sweep(): Promise<void>;
+  /** What the composition can do per target (the deployed functions must agree for the same config). */
+  capabilities(): Capabilities;
   close(): Promise<void>;
 }
 
@@ -93,17 +85,6 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const config = options.config ?? defaultLocalConfig();
   const log = options.log ?? silent;
   const dynamo = await startLocalDynamo([configTableDefinition(LOCAL_TABLES.config), usersTableDefinition(LOCAL_TABLES.users)]);
-  const store = new DynamoQueryStore(dynamo.client, dynamo.tables.queries);
-  const gatewayConfig: GatewayConfig = {
-    ...DEFAULT_GATEWAY_CONFIG,
-    environment: config.gateway.environment,
-    maxPageBytes: 4_000_000,
-    pollWaitMs: config.gateway.pollWaitMs,
-    historyRetentionDays: config.gateway.historyRetentionDays,
-    pageTokenKey: randomBytes(32),
-    ...(config.gateway.publicUrl ? { publicBaseUrl: config.gateway.publicUrl } : {}),
-    ...options.gateway,
-  };
 
   // State changes are delivered a little later, as EventBridge would; close() waits for those in
   // flight and drops those not yet due, so no write reaches the store after it has stopped.
@@ -118,114 +99,60 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     pendingTimers.add(timer);
   };
 
-  // Tracking: the local engine's state changes go through the same handler as Athena's events.
-  let duck: DuckDbEngine | undefined;
-  const tracking: TrackingDeps = {
-    store,
-    statusFor: (target) => (duck && target && config.targets[target]?.type === 'duckdb' ? localStatus : undefined),
-    settings: trackingSettings(config),
-    log,
-  };
-  const localStatus = engineStatus({ lookup: (id) => duck?.status(id), cancel: (id) => duck?.cancel(id) ?? Promise.resolve() });
+  // The home's own engines: the embedded DuckDB for duckdb targets, and engines a caller gives.
   const onlyGivenEngines = Boolean(options.engines && !options.config);
   const needsDuck = !onlyGivenEngines && Object.entries(config.targets).some(([name, t]) => t.type === 'duckdb' && !options.engines?.[name]);
-  if (needsDuck) {
-    duck = await DuckDbEngine.create({
-      ...(options.engineResultTtlMs !== undefined ? { resultTtlMs: options.engineResultTtlMs } : {}),
-      // Delivered a little later, as EventBridge would: the gateway's own record of a cancel wins.
-      onStateChange: (change) => deliverLater(() => applyStateChange(tracking, engineStateChangeEvent(change)).catch((error) => log.warn('state change not applied', { error: String(error) }))),
-    });
+  let bifrost: Bifrost | undefined;
+  const duck = needsDuck
+    ? await DuckDbEngine.create({
+        ...(options.engineResultTtlMs !== undefined ? { resultTtlMs: options.engineResultTtlMs } : {}),
+        // Through the same state-change handler as Athena's events; the gateway's own record of a cancel wins.
+        onStateChange: (change) => deliverLater(() => applyStateChange(bifrost!.tracking, engineStateChangeEvent(change)).catch((error) => log.warn('state change not applied', { error: String(error) }))),
+      })
+    : undefined;
+  const ownEngines: Record<string, OwnEngine> = {};
+  if (duck) {
+    const local: OwnEngine = { engine: duck, metadata: new DuckDbMetadataSource(duck), status: engineStatus({ lookup: (id) => duck.status(id), cancel: (id) => duck.cancel(id) }) };
+    for (const [name, t] of Object.entries(config.targets)) if (t.type === 'duckdb') ownEngines[name] = local;
   }
-  const clusters = createClusterEngines(onlyGivenEngines ? { targets: {} } : config, { fetch, lookupQuery: (id) => store.get(id), maxPageBytes: gatewayConfig.maxPageBytes });
-  const engines: Record<string, Engine> = {};
-  for (const [name, target] of Object.entries(config.targets)) {
-    if (target.type === 'duckdb' && duck) engines[name] = duck;
-    if (clusters[name]) engines[name] = clusters[name]!;
-  }
-  Object.assign(engines, options.engines);
+  for (const [name, engine] of Object.entries(options.engines ?? {})) ownEngines[name] = { engine };
 
-  // Routing and access rules follow run-time changes (admin API, config store) through one cached source.
-  const configStore = new DynamoConfigStore(dynamo.client, LOCAL_TABLES.config, config);
-  const configSource = cachedConfigSource({ base: config, store: configStore, onProblem: (message, detail) => log.warn(message, detail) });
-  const runtimeAccess = options.accessControl ? undefined : runtimeAccessControl(config, configSource);
-  const access = runtimeAccess?.control;
-  const accessControl = options.accessControl ?? access ?? allowAll;
-  const healthStore = new DynamoHealthStore(dynamo.client, LOCAL_TABLES.config);
-  const clusterTargets = clusterHealthTargets(config);
-  const health = storedTargetHealth(healthStore, { clusters: Object.keys(clusterTargets) });
-  const router =
-    options.router ??
-    (onlyGivenEngines ? singleTargetRouter(Object.keys(engines)[0]!) : undefined) ??
-    createRouter({
-      config: configSource,
-      depths: store,
-      health,
-      ...(access ? { allowed: (principal, target, group) => access.canUseTarget(principal, target, group).allowed } : {}),
-    });
-  const userStore = new DynamoUserStore(dynamo.client, LOCAL_TABLES.users);
-  // Token verifiers as in the AWS composition: jwt and alb-oidc methods verify signatures here too.
-  const authDeps = { userStore, tokenVerifiers: awsTokenVerifiers(), ...(access ? { canImpersonate: (who: string, as: string) => access.canImpersonate(who, as).allowed } : {}), log };
-  let authenticator: Authenticator;
-  let adminAuthenticator: Authenticator;
   try {
-    authenticator = options.authenticator ?? createAuthenticator(config, authDeps, { mode: 'local' });
-    adminAuthenticator = options.authenticator ?? createAuthenticator(config, authDeps, { mode: 'local', endpoint: 'admin' });
+    bifrost = composeBifrost({
+      mode: 'local',
+      config,
+      dynamo: dynamo.client,
+      tables: { queries: dynamo.tables.queries, config: LOCAL_TABLES.config, users: LOCAL_TABLES.users },
+      key: randomBytes(32),
+      // Athena targets run with the user's own credentials and region (AWS_REGION, AWS_PROFILE, ...).
+      aws: options.aws ?? (() => athenaClientsFromEnv(process.env)),
+      ownEngines,
+      fetch,
+      tokenVerifiers: awsTokenVerifiers(),
+      log,
+      overrides: {
+        ...(options.gateway ? { gateway: options.gateway } : {}),
+        ...(options.router ? { router: options.router } : onlyGivenEngines ? { router: singleTargetRouter(Object.keys(ownEngines)[0]!) } : {}),
+        ...(options.authenticator ? { authenticator: options.authenticator } : {}),
+        ...(options.accessControl ? { accessControl: options.accessControl } : {}),
+        ...(options.analyzer ? { analyzer: options.analyzer } : {}),
+      },
+    });
+    // Built now, so a config whose auth methods cannot be built is refused at start (AuthSetupError).
+    bifrost.gateway();
+    bifrost.admin();
   } catch (error) {
-    // A config the methods cannot be built from (AuthSetupError): stop what was started, then say why.
     duck?.close();
     await dynamo.close();
     throw error;
   }
-
-  const localMetadata = duck ? createMetadataService({ source: new DuckDbMetadataSource(duck), canSee: tableVisibility(accessControl), version: gatewayConfig.version }) : undefined;
-  const deps: GatewayDeps = {
-    config: gatewayConfig,
-    store,
-    engineFor: (target) => engines[target],
-    router,
-    authenticator,
-    accessControl,
-    analyzer: options.analyzer ?? trinoAnalyzer,
-    ...(runtimeAccess ? { refreshAccess: runtimeAccess.refresh } : {}),
-    metadataFor: (target) => (engines[target] === duck ? localMetadata : undefined),
-    log,
-  };
-  const gateway = createGateway(deps);
-  const audit = new DynamoAuditLog(dynamo.client, LOCAL_TABLES.config);
-  const depthSamples = new DynamoDepthSamples(dynamo.client, LOCAL_TABLES.config);
-  const admin = createAdminApi({
-    config,
-    mode: 'local',
-    configStore,
-    history: store,
-    depths: store,
-    health: healthStore,
-    users: userStore,
-    audit,
-    authenticator: adminAuthenticator,
-    analyzer: deps.analyzer!,
-    sessionKey: randomBytes(32),
-    onChange: () => configSource.invalidate(),
-    // A kill from the admin page takes the gateway's own cancel path (as a client's DELETE).
-    cancelQuery: async (queryId, by) => {
-      const { reason, error } = adminKill(by);
-      try {
-        return outcomeOf(await gateway.cancel(queryId, reason, error));
-      } catch (cause) {
-        if (cause instanceof GatewayError) return { outcome: 'unavailable', message: cause.message };
-        throw cause;
-      }
-    },
-    depthSamples,
-  });
+  const gateway = bifrost.gateway();
+  const admin = bifrost.admin();
   const adminPage = staticAssets(options.adminPageDir ?? fileURLToPath(new URL('../admin-ui/dist', import.meta.url)));
   const answer = async (request: GatewayRequest) => (await admin.handle(request)) ?? (await adminPage(request)) ?? gateway.handle(request);
 
   const runSweep = async () => {
-    await sweep(tracking);
-    // The dashboard's queue-depth chart: one sample per sweep.
-    await sampleDepths(Object.keys(config.targets), store, depthSamples, Date.now()).catch((error) => log.warn('depth sample failed', { error: String(error) }));
-    if (Object.keys(clusterTargets).length) await checkClusterHealth({ targets: clusterTargets, probe: engineProbe(clusters), store: healthStore, log });
+    await bifrost!.periodic();
   };
   const sweeper = setInterval(() => runSweep().catch((error) => log.warn('sweep failed', { error: String(error) })), options.sweepIntervalMs ?? 30_000);
   sweeper.unref();
@@ -251,12 +178,13 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     url: `${secure ? 'https' : 'http'}://${host}:${port}`,
     port,
     config,
-    store,
+    store: bifrost.store,
     dynamo,
-    engines,
+    engines: bifrost.engines,
     admin,
-    audit,
+    audit: new DynamoAuditLog(dynamo.client, LOCAL_TABLES.config),
     sweep: runSweep,
+    capabilities: () => bifrost!.capabilities(),
     close: async () => {
       clearInterval(sweeper);
       for (const timer of pendingTimers) clearTimeout(timer);

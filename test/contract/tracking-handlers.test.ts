@@ -90,7 +90,7 @@ describe('sweeper handler', () => {
     });
     athena.on(StopQueryExecutionCommand).resolves({});
     const { handler } = await import('../../lambdas/handlers/sweeper.js');
-    expect(await handler({}, context)).toMatchObject({ examined: 1, abandoned: 1 });
+    expect((await handler({}, context)).sweep).toMatchObject({ examined: 1, abandoned: 1 });
     expect(athena.commandCalls(StopQueryExecutionCommand)[0]!.args[0].input).toEqual({ QueryExecutionId: 'exec-handler-2' });
     expect(await store.get('20250301_120000_00002_hndlr')).toMatchObject({ state: 'CANCELED', error: { errorName: 'ABANDONED_QUERY' } });
   });

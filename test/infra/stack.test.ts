@@ -123,12 +123,11 @@ describe('functions', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: config.deployment.logRetentionDays });
   });
 
-  it('puts only the statement function in the VPC (it reaches the Trino cluster), in the private subnets', () => {
-    const statement = resources[logicalId(stack.functions.statement.function)]!;
+  it('puts only the functions that reach the Trino cluster in the VPC (statement, and the sweeper for health checks), in the private subnets', () => {
     const privateSubnets = ofType('AWS::EC2::Subnet').filter(([id]) => id.includes('private')).map(([id]) => ({ Ref: id }));
     expect(privateSubnets).toHaveLength(config.deployment.maxAzs);
-    expect((statement.Properties.VpcConfig as { SubnetIds: unknown[] }).SubnetIds).toEqual(privateSubnets);
-    for (const fn of [stack.functions.athenaEvents, stack.functions.sweeper]) expect(resources[logicalId(fn.function)]!.Properties.VpcConfig).toBeUndefined();
+    for (const fn of [stack.functions.statement, stack.functions.sweeper]) expect((resources[logicalId(fn.function)]!.Properties.VpcConfig as { SubnetIds: unknown[] }).SubnetIds).toEqual(privateSubnets);
+    expect(resources[logicalId(stack.functions.athenaEvents.function)]!.Properties.VpcConfig).toBeUndefined();
   });
 
   it('lets each function write to its own log group only: no AWS managed policy, no account-wide logs permissions', () => {
@@ -139,9 +138,9 @@ describe('functions', () => {
       expect(logs).toEqual([{ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logicalId(fn.logGroup), 'Arn'] } }]);
       expect(resources[logicalId(fn.function)]!.Properties.LoggingConfig).toEqual({ LogGroup: { Ref: logicalId(fn.logGroup) } });
     }
-    // The statement function's network interfaces, without the log permissions of AWSLambdaVPCAccessExecutionRole.
-    expect(policyStatements(roleOf(stack.functions.statement.function))).toContainEqual(expect.objectContaining({ Action: expect.arrayContaining(['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface']), Resource: '*' }));
-    expect(policyStatements(roleOf(stack.functions.sweeper.function)).flatMap((s) => asArray(s.Action)).filter((a) => a.startsWith('ec2:'))).toEqual([]);
+    // Network interfaces for the functions in the VPC (statement, and the sweeper for cluster health), without the log permissions of AWSLambdaVPCAccessExecutionRole.
+    for (const fn of [stack.functions.statement, stack.functions.sweeper]) expect(policyStatements(roleOf(fn.function))).toContainEqual(expect.objectContaining({ Action: expect.arrayContaining(['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface']), Resource: '*' }));
+    expect(policyStatements(roleOf(stack.functions.athenaEvents.function)).flatMap((s) => asArray(s.Action)).filter((a) => a.startsWith('ec2:'))).toEqual([]);
   });
 
   it('gives the statement function a timeout inside the load balancer idle timeout', () => {
