@@ -1,8 +1,8 @@
 import { createServer } from 'node:net';
 import { AthenaClient, BatchGetQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { lambdaContext } from '../support/lambda-context.js';
 import { DynamoHealthStore } from '../../lambdas/adapters/aws/dynamo-health-store.js';
 import { DynamoQueryStore } from '../../lambdas/adapters/aws/dynamo-query-store.js';
 import { configTableDefinition } from '../../lambdas/adapters/aws/tables.js';
@@ -16,17 +16,7 @@ import { startLocalDynamo, type LocalDynamo } from '../../lambdas/local/dynamo.j
  * run: cluster health is checked and stored where routing reads it, and queue depth is published
  * as the QueueDepth metric the queue-full alarms watch.
  */
-const context = {
-  functionName: 'bifrost-sweeper',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:bifrost-sweeper',
-  memoryLimitInMB: '512',
-  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345679',
-  logGroupName: '/aws/lambda/bifrost-sweeper',
-  logStreamName: '2026/12/07/[$LATEST]abcdef',
-  callbackWaitsForEmptyEventLoop: true,
-  getRemainingTimeInMillis: () => 55_000,
-} as unknown as Context;
+const context = lambdaContext('bifrost-sweeper', 512, 55_000);
 
 const athena = mockClient(AthenaClient);
 let dynamo: LocalDynamo;

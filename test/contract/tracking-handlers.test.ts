@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AthenaClient, BatchGetQueryExecutionCommand, StopQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lambdaContext } from '../support/lambda-context.js';
 import { DynamoQueryStore } from '../../lambdas/adapters/aws/dynamo-query-store.js';
 import { ENV, loadConfig, requireEnv } from '../../lambdas/handlers/env.js';
 import { startLocalDynamo, type LocalDynamo } from '../../lambdas/local/dynamo.js';
@@ -18,17 +18,7 @@ const CONFIG = {
   defaultRoutingGroup: 'main',
 };
 
-const context = {
-  functionName: 'bifrost-test',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:bifrost-test',
-  memoryLimitInMB: '256',
-  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
-  logGroupName: '/aws/lambda/bifrost-test',
-  logStreamName: '2025/03/01/[$LATEST]abcdef',
-  callbackWaitsForEmptyEventLoop: true,
-  getRemainingTimeInMillis: () => 30_000,
-} as unknown as Context;
+const context = lambdaContext('bifrost-test');
 
 const athena = mockClient(AthenaClient);
 let dynamo: LocalDynamo;
