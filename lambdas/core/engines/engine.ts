@@ -1,3 +1,4 @@
+import { QueryFailure, type QueryError } from '../errors.js';
 import type { EngineState } from '../ports/index.js';
 
 export function isFinal(state: EngineState): boolean {
@@ -23,4 +24,26 @@ export class EngineBusyError extends Error {
 
 export function isEngineBusy(error: unknown): error is EngineBusyError {
   return error instanceof EngineBusyError || (error instanceof Error && error.name === 'EngineBusyError');
+}
+
+/**
+ * The submit never reached the engine (connection refused, no such host): nothing can run, so
+ * the gateway may send the query to the next target of its chain (issue 19). Only an engine that
+ * is sure the request was not received throws it; a request that may have arrived is a plain
+ * QueryFailure, since failing over could run the query twice. A QueryFailure itself, so code
+ * that does not fail over fails the query with `error` as before.
+ */
+export class EngineUnreachableError extends QueryFailure {
+  constructor(
+    error: QueryError,
+    /** Why, short, for routing reasons and health records (e.g. `ECONNREFUSED (...)`). */
+    readonly detail: string,
+  ) {
+    super(error);
+    this.name = 'EngineUnreachableError';
+  }
+}
+
+export function isEngineUnreachable(error: unknown): error is EngineUnreachableError {
+  return error instanceof EngineUnreachableError;
 }

@@ -1,4 +1,4 @@
-import type { Engine, EngineInspection, Analysis, AnalysisProblem, Analyzer, Principal, TableAccess, ClientSession, QueryRecord } from '../ports/index.js';
+import type { Engine, EngineInspection, Analysis, AnalysisProblem, Analyzer, Principal, TableAccess, ClientSession, QueryRecord, RoutingRequest } from '../ports/index.js';
 import { QueryFailure } from '../errors.js';
 import { bindStatement } from '../protocol/parameters.js';
 import { tooComplex, type Plan } from '../protocol/statements.js';
@@ -115,6 +115,7 @@ interface Admission {
 async function route(ctx: GatewayContext, record: QueryRecord, admission: Admission): Promise<void> {
   const { plan, engineSql, principal, session, analysis } = admission;
   const routingRequest = { principal, session, analysis: routingAnalysis(analysis, record.kind) };
+  admittedRequests.set(record, routingRequest);
   const decision = await routeInArrivalOrder(ctx.deps, routingRequest, record, ctx.now(), waitingLiveWindowMs(ctx.config));
   record.routing = { ...decision };
   if (decision.outcome === 'deny') throw QueryFailure.of('QUERY_REJECTED', `Query rejected by routing: ${decision.reasons[0] ?? 'no reason given'}`);
@@ -135,6 +136,17 @@ async function route(ctx: GatewayContext, record: QueryRecord, admission: Admiss
   }
   const engine = ctx.deps.engineFor(decision.target);
   if (engine?.inspect && ctx.deps.accessControl.enforcing) await crossCheck(ctx, record, engine, decodePlan(record)!, principal);
+}
+
+/**
+ * The routing request a query was admitted with, while its POST is served: a submit that never
+ * reached its target routes it again with the same facts (submit.ts). Not stored: a record read
+ * back from the store has none (a waiting query has its `routingRequest` instead).
+ */
+const admittedRequests = new WeakMap<QueryRecord, RoutingRequest>();
+
+export function admittedRoutingRequest(record: QueryRecord): RoutingRequest | undefined {
+  return admittedRequests.get(record);
 }
 
 /** Why the engine's reading denies the query (for the record, for the client), or undefined when it agrees. */

@@ -51,6 +51,11 @@ export interface GatewayDeps {
    * it themselves (Presto/Trino clusters).
    */
   metadataFor?(target: string): MetadataService | undefined;
+  /**
+   * A submit never reached `target` (connection refused...): mark it unhealthy so routing, on
+   * every instance, stops choosing it until the health checks see it answer again.
+   */
+  targetUnreachable?(target: string, detail: string): Promise<void>;
   clock?: () => number;
   log?: Logger;
 }

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
-import { isEngineBusy } from '../engines/engine.js';
-import type { Engine, EngineSubmitted, GatewayRequest, GatewayResponse, Principal, ClientSession, GatewayResult, QueryRecord } from '../ports/index.js';
+import { isEngineBusy, isEngineUnreachable, type EngineUnreachableError } from '../engines/engine.js';
+import type { Engine, EngineSubmitted, GatewayRequest, GatewayResponse, Principal, ClientSession, GatewayResult, QueryRecord, RoutingDecision, RoutingRequest } from '../ports/index.js';
 import { parseKillQuery } from '../engines/cluster/kill-query.js';
 import { GatewayError, QueryFailure, queryError, type QueryError } from '../errors.js';
 import { readSession } from '../protocol/headers.js';
 import { newQueryId } from '../protocol/query-id.js';
 import { planStatement, tooComplex, type Plan } from '../protocol/statements.js';
 import { isRecordTooLarge } from '../stores/query-store.js';
-import { admit, crossCheck, crossCheckedOn, isStackOverflow } from './admit.js';
+import { routingRequestFrom, unanalyzed } from '../routing/queueing.js';
+import { admit, admittedRoutingRequest, crossCheck, crossCheckedOn, isStackOverflow } from './admit.js';
 import { cancelQuietly, killFromSql } from './cancel.js';
 import type { GatewayContext } from './context.js';
 import { authenticate, storedPrincipal } from './identity.js';
@@ -40,40 +41,132 @@ export async function postStatement(ctx: GatewayContext, request: GatewayRequest
 /**
  * Submits a query that has a target but no engine handle yet: right after its POST, or on a
  * later poll (a query that waited at the gateway, an engine that was busy).
+ *
+ * A submit that never reached its target (EngineUnreachableError: connection refused, no such
+ * host) fails over (issue 19): the target is marked unhealthy, the query is routed again without
+ * it, and the reasons go on the item. Each failover excludes one more target, so a query fails
+ * over at most once per target of its chain. Any other error, and a submit that may have reached
+ * the engine, fails the query: it must never run twice.
  */
 export async function submitToEngine(ctx: GatewayContext, record: QueryRecord): Promise<void> {
+  const unreachable: Record<string, string> = {};
+  const checked = { now: false };
+  for (;;) {
+    const error = await submitOnce(ctx, record, checked);
+    if (!error) return;
+    if (isEngineUnreachable(error) && Object.keys(unreachable).length < MAX_FAILOVERS && (await failOver(ctx, record, error, unreachable))) continue;
+    await failSubmit(ctx, record, error, checked.now);
+    return;
+  }
+}
+
+/** Upper bound on failovers of one query, whatever the router answers. */
+const MAX_FAILOVERS = 16;
+
+/** One submit to `record.target`; the error when it failed (undefined when attached or busy). */
+async function submitOnce(ctx: GatewayContext, record: QueryRecord, checked: { now: boolean }): Promise<unknown> {
   const engine = ctx.deps.engineFor(record.target!);
-  let checkedNow = false;
   try {
     if (!engine) throw QueryFailure.of('CONFIGURATION_INVALID', `Target ${record.target} is not configured`);
     const plan = decodePlan(record);
     if (!plan) throw QueryFailure.of('GENERIC_INTERNAL_ERROR', 'The query item holds no plan to run');
     if (engine.inspect && crossCheckedOn(record) !== record.target) {
-      // A query that waited at the gateway got its target only now: cross-check it there.
+      // A query that waited at the gateway (or failed over) got its target only now: cross-check it there.
       await ctx.deps.refreshAccess?.();
       if (ctx.deps.accessControl.enforcing) {
-        checkedNow = true;
+        checked.now = true;
         await crossCheck(ctx, record, engine, plan, storedPrincipal(record));
         await ctx.deps.store.recordAccess?.(record.queryId, record.access ?? {});
       }
     }
     const submitted = await engine.submit(engineSubmission(record, plan));
     await attach(ctx, record, engine, submitted);
+    return undefined;
   } catch (error) {
     if (isEngineBusy(error)) {
       // No room on the engine right now (Athena's TooManyRequests): the query stays QUEUED
       // without a handle, and the next poll submits it again. Nothing is lost.
       ctx.log.info('engine busy, query stays queued', { queryId: record.queryId, target: record.target });
-      return;
+      return undefined;
     }
-    const failure = error instanceof QueryFailure ? error.error : queryError('GENERIC_INTERNAL_ERROR', `The engine refused the query: ${String((error as Error)?.message ?? error)}`);
-    ctx.log.warn('submit failed', { queryId: record.queryId, target: record.target, errorName: failure.errorName });
-    fail(ctx, record, failure);
-    // If this write fails too, the item stays QUEUED without a handle and the next poll submits again.
-    await ctx.deps.store
-      .transition(record.queryId, { state: 'FAILED', error: failure, ...(checkedNow && record.access ? { access: record.access } : {}) }, ctx.now())
-      .catch((cause: unknown) => ctx.log.warn('could not record the failure', { queryId: record.queryId, error: String(cause) }));
+    return error;
   }
+}
+
+/** `checkedNow`: a cross-check made at submit changed the access record (written with the failure). */
+async function failSubmit(ctx: GatewayContext, record: QueryRecord, error: unknown, checkedNow: boolean): Promise<void> {
+  const failure = error instanceof QueryFailure ? error.error : queryError('GENERIC_INTERNAL_ERROR', `The engine refused the query: ${String((error as Error)?.message ?? error)}`);
+  ctx.log.warn('submit failed', { queryId: record.queryId, target: record.target, errorName: failure.errorName });
+  fail(ctx, record, failure);
+  // If this write fails too, the item stays QUEUED without a handle and the next poll submits again.
+  await ctx.deps.store
+    .transition(record.queryId, { state: 'FAILED', error: failure, ...(checkedNow && record.access ? { access: record.access } : {}) }, ctx.now())
+    .catch((cause: unknown) => ctx.log.warn('could not record the failure', { queryId: record.queryId, error: String(cause) }));
+}
+
+/**
+ * The submit never reached `record.target`: marks it unhealthy, routes the query again without
+ * the targets that failed this way, and records why. True with `record.target` set to the next
+ * target; false when there is none (the query fails with the engine's error, as without failover).
+ */
+async function failOver(ctx: GatewayContext, record: QueryRecord, error: EngineUnreachableError, unreachable: Record<string, string>): Promise<boolean> {
+  const dead = record.target!;
+  unreachable[dead] = error.detail;
+  ctx.log.warn('target unreachable, the query never reached it', { queryId: record.queryId, target: dead, detail: error.detail });
+  await ctx.deps.targetUnreachable?.(dead, error.detail).catch((cause: unknown) => ctx.log.warn('could not mark the target unhealthy', { target: dead, error: String(cause) }));
+  const request = routingFactsOf(record);
+  const why = `target '${dead}' unreachable, the query never reached it: ${error.detail}`;
+  const previous = Array.isArray(record.routing?.reasons) ? (record.routing.reasons as string[]) : [];
+  if (!request) {
+    record.routing = { ...record.routing, reasons: [...previous, why, 'no failover: the routing facts of the query are not at hand'] };
+    await recordRouting(ctx, record);
+    return false;
+  }
+  let decision: RoutingDecision;
+  try {
+    decision = await ctx.deps.router.route({ ...request, exclude: { ...unreachable } });
+  } catch (cause) {
+    decision = { outcome: 'deny', reasons: [`routing failed: ${String((cause as Error)?.message ?? cause)}`] };
+  }
+  // A router that cannot skip targets answers the same one again: nowhere else to go. Facts
+  // rebuilt from the item may pick another group: a query never spills into another group.
+  const sameGroup = decision.outcome !== 'target' || !record.routingGroup || decision.group === record.routingGroup;
+  if (!sameGroup) decision = { outcome: 'deny', reasons: [`the query would leave its routing group '${record.routingGroup}'`] };
+  const next = decision.outcome === 'target' && !Object.hasOwn(unreachable, decision.target) ? decision.target : undefined;
+  const failovers = Object.keys(unreachable).map((t) => `target '${t}' unreachable, the query never reached it: ${unreachable[t]}`);
+  record.routing = next
+    ? { ...decision, reasons: [...failovers, `failed over to target '${next}'`, ...decision.reasons] }
+    : { ...record.routing, reasons: [...previous, why, `no failover: ${decision.outcome === 'target' ? `the router chose '${decision.target}' again` : (decision.reasons[0] ?? decision.outcome)}`] };
+  await recordRouting(ctx, record);
+  if (!next) return false;
+  ctx.log.info('failing over', { queryId: record.queryId, from: dead, to: next });
+  record.target = next;
+  return true;
+}
+
+/**
+ * What the query is routed on again: the request it was admitted with (its POST), the facts a
+ * waiting query keeps, or else (an item read back after a busy engine) the facts the item holds:
+ * its user, groups and session, tables unknown.
+ */
+function routingFactsOf(record: QueryRecord): RoutingRequest | undefined {
+  const admitted = admittedRoutingRequest(record);
+  if (admitted) return admitted;
+  if (record.routingRequest) return routingRequestFrom(record.routingRequest);
+  const plan = decodePlan(record);
+  if (!plan) return undefined;
+  return { principal: { ...storedPrincipal(record), groups: [...(record.groups ?? [])] }, session: plan.session, analysis: unanalyzed(record.kind) };
+}
+
+/**
+ * Writes the routing record of a query that failed over (history). A waiting query's record is
+ * written by its poll once it has a handle (routing/queueing.ts): writing it here would take it
+ * out of the queue before the store knows its target.
+ */
+async function recordRouting(ctx: GatewayContext, record: QueryRecord): Promise<void> {
+  if (record.waitingGroup || !record.routing || !ctx.deps.store.leaveWaiting) return;
+  // leaveWaiting sets `routing` (and drops waiting fields, which a posted query does not have).
+  await ctx.deps.store.leaveWaiting(record.queryId, record.routing).catch((cause: unknown) => ctx.log.warn('could not record the routing', { queryId: record.queryId, error: String(cause) }));
 }
 
 /** Records the engine's handle on the item, once: a second submit of the same query is stopped. */

@@ -159,10 +159,12 @@ export async function pollWaitingQuery(ctx: WaitingPollContext, record: QueryRec
     : { outcome: 'deny', reasons: ['the waiting query has no routing facts to route it with'] };
   if (decision.outcome === 'target') {
     record.target = decision.target;
+    // The submit may fail over to another target and replace this with its own reasons (issue 19).
+    record.routing = { ...decision };
     await ctx.submit();
     if (record.engineHandle && ctx.store.leaveWaiting) {
       // History: the decision that placed the query (best effort; the target is on the item already).
-      await ctx.store.leaveWaiting(record.queryId, { ...decision, waitedMs: ctx.now() - record.createdAt }).catch(() => undefined);
+      await ctx.store.leaveWaiting(record.queryId, { ...record.routing, waitedMs: ctx.now() - record.createdAt }).catch(() => undefined);
     }
     return;
   }

@@ -122,6 +122,11 @@ async function evaluate(effective: EffectiveConfig, request: RoutingRequest, dep
       verdict.why = 'draining: it finishes its running queries and takes no new ones';
       continue;
     }
+    const excluded = request.exclude && Object.hasOwn(request.exclude, name) ? request.exclude[name] : undefined;
+    if (excluded !== undefined) {
+      verdict.why = `unreachable: ${excluded}`;
+      continue;
+    }
     const healthy = health.healthy(name);
     if (!(isPromise(healthy) ? await healthy : healthy)) {
       verdict.why = 'unhealthy';

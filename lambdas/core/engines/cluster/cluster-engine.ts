@@ -1,5 +1,6 @@
 import { QueryFailure, queryError, type ErrorName } from '../../errors.js';
 import { bindParameters, LexError } from '../../protocol/lexer.js';
+import { EngineUnreachableError } from '../engine.js';
 import { Header, readSessionUpdate, sessionRequestHeaders, wireName } from '../../protocol/headers.js';
 import type { Dialect, SessionUpdate, Engine, EngineHealth, EnginePage, EngineSubmission, EngineSubmitted, PollOptions, HttpFetch, ClusterCredentialsProvider } from '../../ports/index.js';
 import { ClusterUnreachableError, excerpt, realSleep, send, type HttpDeps, type UpstreamResponse } from './http.js';
@@ -143,7 +144,10 @@ export class ClusterEngine implements Engine {
     } catch (error) {
       if (!(error instanceof ClusterUnreachableError)) throw error;
       const sent = error.maybeSent ? ' (the query may have reached it)' : '';
-      throw QueryFailure.of('REMOTE_HOST_GONE', `Cluster '${this.name}' (${this.origin.origin}) is unreachable${sent}: ${error.message} (${error.attempts} attempts)`);
+      const failure = queryError('REMOTE_HOST_GONE', `Cluster '${this.name}' (${this.origin.origin}) is unreachable${sent}: ${error.message} (${error.attempts} attempts)`);
+      // Only a POST that certainly never arrived may be sent elsewhere (issue 19).
+      if (!error.maybeSent) throw new EngineUnreachableError(failure, error.message);
+      throw new QueryFailure(failure);
     }
     if (response.status !== 200) throw this.refusal(response, 'submit');
     let results: UpstreamResults;

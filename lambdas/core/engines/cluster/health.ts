@@ -61,6 +61,32 @@ export function nextHealthState(previous: ClusterHealthState | undefined, target
   };
 }
 
+/**
+ * A submit found the cluster unreachable (it never reached it): the cluster is unhealthy now,
+ * without waiting for `unhealthyAfter` failed checks, since a refused connection is no slow
+ * answer. The failures are counted as if the checks had seen them, so the checks flip it back
+ * after `healthyAfter` successes as usual. Written conditionally on the state read (another
+ * writer wins, one retry); false when it could not be written.
+ */
+export async function markUnreachable(store: HealthStore, target: string, spec: ClusterHealthTarget, detail: string, now: number): Promise<boolean> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const previous = (await store.get([target])).get(target);
+    const state: ClusterHealthState = {
+      target,
+      healthy: false,
+      consecutiveFailures: Math.max(spec.unhealthyAfter, previous?.consecutiveFailures ?? 0),
+      consecutiveSuccesses: 0,
+      // Not before the stored check: the store's condition compares it, and staleness reads it.
+      checkedAt: Math.max(now, previous?.checkedAt ?? 0),
+      changedAt: previous && !previous.healthy ? previous.changedAt : now,
+      detail: `a submit could not reach it: ${detail}`,
+      ...(previous?.version ? { version: previous.version } : {}),
+    };
+    if (await store.put(state, previous?.checkedAt)) return true;
+  }
+  return false;
+}
+
 /** One round of health checks over every configured cluster, in parallel. */
 export async function checkClusterHealth(deps: ClusterHealthDeps): Promise<ClusterHealthReport[]> {
   const now = (deps.clock ?? Date.now)();

@@ -6,7 +6,7 @@ export { ClusterEngine, probeClusterInfo, usedPreparedStatements, type ClusterEn
 export type { ClusterCredentials, ClusterCredentialsProvider } from '../../ports/index.js';
 export { ClusterUnreachableError } from './http.js';
 export type { HttpFetch, HttpRequestInit, HttpResponseLike } from '../../ports/index.js';
-export { checkClusterHealth, clusterHealthTargets, engineProbe, nextHealthState, storedTargetHealth, type ClusterHealthDeps, type ClusterHealthReport, type ClusterHealthTarget, type ProbeResult, type StoredTargetHealthOptions } from './health.js';
+export { checkClusterHealth, clusterHealthTargets, engineProbe, markUnreachable, nextHealthState, storedTargetHealth, type ClusterHealthDeps, type ClusterHealthReport, type ClusterHealthTarget, type ProbeResult, type StoredTargetHealthOptions } from './health.js';
 export type { ClusterHealthState, HealthStore } from '../../ports/index.js';
 export { parseKillQuery, rewriteKillQuery, type KillQuery } from './kill-query.js';
 export { parseExactJson } from './json.js';
