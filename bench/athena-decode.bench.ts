@@ -1,5 +1,5 @@
 /**
- * Athena result decoding throughput (issue 3): rows per second for a 16-column mixed-type result
+ * Athena result decoding throughput: rows per second for a 16-column mixed-type result
  * of 1,000,000 rows, through the engine, on the real AWS SDK clients (their deserializers run;
  * only the network is replaced by in-memory responses):
  *

@@ -1,5 +1,5 @@
 /**
- * Routing decision latency with 200 rules and 50 targets (issue 5: under 1 ms at p99).
+ * Routing decision latency with 200 rules and 50 targets (target: under 1 ms at p99).
  *
  * The router runs as in the gateway: config from a cached source, depths from an asynchronous
  * TargetDepths port (here in memory, so DynamoDB's own latency is not part of the figure), an

@@ -233,7 +233,7 @@ export function composeBifrost(home: BifrostHome): Bifrost {
         ...(access ? { allowed: (principal, target, group) => access.canUseTarget(principal, target, group).allowed } : {}),
       });
     // A submit that never reached a cluster marks it unhealthy at once, for every instance; then
-    // this instance reads health again so that its next routing already skips it (issue 19).
+    // this instance reads health again so that its next routing already skips it.
     const targetUnreachable = async (target: string, detail: string): Promise<void> => {
       const spec = clusterTargets[target];
       if (!spec) return;

@@ -3,7 +3,7 @@ import { QueryFailure } from '../core/errors.js';
 import { locate, tokenize, type Token } from '../core/protocol/lexer.js';
 
 /**
- * Trino's functions on the local engine (issue 20): users write Trino SQL, DuckDB runs it.
+ * Trino's functions on the local engine: users write Trino SQL, DuckDB runs it.
  *
  * Two parts. DuckDB macros with Trino's names and argument order, installed once per instance
  * (`installTrinoFunctions`), give the functions DuckDB lacks. Where DuckDB has a function of the

@@ -1,5 +1,5 @@
 /**
- * Nothing lost from history (issue 17): statements of every size are recorded on DynamoDB
+ * Nothing lost from history: statements of every size are recorded on DynamoDB
  * (dynalite), where an item holds 400 KB. Large texts are stored gzip-compressed in a binary
  * attribute; one too large even so is recorded shortened and refused with a clear user error.
  */

@@ -7,7 +7,7 @@ import { ClusterEngine } from '../../lambdas/core/engines/cluster/index.js';
 import { LOCAL_TABLES, startLocalServer, type LocalServer } from '../../lambdas/local/server.js';
 
 /**
- * End to end (issue 19): a routing chain [dead cluster, local DuckDB] on the real local server.
+ * End to end: a routing chain [dead cluster, local DuckDB] on the real local server.
  * The cluster's port refuses connections, so the submit never reaches it: the query runs on the
  * local target, its history says why, and the cluster is marked unhealthy in the health store.
  */

@@ -1,5 +1,5 @@
 /**
- * The engine as oracle (issue 17): for every generated statement the gateway's analysis accepts,
+ * The engine as oracle: for every generated statement the gateway's analysis accepts,
  * the tables DuckDB's own parser sees in the text the engine would run must be a subset of the
  * tables the analysis recorded. DuckDB's parse is read from `json_serialize_sql`, walking its JSON
  * for BASE_TABLE references and resolving CTE names with DuckDB's scoping (a CTE is visible in

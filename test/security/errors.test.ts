@@ -1,5 +1,5 @@
 /**
- * Errors under access rules (issue 17):
+ * Errors under access rules:
  * - a typo answers SYNTAX_ERROR with its position, as Trino does (it reveals nothing and is what
  *   users need), never PERMISSION_DENIED, and never reaches an engine;
  * - a statement too large or too deep answers a clean USER_ERROR (not PERMISSION_DENIED), never

@@ -1,5 +1,5 @@
 /**
- * EXECUTE ... USING (issue 17): parameters are expressions of the statement and must be analyzed
+ * EXECUTE ... USING: parameters are expressions of the statement and must be analyzed
  * as such. Attacks: subqueries in USING, through EXECUTE IMMEDIATE and through a statement held
  * only in the prepared-statement header, in both dialects; nested EXECUTE IMMEDIATE; and
  * "parameters" that are not one expression but try to break out of it once pasted into the text.
@@ -64,7 +64,7 @@ for (const dialect of dialects) {
 }
 
 // Nested EXECUTE IMMEDIATE: the parameters of the inner statement, or the inner statement itself.
-// Before issue 17 the gateway dropped the inner parameters (no leak, but no meaning either): these
+// Before the access-control hardening the gateway dropped the inner parameters (no leak, but no meaning either): these
 // guard a reading of EXECUTE that binds them without analyzing them.
 const nested: Attack[] = [
   { name: 'nested: inner EXECUTE IMMEDIATE with USING', sql: `EXECUTE IMMEDIATE 'EXECUTE IMMEDIATE ''SELECT ?'' USING (SELECT max(o_clerk) FROM orders)'` },

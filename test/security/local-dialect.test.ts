@@ -1,5 +1,5 @@
 /**
- * The local engine's dialect (issue 17): the check reads Trino SQL, DuckDB runs something else.
+ * The local engine's dialect: the check reads Trino SQL, DuckDB runs something else.
  * Attacks: strings and comments DuckDB lexes differently (E'\'' escapes, nested comments, dollar
  * quoting, backslashes, unicode escapes), several statements in one body, host files read as
  * tables, DuckDB's catalog views and functions, COLUMNS(...) and star modifiers, row values, NUL
@@ -65,7 +65,7 @@ add('lexing: line comment ended by a carriage return', `SELECT 'a' --\r UNION AL
   ] as const;
   plain.forEach(([label, make], i) => {
     const out = files.target(`several-${i}.csv`);
-    // Several plain statements were refused by the gateway's lexer before issue 17: regression guards.
+    // Several plain statements were refused by the gateway's lexer before the access-control hardening: regression guards.
     add(`statements: ${label}`, make(out), { files: [out], ...(label.startsWith('smuggled') || !make(out).includes(';') ? {} : { calibrate: false }) });
   });
   const t = uniqueName('smuggled_ctas');

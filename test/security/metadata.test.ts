@@ -1,5 +1,5 @@
 /**
- * Metadata (issue 17): columns hidden from a user are hidden everywhere, as Trino's file-based
+ * Metadata: columns hidden from a user are hidden everywhere, as Trino's file-based
  * access control hides them: DESCRIBE, SHOW COLUMNS, information_schema.columns and
  * system.jdbc.columns leave them out, and tables the user may not read do not appear in SHOW
  * TABLES, information_schema.tables or system.jdbc.tables. Whether the gateway answers the

@@ -1,5 +1,5 @@
 /**
- * Scoping (issue 17): every place the grammar allows a relation or an expression, walked with
+ * Scoping: every place the grammar allows a relation or an expression, walked with
  * Trino's scoping rules. Attacks: WITH RECURSIVE and CTE shadowing of a forbidden table, relation
  * column aliases that rename hidden columns, aliases on subqueries, lambdas and `->`, subqueries
  * in lambda bodies, window and MATCH_RECOGNIZE clauses, table function arguments, JSON functions,

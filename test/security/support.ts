@@ -1,5 +1,5 @@
 /**
- * The adversarial suite's harness (issue 17): the real local server (node:http, the gateway core,
+ * The adversarial suite's harness: the real local server (node:http, the gateway core,
  * dynalite, the embedded DuckDB engine) under the issue's access rules, a raw protocol client
  * that runs a statement as alice in either dialect, and an oracle of forbidden data computed from
  * a DuckDB connection of our own over the same generated TPC-H sample.
@@ -518,7 +518,7 @@ export interface Attack {
    */
   refused?: 'trino-only' | 'engine-reads-differently' | 'engine-state';
   /**
-   * false: refused by the gateway even before issue 17 (a regression guard), so it cannot be
+   * false: refused by the gateway even before the access-control hardening (a regression guard), so it cannot be
    * calibrated against a server without rules.
    */
   calibrate?: false;

@@ -1,5 +1,5 @@
 /**
- * The rules of issue 17's attack: alice reads tpch.tiny nation and region, customer without six
+ * The rules of the adversarial suite: alice reads tpch.tiny nation and region, customer without six
  * of its columns, and writes memory.default; everything else is denied.
  */
 export const ALICE_RULES = {

@@ -320,7 +320,7 @@ export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHisto
     }
   }
 
-  // ================================================================ gateway queue (routing, issue 5)
+  // ================================================================ gateway queue (routing)
   // Kept apart from the rest of the store on purpose. Reads the `waiting-by-group` index
   // (WAITING_INDEX in tables.ts: partition `waitingGroup`, sort `createdAt`, projecting state,
   // engineHandle and lastPollAt), declared in lambdas/contract.ts.

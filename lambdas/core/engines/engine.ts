@@ -28,7 +28,7 @@ export function isEngineBusy(error: unknown): error is EngineBusyError {
 
 /**
  * The submit never reached the engine (connection refused, no such host): nothing can run, so
- * the gateway may send the query to the next target of its chain (issue 19). Only an engine that
+ * the gateway may send the query to the next target of its chain. Only an engine that
  * is sure the request was not received throws it; a request that may have arrived is a plain
  * QueryFailure, since failing over could run the query twice. A QueryFailure itself, so code
  * that does not fail over fails the query with `error` as before.

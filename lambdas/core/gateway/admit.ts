@@ -26,7 +26,7 @@ export async function admit(ctx: GatewayContext, record: QueryRecord, plan: Quer
 }
 
 /**
- * The engine's own reading of the statement against the gateway's (issue 17), when the engine
+ * The engine's own reading of the statement against the gateway's, when the engine
  * offers one and access rules apply: a table the engine reads that the analysis did not see, a
  * refusal, or a table reached through a view that the user may not read denies the query. The
  * outcome is kept on the item's access record, for history and audit.
@@ -108,7 +108,7 @@ interface Admission {
 }
 
 /**
- * Routing (issue 5): rules pick a routing group, its fallback chain a target. A query never
+ * Routing: rules pick a routing group, its fallback chain a target. A query never
  * starts ahead of older queries waiting in its group; when it must wait, the item keeps the
  * group and the routing facts, and polls route it again (routing/queueing.ts).
  */

@@ -43,7 +43,7 @@ export async function postStatement(ctx: GatewayContext, request: GatewayRequest
  * later poll (a query that waited at the gateway, an engine that was busy).
  *
  * A submit that never reached its target (EngineUnreachableError: connection refused, no such
- * host) fails over (issue 19): the target is marked unhealthy, the query is routed again without
+ * host) fails over: the target is marked unhealthy, the query is routed again without
  * it, and the reasons go on the item. Each failover excludes one more target, so a query fails
  * over at most once per target of its chain. Any other error, and a submit that may have reached
  * the engine, fails the query: it must never run twice.

@@ -10,7 +10,7 @@ import { INFORMATION_SCHEMA, MetadataTables, type Visibility } from './tables.js
 import type { TableVisibility } from './visibility.js';
 
 /**
- * The gateway's metadata answers (issue 10): JDBC DatabaseMetaData queries (system.jdbc.*, the
+ * The gateway's metadata answers: JDBC DatabaseMetaData queries (system.jdbc.*, the
  * `WHERE false` and `LIMIT 0` families), SHOW CATALOGS/SCHEMAS/TABLES/COLUMNS, DESCRIBE,
  * simple information_schema queries and `SELECT version()`, answered from a MetadataSource the
  * way Trino answers them, and only with what the user may read. Any other statement is left to

@@ -58,7 +58,7 @@ export interface QueryRecord {
   stats?: EngineStats;
   result?: GatewayResult;
   routing?: Record<string, unknown>;
-  // ---- routing and the gateway queue (issue 5)
+  // ---- routing and the gateway queue
   /** The routing group the query was routed in. */
   routingGroup?: string;
   /**
@@ -101,7 +101,7 @@ export interface QueryStore {
   /** Replaces the access record (an engine cross-check made when a waiting query got its target). */
   recordAccess?(queryId: string, access: Record<string, unknown>): Promise<void>;
 
-  // ---- the gateway queue (issue 5). Optional: a store without them gives waiting queries no
+  // ---- the gateway queue. Optional: a store without them gives waiting queries no
   // arrival order among themselves (they still wait, and start when a target has room).
   /**
    * How many queries wait at the gateway in `group` ahead of `query`: created earlier (equal

@@ -11,7 +11,7 @@ export interface RoutingRequest {
   analysis?: Analysis;
   /**
    * Targets not to choose, each with why (a submit that never reached it: the gateway fails over
-   * to the rest of the chain, issue 19). Routers that cannot skip targets may ignore it.
+   * to the rest of the chain). Routers that cannot skip targets may ignore it.
    */
   exclude?: Readonly<Record<string, string>>;
 }

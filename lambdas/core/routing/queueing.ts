@@ -159,7 +159,7 @@ export async function pollWaitingQuery(ctx: WaitingPollContext, record: QueryRec
     : { outcome: 'deny', reasons: ['the waiting query has no routing facts to route it with'] };
   if (decision.outcome === 'target') {
     record.target = decision.target;
-    // The submit may fail over to another target and replace this with its own reasons (issue 19).
+    // The submit may fail over to another target and replace this with its own reasons.
     record.routing = { ...decision };
     await ctx.submit();
     if (record.engineHandle && ctx.store.leaveWaiting) {

@@ -226,7 +226,7 @@ describe('impersonation, targets and routing groups', () => {
   });
 });
 
-describe('hidden columns (issue 17)', () => {
+describe('hidden columns', () => {
   const TINY = { catalog: 'tpch', schema: 'tiny' };
   const reader = { ...alice, method: 'header' };
   const customer = ['c_custkey', 'c_name', 'c_address', 'c_nationkey', 'c_phone', 'c_acctbal', 'c_mktsegment', 'c_comment'];

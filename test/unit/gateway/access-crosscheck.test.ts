@@ -1,5 +1,5 @@
 /**
- * What the engine runs is what was checked (issue 17), on the gateway side: EXECUTE parameters are
+ * What the engine runs is what was checked, on the gateway side: EXECUTE parameters are
  * written into the statement before it is analyzed, the engine receives exactly that text, and an
  * engine that can read a statement itself (Engine.inspect) is cross-checked against the analysis.
  */

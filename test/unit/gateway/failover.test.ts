@@ -93,7 +93,7 @@ function setup(behaviours: Partial<Record<'dead' | 'other' | 'up', Behaviour>> =
 
 const reasons = (item: { routing?: Record<string, unknown> }) => item.routing?.reasons as string[];
 
-describe('failover of a submit that never reached its target (issue 19)', () => {
+describe('failover of a submit that never reached its target', () => {
   it('sends the query to the next target, records why, and marks the target unhealthy', async () => {
     const h = setup();
     const item = await h.post();

@@ -6,7 +6,7 @@ import { inspect, names, ok, run, session } from './support.js';
 import { TPCH_QUERIES } from './tpch-queries.js';
 
 /**
- * Points 3 and 4 of issue 17 for the local engine: DuckDB's own reading of a statement (its
+ * For the local engine: DuckDB's own reading of a statement (its
  * tables, qualified, and what it refuses), and submit refusing whatever inspect refuses.
  */
 let engine: DuckDbEngine;

@@ -7,7 +7,7 @@ import { TPCH_TINY_SIZES } from '../../../lambdas/local/tpch.js';
 import { ok, run } from './support.js';
 
 /**
- * Point 1 of issue 17 for the local engine: DuckDB itself is locked down when the instance is
+ * For the local engine: DuckDB itself is locked down when the instance is
  * created. These tests go around the statement guard on purpose (internalQuery runs SQL as the
  * gateway's own metadata reads do), to show that DuckDB refuses on its own, and through submit,
  * to show the client's path refuses first.

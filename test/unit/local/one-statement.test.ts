@@ -5,7 +5,7 @@ import { guardedTokens, Refusal } from '../../../lambdas/local/duckdb-guard.js';
 import { inspect, ok, run } from './support.js';
 
 /**
- * Points 2 and 6 of issue 17 for the local engine: exactly one statement, and no text that
+ * For the local engine: exactly one statement, and no text that
  * DuckDB lexes differently from Trino (strings, comments, quoted identifiers), so what runs is
  * what was checked.
  */

@@ -4,7 +4,7 @@ import type { EngineSubmission } from '../../../lambdas/core/ports/index.js';
 import { inspect, names, ok, run, session } from './support.js';
 
 /**
- * Point 5 of issue 17 for the local engine: views are stored with the names in their bodies
+ * For the local engine: views are stored with the names in their bodies
  * qualified at creation, as Trino stores them, and reading a view reports what its body reads.
  */
 let engine: DuckDbEngine;

@@ -1,5 +1,5 @@
 /**
- * Columns hidden from a user are hidden everywhere the gateway lists columns (issue 17), as
+ * Columns hidden from a user are hidden everywhere the gateway lists columns, as
  * Trino's file-based access control filters them: DESCRIBE, SHOW COLUMNS, information_schema.columns
  * and system.jdbc.columns, for the local engine's catalog and for Athena's (Glue). Also SET PATH
  * and SET ROLE, which the gateway answers for these targets as Trino does.

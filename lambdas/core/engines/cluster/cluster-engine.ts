@@ -145,7 +145,7 @@ export class ClusterEngine implements Engine {
       if (!(error instanceof ClusterUnreachableError)) throw error;
       const sent = error.maybeSent ? ' (the query may have reached it)' : '';
       const failure = queryError('REMOTE_HOST_GONE', `Cluster '${this.name}' (${this.origin.origin}) is unreachable${sent}: ${error.message} (${error.attempts} attempts)`);
-      // Only a POST that certainly never arrived may be sent elsewhere (issue 19).
+      // Only a POST that certainly never arrived may be sent elsewhere.
       if (!error.maybeSent) throw new EngineUnreachableError(failure, error.message);
       throw new QueryFailure(failure);
     }
