@@ -16,7 +16,7 @@ import { installTrinoFunctions, rewriteTrinoCalls, TRINO_SETTINGS } from './trin
  * are dropped a while after their last read. Trino's SHOW and DESCRIBE statements are answered
  * from DuckDB's catalog with Trino's column names.
  *
- * The engine runs exactly what was checked (issue 17): DuckDB is locked down at creation (no
+ * The engine runs exactly what was checked: DuckDB is locked down at creation (no
  * host files, no extensions, no setting changes), every statement passes the lexical guard
  * (duckdb-guard.ts: one statement, no text DuckDB and Trino read differently), and is inspected
  * in DuckDB's own parse and rebuilt with every table fully qualified (duckdb-inspect.ts). submit
@@ -260,6 +260,14 @@ export class DuckDbEngine implements Engine {
       query.rows = names.map((name, i) => [name, formatType(mappings[i]!.type), '', '']);
       return;
     }
+    if (translated.explain) {
+      // Clients (and Trino's own EXPLAIN) expect one varchar column `Query Plan` holding the plan text.
+      const valueAt = Math.max(0, names.indexOf('explain_value'));
+      const plan = (await result.getRows()).map((row) => String(row[valueAt] ?? '')).join('\n');
+      query.columns = [{ name: 'Query Plan', type: { kind: 'simple', name: 'varchar', params: [] } }];
+      query.rows = [[plan]];
+      return;
+    }
     if (translated.updateType) {
       // DuckDB answers DML with a Count column; Trino answers with `rows` and updateCount.
       let changed = Number(result.rowsChanged ?? 0);
@@ -424,6 +432,8 @@ interface Translation {
   describe?: boolean;
   /** SQL written here over DuckDB's catalog (SHOW ...), client names only as string literals. */
   trusted?: boolean;
+  /** EXPLAIN: DuckDB's explain_key/explain_value rows become Trino's one `Query Plan` text. */
+  explain?: boolean;
 }
 
 /** Trino statements DuckDB does not know, answered from its catalog with Trino's shapes. */
@@ -486,6 +496,7 @@ function translate(sql: string, catalog?: string, schema?: string): Translation 
   if (upper[0] === 'SHOW' && upper[1] === 'SESSION') {
     return { sql: `SELECT name AS "Name", value AS "Value", value AS "Default", input_type AS "Type", description AS "Description" FROM duckdb_settings() WHERE false`, trusted: true };
   }
+  if (upper[0] === 'EXPLAIN') return { sql: hexLiterals(sql, tokens), explain: true };
   const updateType = updateTypeOf(tokens as Token[]);
   const createAs = updateType === 'CREATE TABLE' && upper.includes('AS') && (upper.includes('SELECT') || upper.includes('WITH') || upper.includes('VALUES'));
   return { sql: hexLiterals(sql, tokens), ...(updateType ? { updateType } : {}), createAs };

@@ -8,6 +8,10 @@ import type { PageToken } from '../protocol/page-token.js';
  * row larger than the cap goes out alone), then every next row that keeps the page's JSON text,
  * brackets and commas counted, within the cap. Where the next page resumes is carried in the
  * nextUri's token: `c` the engine's cursor, `s` the rows of that page already sent.
+ *
+ * As a Trino coordinator does, a page with rows always carries a nextUri: the final answer
+ * (FINISHED, no nextUri) comes on the poll after the last rows and carries none. trino-client
+ * hands back the data of a final answer a second time, so rows there are counted twice.
  */
 export function fitRows<T>(rows: readonly T[], start: number, rowText: (row: T) => string, maxBytes: number): { json: string; end: number } {
   const taken: string[] = [];
@@ -24,8 +28,9 @@ export function fitRows<T>(rows: readonly T[], start: number, rowText: (row: T) 
 }
 
 export interface HeldPage {
-  dataJson: string;
-  /** The last rows of the result are on this page. */
+  /** Undefined on the final page, which carries no rows. */
+  dataJson?: string;
+  /** Every row was sent on earlier pages: this is the final answer. */
   done: boolean;
   /** Where the next page starts, when not done. */
   next?: PageToken;
@@ -37,17 +42,18 @@ const asIs = (row: string) => row;
 /** A page of a result the gateway holds itself (USE, SHOW, catalog answers), from token.s on. */
 export function heldResultPage(result: GatewayResult, token: PageToken, maxBytes: number): HeldPage {
   const rows = resultRows(result);
-  const { json, end } = fitRows(rows, token.s ?? 0, asIs, maxBytes);
-  const done = end >= rows.length;
-  return { dataJson: json, done, ...(done ? {} : { next: { n: token.n + 1, s: end } }) };
+  const start = token.s ?? 0;
+  if (start >= rows.length) return { done: true };
+  const { json, end } = fitRows(rows, start, asIs, maxBytes);
+  return { dataJson: json, done: false, next: { n: token.n + 1, s: end } };
 }
 
 export interface EngineSlice {
   /** Undefined when the page has no columns or no rows left to send. */
   dataJson?: string;
-  /** Rows remain: on this engine page, or on the engine's next one. */
+  /** Rows remain (on this engine page, or on the engine's next one), or this page has the last rows. */
   more: boolean;
-  /** The engine finished and every row was sent. */
+  /** The engine finished and every row was sent on earlier pages: the final answer. */
   done: boolean;
   next?: PageToken;
 }
@@ -67,12 +73,16 @@ export function enginePageSlice(page: EnginePage, token: PageToken, renderRow: (
     dataJson = fitted.json;
   }
   const consumedPage = skip + taken >= rows.length;
-  const more = !consumedPage || page.nextCursor !== undefined;
+  const rowsLeft = !consumedPage || page.nextCursor !== undefined;
+  // The last rows still get a nextUri: the final answer is the next poll's, without rows.
+  const lastRows = !rowsLeft && page.state === 'FINISHED' && taken > 0;
+  const more = rowsLeft || lastRows;
   const done = page.state === 'FINISHED' && !more;
   let next: PageToken | undefined;
   if (!done) {
     // Rows left on this engine page: the same cursor again, further on. Else the engine's next
-    // page; else (still running) the same page again, past what it already held.
+    // page; else (still running, or the last rows just sent) the same page again, past what it held:
+    // the final answer reads the engine's page once more, for its columns, update and session headers.
     const cursor = token.c !== undefined ? { c: token.c } : {};
     if (!consumedPage) next = { n: token.n + 1, ...cursor, s: skip + taken };
     else if (page.nextCursor !== undefined) next = { n: token.n + 1, c: page.nextCursor };

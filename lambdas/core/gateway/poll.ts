@@ -46,9 +46,10 @@ function heldResultResponse(ctx: GatewayContext, request: GatewayRequest, record
       state: 'FINISHED',
       moreRows: !page.done,
       columns: result.columns.map((c) => column(c.name, c.type)),
-      dataJson: page.dataJson,
+      ...(page.dataJson ? { dataJson: page.dataJson } : {}),
       ...(page.next ? { nextUri: nextUri(ctx, request, record, 'executing', page.next) } : {}),
-      ...(page.done && result.updateType ? { updateType: result.updateType } : {}),
+      // On every page, as Trino does: JDBC tells an update from a query by the first page with columns.
+      ...(result.updateType ? { updateType: result.updateType } : {}),
       ...(page.done && result.updateCount !== undefined ? { updateCount: result.updateCount } : {}),
     },
     headers,
@@ -104,7 +105,7 @@ function enginePageResponse(ctx: GatewayContext, request: GatewayRequest, record
   const plan = decodePlan(record);
   if (plan?.describeOutput) {
     if (page.state !== 'FINISHED') return queryResponse({ ...parts, state: page.state, nextUri: nextUri(ctx, request, record, 'executing', { n: token.n + 1 }) });
-    return describeOutputResponse(parts, page);
+    return describeOutputResponse(ctx, request, record, parts, token, page);
   }
   const parametric = (plan?.session.clientCapabilities ?? []).includes('PARAMETRIC_DATETIME');
   const types = page.columns?.map((c) => (parametric ? c.type : withoutDatetimePrecision(c.type)));
@@ -118,7 +119,9 @@ function enginePageResponse(ctx: GatewayContext, request: GatewayRequest, record
     ...(slice.dataJson ? { dataJson: slice.dataJson } : {}),
     ...(page.stats ? { stats: page.stats } : {}),
     ...(slice.next ? { nextUri: nextUri(ctx, request, record, page.state === 'QUEUED' ? 'queued' : 'executing', slice.next) } : {}),
-    ...(page.update && slice.done ? { updateType: page.update.type, ...(page.update.count !== undefined ? { updateCount: page.update.count } : {}) } : {}),
+    // On every page the engine tells it, the final answer included, as Trino keeps it once known:
+    // JDBC tells an update from a query by the first page with columns.
+    ...(page.update ? { updateType: page.update.type, ...(page.update.count !== undefined ? { updateCount: page.update.count } : {}) } : {}),
   };
   return queryResponse(result, sessionUpdateHeaders(record.dialect, page.sessionUpdate));
 }
@@ -131,7 +134,7 @@ function rowRenderer(types: SqlType[], parametric: boolean): (row: unknown[]) =>
 }
 
 /** DESCRIBE OUTPUT: the columns of the statement, one row each, as Trino describes them. */
-function describeOutputResponse(parts: BaseParts, page: EnginePage): GatewayResponse {
+function describeOutputResponse(ctx: GatewayContext, request: GatewayRequest, record: QueryRecord, parts: BaseParts, token: PageToken, page: EnginePage): GatewayResponse {
   const columns = [
     column('Column Name', 'varchar'),
     column('Catalog', 'varchar'),
@@ -142,8 +145,11 @@ function describeOutputResponse(parts: BaseParts, page: EnginePage): GatewayResp
     column('Aliased', 'boolean'),
   ];
   const rows = (page.columns ?? []).map((c) => [c.name, '', '', '', formatType(c.type), typeSize(c.type), false]);
+  // The rows go out with a nextUri (token.s marks them sent); the next poll is the final answer.
+  if (token.s !== undefined || rows.length === 0) return queryResponse({ ...parts, state: 'FINISHED', columns });
   const encode = rowEncoder(columns.map((c) => parseType(c.type)));
-  return queryResponse({ ...parts, state: 'FINISHED', columns, dataJson: '[' + rows.map(encode).join(',') + ']' });
+  const next = nextUri(ctx, request, record, 'executing', { n: token.n + 1, ...(token.c !== undefined ? { c: token.c } : {}), s: rows.length });
+  return queryResponse({ ...parts, state: 'FINISHED', moreRows: true, columns, dataJson: '[' + rows.map(encode).join(',') + ']', nextUri: next });
 }
 
 function typeSize(type: SqlType): number {

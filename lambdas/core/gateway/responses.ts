@@ -10,7 +10,12 @@ import type { GatewayContext } from './context.js';
 export type BaseParts = Pick<QueryResultsParts, 'id' | 'infoUri' | 'createdAt' | 'now' | 'stats'>;
 
 export function baseParts(ctx: GatewayContext, request: GatewayRequest, record: QueryRecord): BaseParts {
-  return { id: record.queryId, infoUri: `${baseUrl(ctx, request)}/ui/query.html?${record.queryId}`, createdAt: record.createdAt, now: ctx.now(), ...(record.stats ? { stats: record.stats } : {}) };
+  return { id: record.queryId, infoUri: infoUri(ctx, request, record.queryId), createdAt: record.createdAt, now: ctx.now(), ...(record.stats ? { stats: record.stats } : {}) };
+}
+
+/** Where a person reads about the query: its detail on the admin page (which serves this path). */
+export function infoUri(ctx: GatewayContext, request: GatewayRequest, queryId: string): string {
+  return `${baseUrl(ctx, request)}/admin/queries/${encodeURIComponent(queryId)}`;
 }
 
 /** The nextUri of a query: the signed token in it says where the next poll resumes. */
@@ -36,6 +41,6 @@ export function compress(request: GatewayRequest, response: GatewayResponse): Ga
   return { ...response, headers: { ...response.headers, 'Content-Encoding': ['gzip'], Vary: ['Accept-Encoding'] }, body: gzipSync(response.body, { level: 1 }) };
 }
 
-function baseUrl(ctx: GatewayContext, request: GatewayRequest): string {
+export function baseUrl(ctx: GatewayContext, request: GatewayRequest): string {
   return (ctx.config.publicBaseUrl ?? request.baseUrl).replace(/\/+$/, '');
 }

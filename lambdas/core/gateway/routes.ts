@@ -4,6 +4,7 @@ import type { GatewayRequest, GatewayResponse } from '../ports/index.js';
 import { cancelStatement, killQuery } from './cancel.js';
 import type { GatewayContext } from './context.js';
 import { authenticate } from './identity.js';
+import { legacyQueryPage, nodes, queryInfo } from './info.js';
 import { pollStatement } from './poll.js';
 import { compress } from './responses.js';
 import { postStatement } from './submit.js';
@@ -36,7 +37,13 @@ const ROUTES: readonly Route[] = [
   },
   { path: '/v1/info', methods: { GET: info, HEAD: info }, allow: 'GET' },
   { path: '/v1/info/state', methods: { '*': async () => jsonResponse(200, '"ACTIVE"') } },
-  { path: QUERY_PATH, methods: { DELETE: (ctx, request, params) => killQuery(ctx, request, params[0]!) } },
+  {
+    path: QUERY_PATH,
+    methods: { GET: (ctx, request, params) => queryInfo(ctx, request, params[0]!), DELETE: (ctx, request, params) => killQuery(ctx, request, params[0]!) },
+    allow: 'GET, DELETE',
+  },
+  { path: '/v1/node', methods: { GET: nodes }, allow: 'GET' },
+  { path: '/ui/query.html', methods: { GET: legacyQueryPage, HEAD: legacyQueryPage }, allow: 'GET' },
 ];
 
 /** The gateway's door: routes the request; protocol errors become their status, anything else a 500. */
