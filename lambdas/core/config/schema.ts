@@ -269,11 +269,10 @@ export const configSchema = z
         /** The URL clients use (https://...); nextUris are built on it. */
         publicUrl: z.url().optional(),
         /**
-         * Result bytes per page, counted on the rows' JSON. The load balancer answers 502 when the
-         * function's response exceeds 1 MB, and that response holds the body as a JSON string,
-         * escaped once more: quote- or backslash-heavy rows double in size (gzip'd bodies are
-         * base64, 4/3). 450,000 keeps the worst case under 1 MB with room for the columns, stats
-         * and headers.
+         * Result bytes per page, counted as the rows travel behind the load balancer: the
+         * function's response holds the body as a JSON string, escaped once more, and the pager
+         * counts those escapes (gateway/pager.ts). The load balancer answers 502 over 1 MB;
+         * 450,000 leaves room for the columns, stats, headers and base64 of gzip'd bodies (4/3).
          */
         maxPageBytes: z.number().int().min(16_384).max(450_000).default(400_000),
         pollWaitMs: z.number().int().min(0).max(10_000).default(1_000),

@@ -19,12 +19,28 @@ export function fitRows<T>(rows: readonly T[], start: number, rowText: (row: T) 
   let end = start;
   for (; end < rows.length; end++) {
     const text = rowText(rows[end]!);
-    const size = Buffer.byteLength(text, 'utf8') + 1;
+    const size = enveloped(text) + 1;
     if (taken.length > 0 && bytes + size > maxBytes) break;
     taken.push(text);
     bytes += size;
   }
   return { json: '[' + taken.join(',') + ']', end };
+}
+
+/**
+ * The bytes a row takes where the cap matters: behind the ALB the whole body travels again as a
+ * JSON string inside the Lambda's response, where every quote and backslash gains an escape and a
+ * control character becomes up to six. The ALB refuses a response over 1 MB, so pages are
+ * measured as they will be sent there, in both homes alike (the same pages everywhere).
+ */
+export function enveloped(text: string): number {
+  let extra = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c) extra += 1;
+    else if (c < 0x20) extra += 5;
+  }
+  return Buffer.byteLength(text, 'utf8') + extra;
 }
 
 export interface HeldPage {

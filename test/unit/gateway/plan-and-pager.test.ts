@@ -48,6 +48,25 @@ describe('the stored plan', () => {
 });
 
 describe('the pager', () => {
+  it('measures a page as the ALB carries it: the body escaped again inside the Lambda response stays within the cap', () => {
+    // Quote-heavy rows: short strings, embedded quotes, backslashes and newlines.
+    const rows = Array.from({ length: 20_000 }, (_, i) => JSON.stringify([`"q${i}"`, 'a\\b', 'line\nbreak', 'x', i]));
+    const cap = 100_000;
+    let start = 0;
+    let pages = 0;
+    while (start < rows.length) {
+      const { json, end } = fitRows(rows, start, (r) => r, cap);
+      // What the Lambda hands the ALB: the body as a JSON string.
+      expect(Buffer.byteLength(JSON.stringify(json), 'utf8') - 2).toBeLessThanOrEqual(cap);
+      expect(end).toBeGreaterThan(start);
+      start = end;
+      pages++;
+    }
+    // The raw JSON alone would fit in fewer pages: the escapes are really counted.
+    const raw = rows.reduce((n, r) => n + Buffer.byteLength(r) + 1, 2);
+    expect(pages).toBeGreaterThan(Math.ceil(raw / cap));
+  });
+
   it('always takes the first row, then rows while the JSON stays within the cap', () => {
     const rows = ['[1]', '[22]', '[333]'];
     // The brackets count 2 bytes, each row its length and 1 for its comma: [1] and [22] take 11.
