@@ -1,13 +1,5 @@
 /**
- * `npm start [-- options]`: Bifrost on localhost.
- *
- *   --config FILE            targets, routing, auth and access rules (default config/local.yaml:
- *                            the embedded DuckDB engine over the TPC-H tiny sample)
- *   --athena-workgroup NAME  send queries to this Athena workgroup, with your own AWS credentials
- *                            and region (AWS_ENDPOINT_URL_ATHENA / _S3 point at another endpoint)
- *   --tls-cert FILE --tls-key FILE
- *                            serve HTTPS (JDBC sends passwords and tokens over HTTPS only)
- *   --port N, --host H       where to listen (default PORT or 8080, on 127.0.0.1)
+ * `npm start [-- options]`: Bifrost on localhost. `npm start -- --help` prints the options.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -15,6 +7,22 @@ import { AuthSetupError, authSetupProblem } from '../core/auth/index.js';
 import { ConfigError, parseConfigText, type BifrostConfig } from '../core/config/schema.js';
 import { startLocalServer, type LocalServerOptions } from './server.js';
 import { loadTlsOptions } from './tls.js';
+
+const USAGE = `Usage: npm start -- [options]
+
+Bifrost on localhost: the Presto/Trino protocol, the admin page at /admin/, and the admin API.
+
+Options:
+  --config FILE            targets, routing, auth and access rules (default config/local.yaml:
+                           the embedded DuckDB engine over the TPC-H tiny sample)
+  --athena-workgroup NAME  send queries to this Athena workgroup, with your own AWS credentials
+                           and region (AWS_ENDPOINT_URL_ATHENA / _S3 point at another endpoint)
+  --tls-cert FILE --tls-key FILE
+                           serve HTTPS (JDBC sends passwords and tokens over HTTPS only)
+  --port N, --host H       where to listen (default PORT or 8080, on 127.0.0.1)
+  --help                   this text
+
+History, users and run-time rules live in memory: a restart starts afresh.`;
 
 // The local server runs on Node 20 too; the SDK's notice about its future Node 22 floor is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -34,11 +42,16 @@ try {
       'tls-key': { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   }).values;
 } catch (error) {
-  fail((error as Error).message);
+  fail(`${(error as Error).message}\n\n${USAGE}`);
+}
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
 }
 
 let config: BifrostConfig | undefined;
@@ -82,7 +95,16 @@ try {
 } catch (error) {
   fail((error as Error).message);
 }
-const server = await startLocalServer(options).catch((error: unknown) => (error instanceof AuthSetupError ? fail(error.message) : Promise.reject(error)));
+// Athena targets run with the user's own AWS credentials and Region: say so now, not at the first query.
+const athenaTargets = Object.entries(config?.targets ?? {}).filter(([, t]) => t.type === 'athena').map(([name]) => name);
+if (athenaTargets.length && !process.env.AWS_REGION && !process.env.AWS_DEFAULT_REGION && !process.env.AWS_PROFILE) {
+  console.warn(`warning: Athena target${athenaTargets.length > 1 ? 's' : ''} ${athenaTargets.join(', ')} need${athenaTargets.length > 1 ? '' : 's'} AWS credentials and a Region (set AWS_REGION, and AWS_PROFILE or access keys); until then their queries fail`);
+}
+const server = await startLocalServer(options).catch((error: unknown) => {
+  if (error instanceof AuthSetupError) fail(error.message);
+  if ((error as NodeJS.ErrnoException)?.code === 'EADDRINUSE') fail(`port ${options.port} on ${options.host} is in use: stop what runs there, or start with --port N`);
+  return Promise.reject(error);
+});
 if (!options.tls && config?.auth?.methods?.some((m) => m.type !== 'header')) {
   console.warn('warning: passwords and tokens are configured but the server is plain HTTP; JDBC and the Trino CLI send credentials over HTTPS only (use --tls-cert and --tls-key)');
 }
