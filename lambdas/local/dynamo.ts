@@ -1,4 +1,4 @@
-import { CreateTableCommand, DynamoDBClient, waitUntilTableExists, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException, waitUntilTableExists, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
@@ -11,12 +11,18 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
+export interface LocalDynamoOptions {
+  /** A folder that keeps the tables across restarts (dynalite's LevelDB store); in memory without one. */
+  dataDir?: string;
+}
+
 /**
  * DynamoDB's API served in-process by dynalite on a free loopback port, with Bifrost's tables
- * created. The same DynamoDB code as in AWS runs against it.
+ * created (kept as they are when a data folder already holds them). The same DynamoDB code as in
+ * AWS runs against it.
  */
-export async function startLocalDynamo(extraTables: CreateTableCommandInput[] = []): Promise<LocalDynamo> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+export async function startLocalDynamo(extraTables: CreateTableCommandInput[] = [], options: LocalDynamoOptions = {}): Promise<LocalDynamo> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.dataDir ? { path: options.dataDir } : {}) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -33,7 +39,12 @@ export async function startLocalDynamo(extraTables: CreateTableCommandInput[] = 
   });
   const tables = { queries: 'bifrost-queries' };
   for (const definition of [queriesTableDefinition(tables.queries), ...extraTables]) {
-    await client.send(new CreateTableCommand(definition));
+    try {
+      await client.send(new CreateTableCommand(definition));
+    } catch (error) {
+      // A data folder from an earlier run already holds the table.
+      if (!(error instanceof ResourceInUseException)) throw error;
+    }
     await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.2 }, { TableName: definition.TableName! });
   }
   return {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AuthSetupError, authSetupProblem } from '../core/auth/index.js';
 import { ConfigError, parseConfigText, type BifrostConfig } from '../core/config/schema.js';
-import { startLocalServer, type LocalServerOptions } from './server.js';
+import { LOCAL_TABLES, startLocalServer, type LocalServerOptions } from './server.js';
 import { loadTlsOptions } from './tls.js';
 
 const USAGE = `Usage: npm start -- [options]
@@ -20,9 +20,10 @@ Options:
   --tls-cert FILE --tls-key FILE
                            serve HTTPS (JDBC sends passwords and tokens over HTTPS only)
   --port N, --host H       where to listen (default PORT or 8080, on 127.0.0.1)
-  --help                   this text
-
-History, users and run-time rules live in memory: a restart starts afresh.`;
+  --data DIR               keep history, users, run-time rules and the audit trail in DIR across
+                           restarts (default: in memory, a restart starts afresh); tables written
+                           into memory.default on the local engine stay in memory either way
+  --help                   this text`;
 
 // The local server runs on Node 20 too; the SDK's notice about its future Node 22 floor is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -42,6 +43,7 @@ try {
       'tls-key': { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
+      data: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -84,6 +86,7 @@ const options: LocalServerOptions = {
   port: Number(args.port ?? process.env.PORT ?? 8080),
   host: args.host ?? process.env.HOST ?? '127.0.0.1',
   ...(config ? { config } : {}),
+  ...(args.data ? { dataDir: args.data } : {}),
   log: {
     info: (m, e) => console.log(m, e ?? ''),
     warn: (m, e) => console.warn(m, e ?? ''),
@@ -110,6 +113,8 @@ if (!options.tls && config?.auth?.methods?.some((m) => m.type !== 'header')) {
 }
 console.log(`Bifrost is ready at ${server.url}`);
 console.log(`  trino --server ${server.url} --catalog tpch --schema tiny --user $USER`);
+console.log(`  admin page: ${server.url}/admin/   users: npx bifrost users list --endpoint ${server.dynamo.endpoint} --table ${LOCAL_TABLES.users}`);
+console.log(args.data ? `  data kept in ${args.data}` : '  data in memory: history, users and run-time rules start afresh on restart (--data DIR keeps them)');
 const stop = async () => {
   await server.close();
   process.exit(0);

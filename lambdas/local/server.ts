@@ -47,6 +47,8 @@ export interface LocalServerOptions {
   engineResultTtlMs?: number;
   /** The built admin page (vite build of lambdas/admin-ui); default lambdas/admin-ui/dist. */
   adminPageDir?: string;
+  /** A folder that keeps history, users, run-time rules and the audit trail across restarts (default: memory only). */
+  dataDir?: string;
   /** Clients for Athena targets (default: the user's credentials and region from the environment). */
   aws?: () => AwsClients;
   log?: Logger;
@@ -84,7 +86,7 @@ const silent: Logger = { info() {}, warn() {}, error() {} };
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
   const config = options.config ?? defaultLocalConfig();
   const log = options.log ?? silent;
-  const dynamo = await startLocalDynamo([configTableDefinition(LOCAL_TABLES.config), usersTableDefinition(LOCAL_TABLES.users)]);
+  const dynamo = await startLocalDynamo([configTableDefinition(LOCAL_TABLES.config), usersTableDefinition(LOCAL_TABLES.users)], options.dataDir ? { dataDir: options.dataDir } : {});
 
   // State changes are delivered a little later, as EventBridge would; close() waits for those in
   // flight and drops those not yet due, so no write reaches the store after it has stopped.

@@ -33,3 +33,35 @@ describe('the start command', () => {
     expect(run.stderr).toContain('--config');
   });
 });
+
+describe('a data folder', () => {
+  it('keeps history across a restart of the local server', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dataDir = mkdtempSync(join(tmpdir(), 'bifrost-data-'));
+    try {
+      const first = await startLocalServer({ dataDir });
+      let page = (await (await fetch(`${first.url}/v1/statement`, { method: 'POST', body: 'SELECT 42', headers: { 'X-Trino-User': 'alice' } })).json()) as { id: string; nextUri?: string };
+      const id = page.id;
+      while (page.nextUri) page = (await (await fetch(page.nextUri, { headers: { 'X-Trino-User': 'alice' } })).json()) as { id: string; nextUri?: string };
+      await first.close();
+
+      const second = await startLocalServer({ dataDir });
+      try {
+        expect(await second.store.get(id)).toMatchObject({ queryId: id, user: 'alice', sql: 'SELECT 42', state: 'FINISHED' });
+      } finally {
+        await second.close();
+      }
+      // Without the folder, a new server starts afresh.
+      const fresh = await startLocalServer();
+      try {
+        expect(await fresh.store.get(id)).toBeUndefined();
+      } finally {
+        await fresh.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
