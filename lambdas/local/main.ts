@@ -23,7 +23,12 @@ Options:
   --data DIR               keep history, users, run-time rules and the audit trail in DIR across
                            restarts (default: in memory, a restart starts afresh); tables written
                            into memory.default on the local engine stay in memory either way
+  --verbose                also log routine notes (state changes, sweeps)
   --help                   this text`;
+
+function logLine(message: string, extra?: Record<string, unknown>): string {
+  return extra && Object.keys(extra).length ? `${message} ${JSON.stringify(extra)}` : message;
+}
 
 // The local server runs on Node 20 too; the SDK's notice about its future Node 22 floor is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -44,6 +49,7 @@ try {
       port: { type: 'string' },
       host: { type: 'string' },
       data: { type: 'string' },
+      verbose: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -87,10 +93,11 @@ const options: LocalServerOptions = {
   host: args.host ?? process.env.HOST ?? '127.0.0.1',
   ...(config ? { config } : {}),
   ...(args.data ? { dataDir: args.data } : {}),
+  // One line per message; routine tracking notes only with --verbose.
   log: {
-    info: (m, e) => console.log(m, e ?? ''),
-    warn: (m, e) => console.warn(m, e ?? ''),
-    error: (m, e) => console.error(m, e ?? ''),
+    info: (m, e) => (args.verbose ? console.log(logLine(m, e)) : undefined),
+    warn: (m, e) => console.warn(logLine(m, e)),
+    error: (m, e) => console.error(logLine(m, e)),
   },
 };
 try {
