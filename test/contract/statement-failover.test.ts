@@ -1,0 +1,114 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { ALBEvent, ALBResult } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoHealthStore } from '../../lambdas/adapters/aws/dynamo-health-store.js';
+import { DynamoQueryStore } from '../../lambdas/adapters/aws/dynamo-query-store.js';
+import { configTableDefinition, usersTableDefinition } from '../../lambdas/adapters/aws/tables.js';
+import { ENV } from '../../lambdas/handlers/env.js';
+import { startLocalDynamo, type LocalDynamo } from '../../lambdas/local/dynamo.js';
+import { startLocalServer, type LocalServer } from '../../lambdas/local/server.js';
+import { lambdaContext } from '../support/lambda-context.js';
+
+/**
+ * Failover as deployed: the statement function's handler module with its real adapters (DynamoDB
+ * on dynalite, the key from a mocked Secrets Manager), behind ALB events. Its routing chain is
+ * [a cluster whose port refuses connections, a live cluster (a second Bifrost speaking Trino)]:
+ * the query runs on the live one, its item says why, and the dead one is marked unhealthy where
+ * every instance's routing reads health.
+ */
+const secrets = mockClient(SecretsManagerClient);
+let dynamo: LocalDynamo;
+let upstream: LocalServer;
+let deadUrl: string;
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function albEvent(method: string, url: string, body = ''): ALBEvent {
+  const parsed = new URL(url, 'http://bifrost.example');
+  const multiValueQueryStringParameters: Record<string, string[]> = {};
+  for (const [k, v] of parsed.searchParams) (multiValueQueryStringParameters[k] ??= []).push(encodeURIComponent(v));
+  return {
+    requestContext: { elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/bifrost/0123456789abcdef' } },
+    httpMethod: method,
+    path: parsed.pathname,
+    multiValueQueryStringParameters,
+    multiValueHeaders: { host: ['bifrost.example'], 'x-forwarded-proto': ['https'], 'x-forwarded-port': ['443'], 'x-trino-user': ['alice'], 'x-forwarded-for': ['198.51.100.7'] },
+    body: Buffer.from(body).toString('base64'),
+    isBase64Encoded: true,
+  };
+}
+
+interface Page {
+  id: string;
+  nextUri?: string;
+  data?: unknown[][];
+  error?: { errorName: string };
+  stats: { state: string };
+}
+
+function page(result: ALBResult): Page {
+  const text = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64').toString('utf8') : (result.body ?? '');
+  return JSON.parse(text) as Page;
+}
+
+beforeAll(async () => {
+  upstream = await startLocalServer({ gateway: { pollWaitMs: 100 } });
+  deadUrl = `http://127.0.0.1:${await closedPort()}`;
+  dynamo = await startLocalDynamo([configTableDefinition('bifrost-config'), usersTableDefinition('bifrost-users')]);
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: 'k'.repeat(48) });
+  Object.assign(process.env, {
+    [ENV.QUERIES_TABLE]: dynamo.tables.queries,
+    [ENV.CONFIG_TABLE]: 'bifrost-config',
+    [ENV.USERS_TABLE]: 'bifrost-users',
+    [ENV.PAGE_TOKEN_SECRET_ARN]: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bifrost-key',
+    [ENV.CONFIG_JSON]: JSON.stringify({
+      version: 1,
+      gateway: { pollWaitMs: 100 },
+      auth: { methods: [{ type: 'header' }] },
+      targets: { dead: { type: 'trino', url: deadUrl, unhealthyAfter: 3 }, live: { type: 'trino', url: upstream.url } },
+      routingGroups: { main: { targets: ['dead', 'live'] } },
+      defaultRoutingGroup: 'main',
+    }),
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
+});
+afterAll(async () => {
+  secrets.restore();
+  await upstream?.close();
+  await dynamo?.close();
+});
+
+describe('the statement function behind the ALB', () => {
+  it('fails a query over from a cluster that refuses connections to the next of its chain', async () => {
+    const { handler } = await import('../../lambdas/handlers/statement.js');
+    const context = lambdaContext('bifrost-statement', 1769);
+    let current = page((await handler(albEvent('POST', '/v1/statement', 'SELECT 42'), context)) as ALBResult);
+    const rows: unknown[][] = [];
+    for (let polls = 0; current.nextUri && polls < 100; polls++) {
+      current = page((await handler(albEvent('GET', current.nextUri), context)) as ALBResult);
+      if (current.data) rows.push(...current.data);
+    }
+    expect(current.error).toBeUndefined();
+    expect(current.stats.state).toBe('FINISHED');
+    expect(rows).toEqual([[42]]);
+
+    const item = await new DynamoQueryStore(dynamo.client, dynamo.tables.queries).get(current.id);
+    expect(item?.target).toBe('live');
+    expect(JSON.stringify(item?.routing)).toMatch(/'dead' unreachable/);
+    const health = (await new DynamoHealthStore(dynamo.client, 'bifrost-config').get(['dead'])).get('dead');
+    expect(health).toMatchObject({ healthy: false });
+  });
+});
