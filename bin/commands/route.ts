@@ -133,7 +133,10 @@ export async function routeCommand(args: string[], io: CommandIo, deps: RouteCom
       return 0;
     }
     // As the gateway does: the analyzer's tables, the statement kind of the gateway's plan.
-    analysis = routingAnalysis((deps.analyzer ?? trinoAnalyzer).analyze(plan.sql, session), plan.updateType ?? 'SELECT');
+    const analyzed = (deps.analyzer ?? trinoAnalyzer).analyze(plan.sql, session);
+    // The gateway routes what it cannot analyze without its tables; say so rather than route silently.
+    if (!analyzed.ok) io.stderr.write(`bifrost route: --sql could not be analyzed (${analyzed.error ?? 'no reason given'}): routed without its tables, as the gateway would; under access rules it would be denied\n`);
+    analysis = routingAnalysis(analyzed, plan.updateType ?? 'SELECT');
   }
   const tables = list(options.tables).map((t) => qualify(t, session));
   if (tables.length) {

@@ -1,6 +1,11 @@
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { ALICE_RULES } from '../../support/alice-rules.js';
 import { main } from '../../../bin/cli.js';
 import type { RouteExplanation } from '../../../lambdas/core/routing/types.js';
 
@@ -50,6 +55,13 @@ describe('bifrost route', () => {
     expect(denied.reasons[0]).toBe("no target of group 'legacy' can take queries (rule 'legacy-team' (priority 30) chose group 'legacy')");
   });
 
+  it('says when --sql could not be analyzed, and routes it as the gateway would', async () => {
+    const { code, out, err } = await bifrost('route', '--config', example, '--user', 'sam', '--sql', 'SELEC * FROM orders');
+    expect(code).toBe(0);
+    expect(err).toMatch(/could not be analyzed \(line 1:1: .*\): routed without its tables/);
+    expect((JSON.parse(out) as RouteExplanation).outcome).toBeDefined();
+  });
+
   it('analyzes the SQL for its kind and tables', async () => {
     const e = await route('--user', 'sam', '--sql', 'INSERT INTO orders SELECT * FROM web.clicks', '--catalog', 'hive', '--schema', 'sales');
     expect(e.facts).toMatchObject({ statementKind: 'INSERT', tables: ['hive.sales.orders', 'hive.web.clicks'], schemas: ['hive.sales', 'hive.web'] });
@@ -70,5 +82,40 @@ describe('bifrost route', () => {
     expect(unknown.err).toContain("unknown target 'nope'");
     const bad = await bifrost('route', '--config', example, '--user', 'x', '--states', 'adhoc=paused');
     expect(bad.err).toContain("'paused' is not one of active, draining, disabled");
+  });
+});
+
+describe('bifrost check', () => {
+  const check = async (sql: string, ...args: string[]) => {
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = '';
+    let err = '';
+    stdout.on('data', (c) => (out += c));
+    stderr.on('data', (c) => (err += c));
+    stdin.end(JSON.stringify({ id: 1, sql }) + '\n');
+    const code = await main(['check', ...args], { stdin, stdout, stderr, env: {} });
+    return { code, out, err };
+  };
+
+  it('takes the access section of a Bifrost config file (YAML), and refuses a config without one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bifrost-check-'));
+    const file = join(dir, 'bifrost.yaml');
+    writeFileSync(file, stringify({ version: 1, targets: { local: { type: 'duckdb' } }, routingGroups: { g: { targets: ['local'] } }, defaultRoutingGroup: 'g', access: ALICE_RULES }));
+    const allowed = await check('SELECT n_name FROM tpch.tiny.nation', '--rules', file, '--user', 'alice');
+    expect(allowed.code).toBe(0);
+    expect(JSON.parse(allowed.out)).toEqual({ id: 1, allowed: true, reason: null });
+    const denied = await check('SELECT c_phone FROM tpch.tiny.customer', '--rules', file, '--user', 'alice');
+    expect(JSON.parse(denied.out)).toMatchObject({ id: 1, allowed: false });
+    const none = await check('SELECT 1', '--rules', example, '--user', 'alice');
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(/no access section/);
+  });
+
+  it('answers a missing file in one line', async () => {
+    const { code, err } = await check('SELECT 1', '--rules', '/nonexistent/rules.json', '--user', 'alice');
+    expect(code).toBe(2);
+    expect(err.trim().split('\n')).toEqual(['bifrost check: /nonexistent/rules.json: no such file']);
   });
 });
