@@ -1,8 +1,7 @@
-import { createServer } from 'node:net';
 import { AthenaClient, BatchGetQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { lambdaContext } from '../support/lambda-context.js';
+import { closedPort, handlerEnvironment, lambdaContext } from '../support/handlers.js';
 import { DynamoHealthStore } from '../../lambdas/adapters/aws/dynamo-health-store.js';
 import { DynamoQueryStore } from '../../lambdas/adapters/aws/dynamo-query-store.js';
 import { configTableDefinition } from '../../lambdas/adapters/aws/tables.js';
@@ -23,14 +22,6 @@ let dynamo: LocalDynamo;
 let store: DynamoQueryStore;
 const CONFIG_TABLE = 'bifrost-config';
 
-/** A port nothing listens on: a submit or probe there is refused at once. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 beforeAll(async () => {
   dynamo = await startLocalDynamo([configTableDefinition(CONFIG_TABLE)]);
@@ -44,16 +35,10 @@ beforeAll(async () => {
     routingGroups: { main: { targets: ['dead', 'adhoc'] } },
     defaultRoutingGroup: 'main',
   };
-  Object.assign(process.env, {
+  handlerEnvironment(dynamo.endpoint, {
     [ENV.QUERIES_TABLE]: dynamo.tables.queries,
     [ENV.CONFIG_TABLE]: CONFIG_TABLE,
     [ENV.CONFIG_JSON]: JSON.stringify(config),
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
   });
 });
 afterAll(async () => {

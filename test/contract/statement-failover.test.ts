@@ -1,5 +1,3 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ALBEvent, ALBResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -10,7 +8,7 @@ import { configTableDefinition, usersTableDefinition } from '../../lambdas/adapt
 import { ENV } from '../../lambdas/handlers/env.js';
 import { startLocalDynamo, type LocalDynamo } from '../../lambdas/local/dynamo.js';
 import { startLocalServer, type LocalServer } from '../../lambdas/local/server.js';
-import { lambdaContext } from '../support/lambda-context.js';
+import { closedPort, handlerEnvironment, lambdaContext } from '../support/handlers.js';
 
 /**
  * Failover as deployed: the statement function's handler module with its real adapters (DynamoDB
@@ -24,13 +22,6 @@ let dynamo: LocalDynamo;
 let upstream: LocalServer;
 let deadUrl: string;
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function albEvent(method: string, url: string, body = ''): ALBEvent {
   const parsed = new URL(url, 'http://bifrost.example');
@@ -65,7 +56,7 @@ beforeAll(async () => {
   deadUrl = `http://127.0.0.1:${await closedPort()}`;
   dynamo = await startLocalDynamo([configTableDefinition('bifrost-config'), usersTableDefinition('bifrost-users')]);
   secrets.on(GetSecretValueCommand).resolves({ SecretString: 'k'.repeat(48) });
-  Object.assign(process.env, {
+  handlerEnvironment(dynamo.endpoint, {
     [ENV.QUERIES_TABLE]: dynamo.tables.queries,
     [ENV.CONFIG_TABLE]: 'bifrost-config',
     [ENV.USERS_TABLE]: 'bifrost-users',
@@ -78,11 +69,6 @@ beforeAll(async () => {
       routingGroups: { main: { targets: ['dead', 'live'] } },
       defaultRoutingGroup: 'main',
     }),
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
 });
 afterAll(async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { AthenaClient, BatchGetQueryExecutionCommand, StopQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lambdaContext } from '../support/lambda-context.js';
+import { handlerEnvironment, lambdaContext } from '../support/handlers.js';
 import { DynamoQueryStore } from '../../lambdas/adapters/aws/dynamo-query-store.js';
 import { ENV, loadConfig, requireEnv } from '../../lambdas/handlers/env.js';
 import { startLocalDynamo, type LocalDynamo } from '../../lambdas/local/dynamo.js';
@@ -27,15 +27,9 @@ let store: DynamoQueryStore;
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
   store = new DynamoQueryStore(dynamo.client, dynamo.tables.queries);
-  Object.assign(process.env, {
+  handlerEnvironment(dynamo.endpoint, {
     [ENV.QUERIES_TABLE]: dynamo.tables.queries,
     [ENV.CONFIG_JSON]: JSON.stringify(CONFIG),
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
   });
 });
 afterAll(async () => {

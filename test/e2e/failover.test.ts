@@ -1,10 +1,9 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoHealthStore } from '../../lambdas/adapters/aws/dynamo-health-store.js';
 import { parseConfig } from '../../lambdas/core/config/schema.js';
 import { ClusterEngine } from '../../lambdas/core/engines/cluster/index.js';
 import { LOCAL_TABLES, startLocalServer, type LocalServer } from '../../lambdas/local/server.js';
+import { closedPort } from '../support/handlers.js';
 
 /**
  * End to end: a routing chain [dead cluster, local DuckDB] on the real local server.
@@ -12,14 +11,6 @@ import { LOCAL_TABLES, startLocalServer, type LocalServer } from '../../lambdas/
  * local target, its history says why, and the cluster is marked unhealthy in the health store.
  */
 
-/** A port nothing listens on: listen on port 0, note the port, close. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 interface Page {
   id: string;

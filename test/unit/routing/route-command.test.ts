@@ -12,13 +12,19 @@ import type { RouteExplanation } from '../../../lambdas/core/routing/types.js';
 const example = fileURLToPath(new URL('../../../config/bifrost.example.yaml', import.meta.url));
 
 async function bifrost(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return bifrostWithInput('', ...args);
+}
+
+async function bifrostWithInput(input: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdin = new PassThrough();
+  stdin.end(input);
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
   let err = '';
   stdout.on('data', (c) => (out += c));
   stderr.on('data', (c) => (err += c));
-  const code = await main(args, { stdin: new PassThrough(), stdout, stderr, env: {} });
+  const code = await main(args, { stdin, stdout, stderr, env: {} });
   return { code, out, err };
 }
 
@@ -86,18 +92,7 @@ describe('bifrost route', () => {
 });
 
 describe('bifrost check', () => {
-  const check = async (sql: string, ...args: string[]) => {
-    const stdin = new PassThrough();
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (c) => (out += c));
-    stderr.on('data', (c) => (err += c));
-    stdin.end(JSON.stringify({ id: 1, sql }) + '\n');
-    const code = await main(['check', ...args], { stdin, stdout, stderr, env: {} });
-    return { code, out, err };
-  };
+  const check = (sql: string, ...args: string[]) => bifrostWithInput(JSON.stringify({ id: 1, sql }) + '\n', 'check', ...args);
 
   it('takes the access section of a Bifrost config file (YAML), and refuses a config without one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bifrost-check-'));

@@ -1,15 +1,8 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
-import { AthenaEngine, type AthenaEngineOptions } from './athena-engine.js';
 
 export type Environment = Record<string, string | undefined>;
-
-export interface LocalAthenaOptions extends Partial<Omit<AthenaEngineOptions, 'athena' | 's3' | 'glue' | 'workgroup'>> {
-  workgroup: string;
-  /** The process environment (the local server passes `process.env`). */
-  env: Environment;
-}
 
 /**
  * The clients of the local mode: the user's own credentials (the SDK's default chain: environment,
@@ -31,11 +24,4 @@ export function athenaClientsFromEnv(env: Environment): { athena: AthenaClient; 
     s3: new S3Client({ ...common, followRegionRedirects: true, ...(s3Endpoint ? { endpoint: s3Endpoint, forcePathStyle: true } : {}) }),
     glue: new GlueClient({ ...common, ...(glueEndpoint ? { endpoint: glueEndpoint } : {}) }),
   };
-}
-
-/** The Athena engine of `npm start -- --athena-workgroup NAME`. */
-export function athenaEngineForLocalMode(options: LocalAthenaOptions): AthenaEngine {
-  const { env, workgroup, ...settings } = options;
-  const clients = athenaClientsFromEnv(env);
-  return new AthenaEngine({ ...settings, ...clients, workgroup });
 }

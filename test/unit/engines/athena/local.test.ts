@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { athenaClientsFromEnv, athenaEngineForLocalMode } from '../../../../lambdas/adapters/aws/athena/local.js';
-import { AthenaEngine } from '../../../../lambdas/adapters/aws/athena/athena-engine.js';
+import { athenaClientsFromEnv } from '../../../../lambdas/adapters/aws/athena/local.js';
 
 async function endpointOf(client: { config: { endpoint?: () => Promise<{ hostname: string; port?: number; protocol: string; path: string }> } }): Promise<string | undefined> {
   if (!client.config.endpoint) return undefined;
@@ -28,11 +27,5 @@ describe('local mode clients', () => {
     expect(await endpointOf(s3 as never)).toBe('http://127.0.0.1:5000/');
     const plain = athenaClientsFromEnv({ AWS_REGION: 'us-east-1' });
     expect(plain.s3.config.forcePathStyle).toBeFalsy();
-  });
-
-  it('builds an engine for the workgroup', () => {
-    const engine = athenaEngineForLocalMode({ workgroup: 'analysts', env: { AWS_REGION: 'us-east-1' } });
-    expect(engine).toBeInstanceOf(AthenaEngine);
-    expect(engine.options.workgroup).toBe('analysts');
   });
 });
