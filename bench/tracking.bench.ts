@@ -8,6 +8,8 @@
  *    10,000 active queries on it, and the read capacity the same query consumes.
  * dynalite is not DynamoDB: its figures show the code's own cost and the number of round trips,
  * not DynamoDB's latency (a few ms a round trip in a Region).
+ * The serial run, the 16-in-flight run and the depth reads are interleaved, 5 rounds after a
+ * warm-up round (each round on queries of its own); figures are medians with their spreads.
  */
 import { performance } from 'node:perf_hooks';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -20,9 +22,9 @@ import { trackingSettings } from '../lambdas/core/tracking/settings.js';
 import { applyStateChange, type AthenaStateChangeEvent } from '../lambdas/core/tracking/state-change.js';
 import { startLocalDynamo } from '../lambdas/local/dynamo.js';
 import type { BenchResult } from './run.js';
-import { round, summarize } from './stats.js';
+import { interleave, round, summarize } from './stats.js';
 
-const QUERIES = 1500;
+const QUERIES = 600;
 const DUPLICATE_SHARE = 0.2;
 const ACTIVE = 10_000;
 const DEPTH_READS = 30;
@@ -102,8 +104,10 @@ async function eventsPerSecond(store: DynamoQueryStore, prefix: string, concurre
   return { eventsPerSecond: round(total / seconds, 0), events: total, latency: summarize(latencies), outcomes: [...outcomes].map(([k, v]) => `${k}=${v}`).join(' ') };
 }
 
-async function depthRead(store: DynamoQueryStore, doc: DynamoDBDocumentClient, table: string) {
-  const target = 'big';
+const DEPTH_TARGET = 'big';
+
+async function loadActive(store: DynamoQueryStore): Promise<number> {
+  const target = DEPTH_TARGET;
   const now = Date.now();
   const ids = Array.from({ length: ACTIVE }, (_, i) => `depth-${String(i).padStart(6, '0')}`);
   const loadStart = performance.now();
@@ -113,7 +117,11 @@ async function depthRead(store: DynamoQueryStore, doc: DynamoDBDocumentClient, t
   await inParallel(ids.slice(0, ACTIVE * 0.4), 64, async (id) => {
     await store.transition(id, { state: 'RUNNING' }, now);
   });
-  const loadSeconds = (performance.now() - loadStart) / 1000;
+  return round((performance.now() - loadStart) / 1000, 1);
+}
+
+async function depthRead(store: DynamoQueryStore, doc: DynamoDBDocumentClient, table: string) {
+  const target = DEPTH_TARGET;
   const depth = await store.depth(target);
   if (depth.queued + depth.running !== ACTIVE) throw new Error(`depth ${JSON.stringify(depth)} != ${ACTIVE}`);
   const samples: number[] = [];
@@ -145,7 +153,7 @@ async function depthRead(store: DynamoQueryStore, doc: DynamoDBDocumentClient, t
       start = out.LastEvaluatedKey;
     } while (start);
   }
-  return { depth, latency: summarize(samples), capacity: round(capacity, 1), pages, loadSeconds: round(loadSeconds, 1) };
+  return { depth, latency: summarize(samples), capacity: round(capacity, 1), pages };
 }
 
 export default async function bench(): Promise<BenchResult> {
@@ -153,28 +161,32 @@ export default async function bench(): Promise<BenchResult> {
   try {
     const store = new DynamoQueryStore(dynamo.client, dynamo.tables.queries);
     const doc = DynamoDBDocumentClient.from(dynamo.client);
-    // Warm-up.
-    await eventsPerSecond(store, 'warm', 8);
-    const serial = await eventsPerSecond(store, 'serial', 1);
-    const parallel = await eventsPerSecond(store, 'parallel', 16);
-    const depth = await depthRead(store, doc, dynamo.tables.queries);
-    return {
-      title: `Tracking on dynalite: ${QUERIES} queries x (RUNNING, SUCCEEDED) events with ${DUPLICATE_SHARE * 100}% duplicates through applyStateChange (status API in process), one at a time and 16 in flight; depth of one target with ${ACTIVE} active queries (${depth.depth.queued} queued, ${depth.depth.running} running), ${DEPTH_READS} reads`,
-      figures: {
-        eventsPerSecondSerial: serial.eventsPerSecond,
-        eventP50MsSerial: serial.latency.median,
-        eventP99MsSerial: serial.latency.p99,
-        eventsPerSecond16InFlight: parallel.eventsPerSecond,
-        eventP50Ms16InFlight: parallel.latency.median,
-        eventP99Ms16InFlight: parallel.latency.p99,
-        eventOutcomes: parallel.outcomes,
-        depthActiveQueries: ACTIVE,
-        depthReadP50Ms: depth.latency.median,
-        depthReadP99Ms: depth.latency.p99,
-        depthReadRoundTrips: depth.pages,
-        depthReadCapacityUnits: depth.capacity,
-        activeQueriesLoadSeconds: depth.loadSeconds,
+    const loadSeconds = await loadActive(store);
+    let runs = 0;
+    let outcomes = '';
+    let depth = { queued: 0, running: 0 };
+    const repeated = await interleave({
+      serial: async () => {
+        const serial = await eventsPerSecond(store, `serial-${runs++}`, 1);
+        return { eventsPerSecondSerial: serial.eventsPerSecond, eventP50MsSerial: serial.latency.median, eventP99MsSerial: serial.latency.p99 };
       },
+      parallel: async () => {
+        const parallel = await eventsPerSecond(store, `parallel-${runs++}`, 16);
+        outcomes = parallel.outcomes;
+        return { eventsPerSecond16InFlight: parallel.eventsPerSecond, eventP50Ms16InFlight: parallel.latency.median, eventP99Ms16InFlight: parallel.latency.p99 };
+      },
+      depth: async () => {
+        const read = await depthRead(store, doc, dynamo.tables.queries);
+        depth = read.depth;
+        return { depthReadP50Ms: read.latency.median, depthReadP99Ms: read.latency.p99, depthReadRoundTrips: read.pages, depthReadCapacityUnits: read.capacity };
+      },
+    });
+    const { figures, spreads, repetitions } = repeated.report();
+    return {
+      title: `Tracking on dynalite: ${QUERIES} queries x (RUNNING, SUCCEEDED) events with ${DUPLICATE_SHARE * 100}% duplicates through applyStateChange (status API in process), one at a time and 16 in flight; depth of one target with ${ACTIVE} active queries (${depth.queued} queued, ${depth.running} running), ${DEPTH_READS} reads; the three interleaved, ${repetitions} rounds after a warm-up round`,
+      figures: { ...figures, eventOutcomes: outcomes, depthActiveQueries: ACTIVE, activeQueriesLoadSeconds: loadSeconds },
+      repetitions,
+      spreads,
     };
   } finally {
     await dynamo.close();

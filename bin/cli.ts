@@ -1,10 +1,8 @@
 /**
  * `bifrost <command> [options]`. Each command lives in bin/commands/<command>.ts and exports
- * `run(args, io)` returning an exit code, plus a one-line `summary` for the help text.
+ * `run(args, io)` returning an exit code; COMMANDS below names it with a one-line summary for the
+ * help text, and loads its module only when it runs (the help loads none of them).
  */
-import { readdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
 
 export interface CommandIo {
   stdin: NodeJS.ReadableStream;
@@ -14,30 +12,30 @@ export interface CommandIo {
 }
 
 export interface Command {
-  summary: string;
   run(args: string[], io: CommandIo): Promise<number>;
 }
 
-const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
-
-async function commandNames(): Promise<string[]> {
-  const files = await readdir(commandsDir);
-  return files.filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
-}
+/** Every command, by name. Static imports (not a directory listing) so that a bundle can hold them. */
+export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  analyze: { summary: 'analyze SQL read as JSON lines {id, sql} on stdin: statement kind, tables with their access, columns', load: () => import('./commands/analyze.js') },
+  check: { summary: 'decide SQL read as JSON lines {id, sql} on stdin against access rules: allowed, and why not', load: () => import('./commands/check.js') },
+  route: { summary: 'explain how a query would be routed: routing group, target, every rule and target considered (nothing runs)', load: () => import('./commands/route.js') },
+  users: { summary: 'manage password users in the DynamoDB users table (add, passwd, disable, enable, unlock, groups, list)', load: () => import('./commands/users.js') },
+};
 
 export async function main(argv: string[], io: CommandIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
   const [name, ...args] = argv;
-  const names = await commandNames();
+  const names = Object.keys(COMMANDS).sort();
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    const lines = await Promise.all(names.map(async (n) => `  ${n.padEnd(10)} ${((await import(join(commandsDir, `${n}.ts`))) as Command).summary}`));
+    const lines = names.map((n) => `  ${n.padEnd(10)} ${COMMANDS[n]!.summary}`);
     io.stdout.write(`usage: bifrost <command> [options]\n\ncommands:\n${lines.join('\n')}\n`);
     return name ? 0 : 2;
   }
-  if (!names.includes(name)) {
+  if (!Object.hasOwn(COMMANDS, name)) {
     io.stderr.write(`bifrost: unknown command '${name}'; run 'bifrost help' for the list\n`);
     return 2;
   }
-  const command = (await import(join(commandsDir, `${name}.ts`))) as Command;
+  const command = await COMMANDS[name]!.load();
   try {
     return await command.run(args, io);
   } catch (error) {

@@ -5,6 +5,14 @@
  * No imports, no logic: the stack must be able to read it without pulling in runtime code.
  */
 
+/**
+ * The Athena query states whose change events tracking receives: the ends of queries. Progress
+ * (QUEUED, RUNNING) is recorded by the client's polls; an end is what must never be missed (a
+ * query whose client went away, its data scanned and cost), so only ends are delivered, and each
+ * costs one lookup and one conditional write.
+ */
+export const TRACKED_ATHENA_STATES = ['SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+
 /** The environment variables of Bifrost's Lambda functions: the stack sets them, handlers read them. */
 export const ENV = {
   /** Name of the DynamoDB queries table. */
@@ -21,6 +29,10 @@ export const ENV = {
   PAGE_TOKEN_SECRET_ARN: 'PAGE_TOKEN_SECRET_ARN',
   /** ARN of the load balancer, checked as the signer of ALB OIDC tokens (admin). */
   LOAD_BALANCER_ARN: 'LOAD_BALANCER_ARN',
+  /** Bucket of spooled result segments (the result bucket), under SPOOL_PREFIX; unset: no spooling protocol. */
+  SPOOL_BUCKET: 'SPOOL_BUCKET',
+  /** The EventBridge bus Bifrost's own events go to (docs/events.md); absent: the config's, else the default bus. */
+  EVENT_BUS_NAME: 'EVENT_BUS_NAME',
   /** Read by Powertools itself: the service name in logs and metrics. */
   POWERTOOLS_SERVICE_NAME: 'POWERTOOLS_SERVICE_NAME',
   /** Read by Powertools itself: the CloudWatch namespace of the metrics. */
@@ -28,6 +40,13 @@ export const ENV = {
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
+
+/**
+ * Where spooled result segments live in the result bucket. The statement function may only put,
+ * get and delete objects here; a lifecycle rule expires them after SPOOL_RETENTION_DAYS.
+ */
+export const SPOOL_PREFIX = 'spool/';
+export const SPOOL_RETENTION_DAYS = 1;
 
 /** Handler modules, relative to the project root. */
 export const HANDLERS = {

@@ -7,7 +7,7 @@ import type { Construct } from 'constructs';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BifrostConfig } from '../lambdas/core/config/schema.js';
-import { ENV, HANDLERS } from '../lambdas/contract.js';
+import { ENV, HANDLERS, SPOOL_PREFIX, SPOOL_RETENTION_DAYS } from '../lambdas/contract.js';
 import { allow, ATHENA_CATALOG_ACTIONS, ATHENA_QUERY_ACTIONS, DYNAMO_READ_ACTIONS, DYNAMO_WRITE_ACTIONS, GLUE_DATA_CATALOG, glueReadPermission, s3ReadPermissions, type Permission } from './constructs/access.js';
 import { AccessLogsBucket } from './constructs/access-logs.js';
 import { AthenaResources } from './constructs/athena.js';
@@ -16,6 +16,7 @@ import { GatewayFunction, TASK_ROOT } from './constructs/gateway-function.js';
 import { GlueCatalog } from './constructs/glue-catalog.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { Network } from './constructs/network.js';
+import { BifrostEventBus } from './constructs/event-bus.js';
 import { QueryEvents } from './constructs/query-events.js';
 import { CONFIG_TABLE_SPEC, GatewayTable, QUERIES_TABLE_SPEC, USERS_TABLE_SPEC } from './constructs/tables.js';
 import { physicalNames, resolvedConfigText, type PhysicalNames } from './physical-names.js';
@@ -59,6 +60,8 @@ export class BifrostStack extends Stack {
   readonly tables: { readonly queries: GatewayTable; readonly config: GatewayTable; readonly users: GatewayTable };
   readonly athena: AthenaResources;
   readonly events: QueryEvents;
+  /** Where Bifrost publishes its own events (config events.enabled); absent when they are off. */
+  readonly eventBus?: BifrostEventBus;
   readonly monitoring: Monitoring;
   readonly pageTokenKey: secretsmanager.Secret;
   readonly network: Network;
@@ -75,8 +78,9 @@ export class BifrostStack extends Stack {
 
     this.names = physicalNames(config);
     const names = this.names;
-    // Only the statement function talks to clusters, which may be on private addresses; nothing
-    // else needs the VPC, and without clusters neither does it.
+    // The functions that talk to clusters, which may be on private addresses, run in the VPC: the
+    // statement function, the sweeper (health checks) and the admin function (it kills their
+    // queries). Nothing else needs the VPC, and without clusters none of them does.
     const clusterTargets = Object.values(config.targets).filter((t) => t.type === 'trino' || t.type === 'presto');
     const statementInVpc = clusterTargets.length > 0;
     const network = new Network(this, 'Network', {
@@ -173,6 +177,8 @@ export class BifrostStack extends Stack {
           // The admin page, served by the handler from ./admin-ui.
           bundledSites: { 'admin-ui': join(props.projectRoot, 'lambdas/admin-ui/vite.config.ts') },
           serviceName: 'bifrost-admin',
+          // A kill from the admin page stops the query where it runs: on a cluster, as the statement function reaches it.
+          ...(statementInVpc ? { vpc: network.vpc, vpcSubnets: network.functionSubnets, securityGroups: [network.functionSecurityGroup] } : {}),
           timeout: Duration.seconds(30),
           memorySize: 512,
           environment: {
@@ -185,6 +191,16 @@ export class BifrostStack extends Stack {
         })
       : undefined;
     this.functions = { statement, athenaEvents, sweeper, admin };
+
+    // ---- Bifrost's own events (docs/events.md): PutEvents on that one bus, its name in every function's environment
+    if (config.events.enabled) {
+      const eventBus = new BifrostEventBus(this, 'EventBus', { busName: config.events.busName, create: config.events.createBus, defaultName: names.prefix ? `${names.prefix}-events` : 'bifrost-events' });
+      const publishers = [statement, athenaEvents, sweeper, ...(admin ? [admin] : [])].map((f) => f.function);
+      eventBus.grantPublish(...publishers);
+      for (const fn of publishers) fn.addEnvironment(ENV_NAMES.EVENT_BUS_NAME, eventBus.busName);
+      new CfnOutput(this, 'EventBusName', { description: "The bus Bifrost's own events go to (docs/events.md)", value: eventBus.busName });
+      this.eventBus = eventBus;
+    }
 
     // ---- Athena and Glue (capacity reservations: CapacityStack)
     this.athena = new AthenaResources(this, 'Athena', {
@@ -243,6 +259,13 @@ export class BifrostStack extends Stack {
       },
       { actions: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'], resources: [results.bucketArn] },
     ];
+    // Spooled result segments (docs/spooling.md): written, read and deleted under the spool prefix only;
+    // clients read them with pre-signed URLs, and what nobody acknowledged expires with the prefix's own rule.
+    const spooledSegments = results.arnForObjects(`${SPOOL_PREFIX}*`);
+    const spoolReason = 'Spooled result segments are objects with random names under the spool prefix of the result bucket.';
+    results.addLifecycleRule({ id: 'SpooledSegments', prefix: SPOOL_PREFIX, expiration: Duration.days(SPOOL_RETENTION_DAYS) });
+    statement.function.addEnvironment(ENV_NAMES.SPOOL_BUCKET, results.bucketName);
+    sweeper.function.addEnvironment(ENV_NAMES.SPOOL_BUCKET, results.bucketName);
     const databases = [...Object.keys(config.glue.databases).map((db) => names.glueDatabase(db)), ...d.readDatabases];
     // Catalogs other than Glue's own are browsed (and queried) through Athena's metadata API.
     const athenaCatalogs = [...new Set(Object.values(config.catalogs).map((c) => c.athenaCatalog))].filter((c) => c.toLowerCase() !== GLUE_DATA_CATALOG.toLowerCase());
@@ -266,6 +289,7 @@ export class BifrostStack extends Stack {
       glueReadPermission(this, databases),
       ...s3ReadPermissions(d.dataLocations),
       ...resultBucketAccess,
+      { actions: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], resources: [spooledSegments], wildcardReason: spoolReason },
       { actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [this.pageTokenKey.secretArn] },
       ...secrets,
     );
@@ -280,6 +304,9 @@ export class BifrostStack extends Stack {
       workgroups(['athena:GetQueryExecution', 'athena:BatchGetQueryExecution', 'athena:GetQueryRuntimeStatistics', 'athena:StopQueryExecution']),
       // Cluster health: one item per cluster, written conditionally.
       table(this.tables.config, ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem']),
+      // Spooled segments whose URLs expired unread: listed under the spool prefix only, then deleted.
+      { actions: ['s3:DeleteObject'], resources: [spooledSegments], wildcardReason: spoolReason },
+      { actions: ['s3:ListBucket'], resources: [results.bucketArn], conditions: { StringLike: { 's3:prefix': [`${SPOOL_PREFIX}*`] } } },
       ...secrets,
     );
     if (admin) {
@@ -291,6 +318,8 @@ export class BifrostStack extends Stack {
         table(this.tables.config, [...DYNAMO_READ_ACTIONS, ...DYNAMO_WRITE_ACTIONS]),
         table(this.tables.users, [...DYNAMO_READ_ACTIONS, ...DYNAMO_WRITE_ACTIONS]),
         { actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [this.pageTokenKey.secretArn] },
+        // A kill on a cluster that needs credentials.
+        ...secrets,
       );
     }
 

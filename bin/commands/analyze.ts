@@ -10,8 +10,6 @@ import type { Analysis } from '../../lambdas/core/ports/index.js';
 import { analyze } from '../../lambdas/core/sql/analyze.js';
 import { parseOptions, type CommandIo } from '../cli.js';
 
-export const summary = 'analyze SQL read as JSON lines {id, sql} on stdin: statement kind, tables with their access, columns';
-
 const USAGE = `usage: bifrost analyze [--catalog C] [--schema S] < statements.jsonl
 
 Each input line is {"id": ..., "sql": "..."} (optionally "preparedStatements": {"name": "sql"}).

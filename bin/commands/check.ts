@@ -12,8 +12,6 @@ import { analyze } from '../../lambdas/core/sql/analyze.js';
 import { parseOptions, type CommandIo } from '../cli.js';
 import { readJsonLines } from './analyze.js';
 
-export const summary = 'decide SQL read as JSON lines {id, sql} on stdin against access rules: allowed, and why not';
-
 const USAGE = `usage: bifrost check --rules FILE --user USER [--groups G1,G2] [--catalog C] [--schema S] < statements.jsonl
 
 FILE is an access rules file (JSON) or a Bifrost config (YAML or JSON) with an access section.

@@ -14,8 +14,6 @@ import { explainRoute } from '../../lambdas/core/routing/router.js';
 import { effectiveConfig } from '../../lambdas/core/stores/config-store.js';
 import { parseOptions, type CommandIo } from '../cli.js';
 
-export const summary = 'explain how a query would be routed: routing group, target, every rule and target considered (nothing runs)';
-
 const USAGE = `usage: bifrost route --config FILE --user USER [options]
 
 request:

@@ -10,8 +10,6 @@ import { sessionEpochKey, validUserName } from '../../lambdas/core/auth/user-sto
 import type { UserRecord, UserStore } from '../../lambdas/core/ports/index.js';
 import { parseOptions, type CommandIo } from '../cli.js';
 
-export const summary = 'manage password users in the DynamoDB users table (add, passwd, disable, enable, unlock, groups, list)';
-
 const USAGE = `usage:
   bifrost users add NAME [--groups a,b] [--password-stdin]
   bifrost users passwd NAME [--password-stdin]

@@ -20,9 +20,10 @@ import { createAuthenticator, type TokenVerifierFactory } from '../core/auth/ind
 import type { BifrostConfig } from '../core/config/schema.js';
 import { checkClusterHealth, clusterHealthTargets, createClusterEngines, engineProbe, markUnreachable, storedTargetHealth, type ClusterHealthReport } from '../core/engines/cluster/index.js';
 import { GatewayError } from '../core/errors.js';
-import { createGateway, DEFAULT_GATEWAY_CONFIG, type Gateway, type GatewayConfig, type GatewayDeps } from '../core/gateway/index.js';
+import { createGateway, DEFAULT_GATEWAY_CONFIG, sweepSegments, type Gateway, type GatewayConfig, type GatewayDeps } from '../core/gateway/index.js';
 import { createMetadataService, tableVisibility } from '../core/metadata/index.js';
-import type { AccessControl, AthenaStatus, Analyzer, Authenticator, ClusterCredentialsProvider, Engine, HttpFetch, Logger, MetadataService, MetadataSource, Router } from '../core/ports/index.js';
+import { configStoreWithEvents, createEvents, eventSettings, healthStoreWithEvents, noEvents, type BifrostEvents } from '../core/events/index.js';
+import type { AccessControl, AthenaStatus, Analyzer, Authenticator, ClusterCredentialsProvider, Engine, EventPublisher, HttpFetch, Logger, MetadataService, MetadataSource, Router, SegmentStore } from '../core/ports/index.js';
 import { cachedConfigSource, createRouter } from '../core/routing/index.js';
 import { trinoAnalyzer } from '../core/sql/index.js';
 import { sweep, trackingSettings, type SweepReport, type TrackingDeps, type TrackingMetrics } from '../core/tracking/index.js';
@@ -75,6 +76,10 @@ export interface BifrostHome {
   queueDepthMetric?: (target: string, depth: number) => void;
   /** Counts of what tracking did (events applied, ignored, reconciled...). */
   trackingMetrics?: TrackingMetrics;
+  /** Where spooled result segments go (S3 deployed, memory locally); without it, no spooling protocol. */
+  segments?: SegmentStore;
+  /** Where Bifrost's own events go (EventBridge deployed, a sink locally); without it none are built. */
+  events?: EventPublisher;
   log: Logger;
   /** Replacements for tests and special modes (a single target, a fixed router, no rules). */
   overrides?: {
@@ -90,6 +95,8 @@ export interface PeriodicReport {
   sweep: SweepReport;
   health: ClusterHealthReport[];
   depths?: DepthSample;
+  /** Spooled segments deleted because nobody could read them any more. */
+  segments?: number;
 }
 
 export interface Bifrost {
@@ -99,6 +106,8 @@ export interface Bifrost {
   readonly engines: Record<string, Engine>;
   /** What the state-change handler and the sweeper need (Athena's events, the local engine's). */
   readonly tracking: TrackingDeps;
+  /** Bifrost's own events; `flush` at the end of a Lambda invocation (docs/events.md). */
+  readonly events: BifrostEvents;
   gateway(): Gateway;
   admin(): AdminApi;
   /** The periodic job (the sweeper's schedule, a timer locally): reconcile, end abandoned queries, check cluster health, sample and publish queue depth. */
@@ -175,23 +184,30 @@ export function composeBifrost(home: BifrostHome): Bifrost {
   Object.assign(engines, clusters);
   for (const [name, o] of Object.entries(own)) engines[name] = o.engine;
 
+  // ---- Bifrost's own events (docs/events.md): built where changes are applied, published by the home's publisher
+  const events = home.events
+    ? createEvents({ config: config.events, settings: eventSettings(config, trackingSettings(config).pricePerTerabyteUsd), publisher: home.events, log, lookup: (queryId) => store.get(queryId) })
+    : noEvents;
+
   // ---- tracking: Athena's status API for Athena targets, the home's own engines' word for theirs
   const athenaStatus = once(() => new AthenaStatusApi(aws().athena));
   const tracking: TrackingDeps = {
     store,
     statusFor: (target) => (target === undefined ? undefined : athenaTargets.has(target) ? athenaStatus() : own[target]?.status),
-    settings: trackingSettings(config),
+    // The gateway's own poll timing: the sweeper never takes a client that still polls for gone.
+    settings: trackingSettings(config, { pollTouchIntervalMs: gatewayConfig.pollTouchIntervalMs, pollWaitMs: gatewayConfig.pollWaitMs }),
+    ...(events.enabled ? { events } : {}),
     log,
     ...(home.trackingMetrics ? { metrics: home.trackingMetrics } : {}),
   };
 
   // ---- routing and access rules follow run-time changes through one cached read of the config table
-  const configStore = new DynamoConfigStore(dynamo, tables.config, config);
+  const configStore = configStoreWithEvents(new DynamoConfigStore(dynamo, tables.config, config), config, events);
   const configSource = cachedConfigSource({ base: config, store: configStore, onProblem: (message, detail) => log.warn(message, detail) });
   const runtimeAccess = overrides.accessControl ? undefined : runtimeAccessControl(config, configSource);
   const access = runtimeAccess?.control;
   const accessControl = overrides.accessControl ?? access ?? allowAll;
-  const healthStore = new DynamoHealthStore(dynamo, tables.config);
+  const healthStore = healthStoreWithEvents(new DynamoHealthStore(dynamo, tables.config), events);
   const clusterTargets = clusterHealthTargets(config);
   const users = new DynamoUserStore(dynamo, tables.users);
   const analyzer = overrides.analyzer ?? trinoAnalyzer;
@@ -229,6 +245,7 @@ export function composeBifrost(home: BifrostHome): Bifrost {
       createRouter({
         config: configSource,
         depths: store,
+        slots: store.slots,
         health,
         ...(access ? { allowed: (principal, target, group) => access.canUseTarget(principal, target, group).allowed } : {}),
       });
@@ -244,12 +261,15 @@ export function composeBifrost(home: BifrostHome): Bifrost {
       store,
       engineFor: (target) => engines[target],
       router,
+      ...(overrides.router ? {} : { slots: store.slots }),
       authenticator: overrides.authenticator ?? createAuthenticator(config, authDeps, { mode }),
       accessControl,
       analyzer,
       ...(runtimeAccess ? { refreshAccess: runtimeAccess.refresh } : {}),
       metadataFor,
       targetUnreachable,
+      ...(events.enabled ? { events } : {}),
+      ...(home.segments ? { segments: home.segments } : {}),
       log,
     };
     return createGateway(deps);
@@ -290,10 +310,26 @@ export function composeBifrost(home: BifrostHome): Bifrost {
     try {
       depths = await sampleDepths(Object.keys(config.targets), store, depthSamples, Date.now());
       for (const [target, depth] of Object.entries(depths.depths)) home.queueDepthMetric?.(target, depth.queued + depth.running);
+      // Slot counters against the items they count (a slot never given back, by a process that died).
+      if (!overrides.router) await repairSlots(depths);
     } catch (error) {
       log.warn('queue depth sample failed', { error: String(error) });
     }
-    return { sweep: swept, health, ...(depths ? { depths } : {}) };
+    let segments: number | undefined;
+    if (home.segments) {
+      segments = await sweepSegments(home.segments, Date.now(), gatewayConfig.spooling).catch((error: unknown) => {
+        log.warn('spooled segment sweep failed', { error: String(error) });
+        return undefined;
+      });
+    }
+    return { sweep: swept, health, ...(depths ? { depths } : {}), ...(segments !== undefined ? { segments } : {}) };
+  }
+
+  async function repairSlots(sample: DepthSample): Promise<void> {
+    for (const [target, depth] of Object.entries(sample.depths)) {
+      const outcome = await store.slots.repair(target, depth.queued + depth.running);
+      if (outcome === 'repaired') log.warn('queue slot counter repaired', { target, active: depth.queued + depth.running });
+    }
   }
 
   function capabilities(): Capabilities {
@@ -303,5 +339,5 @@ export function composeBifrost(home: BifrostHome): Bifrost {
     return { maxPageBytes: gatewayConfig.maxPageBytes, targets };
   }
 
-  return { config, store, engines, tracking, gateway, admin, periodic, capabilities };
+  return { config, store, engines, tracking, events, gateway, admin, periodic, capabilities };
 }

@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { ALBEvent, ALBResult } from 'aws-lambda';
 import { fileURLToPath } from 'node:url';
+import { flushEventsAtEnd } from '../adapters/aws/event-bridge.js';
 import { awsHome, coreLogger } from '../adapters/aws/home.js';
 import { fromAlbEvent, toAlbResult } from '../adapters/http/alb.js';
 import { staticAssets } from '../adapters/http/static-assets.js';
@@ -17,6 +18,7 @@ const bifrost = composeBifrost(
     config: loadConfig(),
     tables: tablesFromEnv(),
     keySecretArn: requireEnv(ENV.PAGE_TOKEN_SECRET_ARN),
+    eventBusName: process.env[ENV.EVENT_BUS_NAME],
     ...(process.env[ENV.LOAD_BALANCER_ARN] ? { loadBalancerArn: process.env[ENV.LOAD_BALANCER_ARN] } : {}),
     log: coreLogger(logger),
   }),
@@ -33,4 +35,6 @@ export const handler = middy(async (event: ALBEvent): Promise<ALBResult> => {
     logger.error('admin request failed', { error: String(error), path: request.path });
     return toAlbResult(textResponse(500, 'Internal error in the admin API'), event);
   }
-}).use(injectLambdaContext(logger, { clearState: true }));
+})
+  .use(injectLambdaContext(logger, { clearState: true }))
+  .use(flushEventsAtEnd(bifrost.events, bifrost.config.events.flushWaitMs));

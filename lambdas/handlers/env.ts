@@ -30,3 +30,9 @@ export function loadConfig(env: Environment = process.env): BifrostConfig {
 export function tablesFromEnv(env: Environment = process.env): { queries: string; config: string; users: string } {
   return { queries: requireEnv(ENV.QUERIES_TABLE, env), config: env[ENV.CONFIG_TABLE] ?? '', users: env[ENV.USERS_TABLE] ?? '' };
 }
+
+/** The bucket of spooled result segments, when the stack gave one (the statement function and the sweeper). */
+export function spoolBucketFromEnv(env: Environment = process.env): string | undefined {
+  const bucket = env[ENV.SPOOL_BUCKET];
+  return bucket && bucket.trim() !== '' ? bucket : undefined;
+}

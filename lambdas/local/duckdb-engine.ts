@@ -1,14 +1,17 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBMaterializedResult } from '@duckdb/node-api';
 import type { Engine, EngineColumn, EngineInspection, EnginePage, EngineState, EngineSubmission, EngineSubmitted, PollOptions } from '../core/ports/index.js';
+import { ResultsExpiredError } from '../core/engines/engine.js';
 import { QueryFailure, queryError, type ErrorName, type QueryError } from '../core/errors.js';
 import { bindParameters, LexError, locate, tokenize, type Token } from '../core/protocol/lexer.js';
 import { updateTypeOf } from '../core/protocol/statements.js';
 import { formatType } from '../core/protocol/sql-types.js';
-import { GuardSyntaxError, guardedTokens, oneStatement, Refusal } from './duckdb-guard.js';
+import { GuardSyntaxError, guardedTokens, oneStatement, quoteIdentifier, Refusal } from './duckdb-guard.js';
 import { DuckDbInspector, type InspectedStatement } from './duckdb-inspect.js';
-import { mapDuckType } from './duckdb-types.js';
+import { isKnownZone, mapDuckType, mapDuckTypeInZone, serverZone } from './duckdb-types.js';
 import { tpchTinySql } from './tpch.js';
-import { installTrinoFunctions, rewriteTrinoCalls, TRINO_SETTINGS } from './trino-functions.js';
+import { installTrinoFunctions, literalColumnZones, rewriteTrinoCalls, trinoMacroNames, TRINO_SETTINGS } from './trino-functions.js';
 
 /**
  * The embedded engine for local mode, demos and tests. Like Athena, it keeps a query's results
@@ -32,6 +35,12 @@ export interface StateChange {
 export interface DuckDbEngineOptions {
   /** Build the tpch.tiny sample and the writable `memory.default` schema (default true). */
   sampleData?: boolean;
+  /**
+   * A folder for the `memory` catalog's database file (DATABASE_FILE), so that the tables and
+   * views written into it survive a restart. Without one it lives in memory. The `tpch` sample is
+   * built afresh at every start either way.
+   */
+  dataDir?: string;
   /**
    * Drop a finished query's results after this long without a read (default 2 minutes: the Trino
    * client gives up retrying a page after its 2-minute request timeout).
@@ -62,8 +71,16 @@ interface RunningQuery {
  * files (read_csv, COPY TO, ATTACH of a file, `FROM '/path'`), no extension installed or loaded
  * behind a query's back, and a locked configuration, so no statement can change any of it. The
  * sample data needs none of what is closed: ATTACH ':memory:' and CREATE still work.
+ *
+ * With external access off DuckDB still opens two kinds of path to statements: its spill folder
+ * (temp_directory), closed here by having none (a query that outgrows memory fails instead of
+ * spilling), and, with a data folder, its own database file and write-ahead log. Those stay
+ * readable and writable by SQL that reaches DuckDB; the client path never gets there with a file
+ * name (the guard and inspector refuse COPY, ATTACH and every function that reads a file).
  */
 export const LOCKED_DOWN_SETTINGS: Record<string, string> = {
+  // Before external access is closed: DuckDB refuses to change a path setting after that.
+  temp_directory: '',
   enable_external_access: 'false',
   autoload_known_extensions: 'false',
   autoinstall_known_extensions: 'false',
@@ -71,6 +88,12 @@ export const LOCKED_DOWN_SETTINGS: Record<string, string> = {
   allow_unsigned_extensions: 'false',
   lock_configuration: 'true',
 };
+
+/**
+ * The `memory` catalog's file in a data folder. DuckDB names its main database after the file,
+ * so the catalog is `memory` whether the database lives in memory or in this file.
+ */
+export const DATABASE_FILE = 'memory.duckdb';
 
 export class DuckDbEngine implements Engine {
   private readonly queries = new Map<string, RunningQuery>();
@@ -93,8 +116,17 @@ export class DuckDbEngine implements Engine {
   }
 
   static async create(options: DuckDbEngineOptions = {}): Promise<DuckDbEngine> {
-    // Every setting goes in at creation: the configuration is locked from then on.
-    const instance = await DuckDBInstance.create(':memory:', { threads: '2', ...TRINO_SETTINGS, ...LOCKED_DOWN_SETTINGS });
+    // Every setting goes in at creation: the configuration is locked from then on. The database
+    // file is opened here, by the engine itself; no statement can open or attach another file.
+    let path = ':memory:';
+    const file: Record<string, string> = {};
+    if (options.dataDir) {
+      mkdirSync(options.dataDir, { recursive: true });
+      path = join(options.dataDir, DATABASE_FILE);
+      // The macros of trino-functions.ts have typed parameters, which a file stores from v1.4.0 on.
+      file.storage_compatibility_version = 'latest';
+    }
+    const instance = await DuckDBInstance.create(path, { threads: '2', ...file, ...TRINO_SETTINGS, ...LOCKED_DOWN_SETTINGS });
     const engine = new DuckDbEngine(instance, options);
     try {
       await engine.installFunctions();
@@ -107,10 +139,23 @@ export class DuckDbEngine implements Engine {
     return engine;
   }
 
-  /** Trino's functions as DuckDB macros (trino-functions.ts), once per instance. */
+  /**
+   * Trino's functions as DuckDB macros (trino-functions.ts), once per instance. A database file
+   * keeps the macros of the run that wrote it: those this version no longer defines are dropped
+   * (clients cannot create macros, so every macro there is one of ours).
+   */
   private async installFunctions(): Promise<void> {
     const connection = await this.instance.connect();
     try {
+      if (this.options.dataDir) {
+        const current = new Set(trinoMacroNames());
+        const stored = await connection.runAndReadAll(
+          `SELECT DISTINCT function_name, function_type FROM duckdb_functions() WHERE database_name = 'memory' AND schema_name = 'main' AND function_type IN ('macro', 'table_macro') AND NOT internal`,
+        );
+        for (const [name, type] of stored.getRows()) {
+          if (!current.has(String(name))) await connection.run(`DROP MACRO ${type === 'table_macro' ? 'TABLE ' : ''}IF EXISTS memory.main.${quoteIdentifier(String(name))}`);
+        }
+      }
       await installTrinoFunctions(connection);
     } finally {
       connection.closeSync();
@@ -123,7 +168,8 @@ export class DuckDbEngine implements Engine {
       await connection.run(`ATTACH ':memory:' AS tpch`);
       await connection.run(`CREATE SCHEMA tpch.tiny`);
       for (const statement of tpchTinySql('tpch.tiny')) await connection.run(statement);
-      await connection.run(`CREATE SCHEMA memory."default"`);
+      // A database file from an earlier run has it already.
+      await connection.run(`CREATE SCHEMA IF NOT EXISTS memory."default"`);
     } finally {
       connection.closeSync();
     }
@@ -145,7 +191,10 @@ export class DuckDbEngine implements Engine {
     }
     const { catalog, schema } = submission.session;
     // Trino's function names and argument orders become DuckDB's (or macros) before anything reads the text.
-    const translated = translate(rewriteTrinoCalls(sql), catalog, schema);
+    // Values with a time zone print in the session's (X-Trino-Time-Zone; the server's by default).
+    const timeZone = submission.session.timeZone ?? serverZone();
+    if (!isKnownZone(timeZone)) throw QueryFailure.of('NOT_SUPPORTED', `Time zone not supported: ${timeZone}`);
+    const translated = { ...translate(rewriteTrinoCalls(sql, { timeZone }), catalog, schema), timeZone, columnZones: literalColumnZones(sql) };
     // The engine's own catalog reads for SHOW: written here, names only as string literals.
     if (translated.trusted) return { translated, inspected: { sql: translated.sql, tables: [], viewTables: [], changesCatalog: false } };
     const inspected = await this.inspector.inspect(translated.sql, { ...(catalog ? { catalog } : {}), ...(schema ? { schema } : {}) });
@@ -253,7 +302,7 @@ export class DuckDbEngine implements Engine {
 
   private async collect(query: RunningQuery, result: DuckDBMaterializedResult, translated: Translation): Promise<void> {
     const names = result.columnNames();
-    const mappings = result.columnTypes().map(mapDuckType);
+    const mappings = result.columnTypes().map((type, i) => mapDuckTypeInZone(type, translated.columnZones?.[i] ?? translated.timeZone ?? 'UTC'));
     if (translated.describe) {
       const varchar = { kind: 'simple' as const, name: 'varchar', params: [] };
       query.columns = ['Column', 'Type', 'Extra', 'Comment'].map((name) => ({ name, type: varchar }));
@@ -311,7 +360,8 @@ export class DuckDbEngine implements Engine {
 
   async poll(handle: string, cursor: string | undefined, options: PollOptions): Promise<EnginePage> {
     const query = this.queries.get(handle);
-    if (!query) throw QueryFailure.of('GENERIC_INTERNAL_ERROR', 'The local engine no longer holds this query (results expire after a period without reads)');
+    // Dropped after its last read (evict), or by a restart: its results are gone either way.
+    if (!query) throw new ResultsExpiredError(`The local engine no longer holds query ${handle}`, `${describeSpan(this.resultTtlMs())} after their last read`);
     query.lastReadAt = Date.now();
     if (query.state === 'QUEUED' || query.state === 'RUNNING') {
       let timer: NodeJS.Timeout | undefined;
@@ -370,12 +420,17 @@ export class DuckDbEngine implements Engine {
   }
 
   private evict(now = Date.now()): void {
-    const ttl = this.options.resultTtlMs ?? 2 * 60_000;
+    const ttl = this.resultTtlMs();
     for (const [id, query] of this.queries) {
       if ((query.state === 'FINISHED' || query.state === 'FAILED' || query.state === 'CANCELED') && now - Math.max(query.lastReadAt, query.endedAt ?? 0) > ttl) this.queries.delete(id);
     }
     // Readings of statements never submitted (denied at the gateway, abandoned while queued).
     for (const [id, checked] of this.checked) if (now - checked.at > 24 * 60 * 60_000) this.checked.delete(id);
+  }
+
+  /** How long a final query's results are kept after their last read (default 2 minutes). */
+  private resultTtlMs(): number {
+    return this.options.resultTtlMs ?? 2 * 60_000;
   }
 
   close(): void {
@@ -385,6 +440,14 @@ export class DuckDbEngine implements Engine {
     this.inspector?.close();
     this.instance.closeSync();
   }
+}
+
+/** A span in words: "2 minutes", "90 seconds". */
+function describeSpan(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} minute${ms === 60_000 ? '' : 's'}`;
+  if (ms < 1000) return `${ms} milliseconds`;
+  const seconds = Math.max(1, Math.round(ms / 1000));
+  return `${seconds} second${seconds === 1 ? '' : 's'}`;
 }
 
 /** Inspections remembered for submit's comparison (the oldest go first). */
@@ -434,6 +497,9 @@ interface Translation {
   trusted?: boolean;
   /** EXPLAIN: DuckDB's explain_key/explain_value rows become Trino's one `Query Plan` text. */
   explain?: boolean;
+  /** The session's time zone, and the zone a column's own expression names (trino-functions.ts). */
+  timeZone?: string;
+  columnZones?: (string | undefined)[];
 }
 
 /** Trino statements DuckDB does not know, answered from its catalog with Trino's shapes. */

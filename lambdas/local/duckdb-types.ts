@@ -24,7 +24,18 @@ const simple = (name: string, params: number[] = []): SqlType => ({ kind: 'simpl
 const identity = (v: DuckDBValue): unknown => v;
 const text = (v: DuckDBValue): unknown => (v === null ? null : String(v));
 
+/** The mapping with `timestamp with time zone` values printed in UTC. */
 export function mapDuckType(type: DuckDBType): ColumnMapping {
+  return mapDuckTypeInZone(type, 'UTC');
+}
+
+/**
+ * The mapping with `timestamp with time zone` values printed in `zone` (an IANA zone id, `UTC`
+ * or an offset `+HH:MM`), as Trino prints them: `yyyy-MM-dd HH:mm:ss.ffffff <zone>`. DuckDB's
+ * TIMESTAMPTZ is an instant and keeps no zone, so the zone is the caller's: the session's, or
+ * the one a column's expression names (see trino-functions.ts, literalColumnZones).
+ */
+export function mapDuckTypeInZone(type: DuckDBType, zone: string): ColumnMapping {
   if (type.alias === 'JSON') return { type: simple('json'), convert: text };
   switch (type.typeId) {
     case DuckDBTypeId.BOOLEAN:
@@ -77,18 +88,21 @@ export function mapDuckType(type: DuckDBType): ColumnMapping {
     case DuckDBTypeId.TIMESTAMP_NS:
       return { type: simple('timestamp', [9]), convert: (v) => (v === null ? null : formatTimestampNanos(BigInt((v as unknown as { nanos: bigint }).nanos))) };
     case DuckDBTypeId.TIMESTAMP_TZ:
-      return { type: simple('timestamp with time zone', [6]), convert: (v) => (v === null ? null : formatTimestamp(BigInt((v as unknown as { micros: bigint }).micros), 6) + ' UTC') };
+    {
+      const inZone = zonedFormatter(zone);
+      return { type: simple('timestamp with time zone', [6]), convert: (v) => (v === null ? null : inZone(BigInt((v as unknown as { micros: bigint }).micros))) };
+    }
     case DuckDBTypeId.INTERVAL:
       // DuckDB has one interval type; Presto splits it. Months are folded in as 30 days.
       return { type: simple('interval day to second'), convert: (v) => (v === null ? null : formatInterval(v as DuckDBIntervalValue)) };
     case DuckDBTypeId.LIST:
     case DuckDBTypeId.ARRAY: {
-      const element = mapDuckType((type as unknown as { valueType: DuckDBType }).valueType);
+      const element = mapDuckTypeInZone((type as unknown as { valueType: DuckDBType }).valueType, zone);
       return { type: { kind: 'array', element: element.type }, convert: (v) => (v === null ? null : (v as DuckDBListValue).items.map(element.convert)) };
     }
     case DuckDBTypeId.STRUCT: {
       const t = type as unknown as { entryNames: string[]; entryTypes: DuckDBType[] };
-      const fields = t.entryNames.map((name, i) => ({ name, mapping: mapDuckType(t.entryTypes[i]!) }));
+      const fields = t.entryNames.map((name, i) => ({ name, mapping: mapDuckTypeInZone(t.entryTypes[i]!, zone) }));
       return {
         type: { kind: 'row', fields: fields.map((f) => ({ name: f.name, type: f.mapping.type })) },
         convert: (v) => {
@@ -100,8 +114,8 @@ export function mapDuckType(type: DuckDBType): ColumnMapping {
     }
     case DuckDBTypeId.MAP: {
       const t = type as unknown as { keyType: DuckDBType; valueType: DuckDBType };
-      const key = mapDuckType(t.keyType);
-      const value = mapDuckType(t.valueType);
+      const key = mapDuckTypeInZone(t.keyType, zone);
+      const value = mapDuckTypeInZone(t.valueType, zone);
       return {
         type: { kind: 'map', key: key.type, value: value.type },
         convert: (v) => (v === null ? null : (v as DuckDBMapValue).entries.map((e) => [key.convert(e.key), value.convert(e.value)])),
@@ -155,6 +169,48 @@ function formatTimestamp(micros: bigint, precision: number): string {
   const date = `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
   const time = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
   return precision ? `${date} ${time}.${pad(frac, 6).slice(0, precision)}` : `${date} ${time}`;
+}
+
+const OFFSET_ZONE = /^([+-])(\d{2}):(\d{2})$/;
+
+/** Whether the local engine can print values in this zone: an IANA zone id, `UTC` or an offset `+HH:MM`. */
+export function isKnownZone(zone: string): boolean {
+  if (OFFSET_ZONE.test(zone)) return true;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The default session zone: the server's, as a Trino coordinator's. */
+export function serverZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+/** Prints an instant (microseconds since the epoch) as its wall-clock time in `zone`, followed by the zone. */
+function zonedFormatter(zone: string): (micros: bigint) => string {
+  const offset = OFFSET_ZONE.exec(zone);
+  if (zone === 'UTC' || offset) {
+    const shift = offset ? BigInt((offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3])) * 60_000_000) : 0n;
+    return (micros) => `${formatTimestamp(micros + shift, 6)} ${zone}`;
+  }
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', era: 'short' });
+  return (micros) => {
+    let seconds = micros / 1_000_000n;
+    if (micros % 1_000_000n < 0n) seconds -= 1n;
+    const at = Number(seconds) * 1000;
+    const p: Record<string, string> = {};
+    for (const part of parts.formatToParts(at)) p[part.type] = part.value;
+    // The zone's offset at that instant: its wall-clock time read as UTC, less the instant.
+    const year = p.era === 'BC' || p.era === 'B' ? 1 - Number(p.year) : Number(p.year);
+    const wall = new Date(0);
+    wall.setUTCFullYear(year, Number(p.month) - 1, Number(p.day));
+    wall.setUTCHours(Number(p.hour), Number(p.minute), Number(p.second), 0);
+    const shift = BigInt(wall.getTime() - at) * 1000n;
+    return `${formatTimestamp(micros + shift, 6)} ${zone}`;
+  };
 }
 
 function formatTimestampNanos(nanos: bigint): string {

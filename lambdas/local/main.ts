@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { AuthSetupError, authSetupProblem } from '../core/auth/index.js';
 import { ConfigError, parseConfigText, type BifrostConfig } from '../core/config/schema.js';
 import { LOCAL_TABLES, startLocalServer, type LocalServerOptions } from './server.js';
+import { parseEventSink } from './event-sink.js';
 import { loadTlsOptions } from './tls.js';
 
 const USAGE = `Usage: npm start -- [options]
@@ -20,9 +21,14 @@ Options:
   --tls-cert FILE --tls-key FILE
                            serve HTTPS (JDBC sends passwords and tokens over HTTPS only)
   --port N, --host H       where to listen (default PORT or 8080, on 127.0.0.1)
-  --data DIR               keep history, users, run-time rules and the audit trail in DIR across
-                           restarts (default: in memory, a restart starts afresh); tables written
-                           into memory.default on the local engine stay in memory either way
+  --data DIR               keep history, users, run-time rules, the audit trail and the local
+                           engine's memory catalog (tables and views written into memory.default)
+                           in DIR across restarts (default: all in memory, a restart starts
+                           afresh); the tpch sample is built anew at every start either way
+  --events SINK            publish Bifrost's events (docs/events.md) to SINK: stdout (JSON lines),
+                           a file path (JSON lines appended), or the http(s):// URL of an
+                           EventBridge-compatible endpoint (PutEvents); default: the config's
+                           events section (off unless events.enabled)
   --verbose                also log routine notes (state changes, sweeps)
   --help                   this text`;
 
@@ -49,6 +55,7 @@ try {
       port: { type: 'string' },
       host: { type: 'string' },
       data: { type: 'string' },
+      events: { type: 'string' },
       verbose: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -93,6 +100,7 @@ const options: LocalServerOptions = {
   host: args.host ?? process.env.HOST ?? '127.0.0.1',
   ...(config ? { config } : {}),
   ...(args.data ? { dataDir: args.data } : {}),
+  ...(args.events ? { events: parseEventSink(args.events) } : {}),
   // One line per message; routine tracking notes only with --verbose.
   log: {
     info: (m, e) => (args.verbose ? console.log(logLine(m, e)) : undefined),
@@ -121,7 +129,7 @@ if (!options.tls && config?.auth?.methods?.some((m) => m.type !== 'header')) {
 console.log(`Bifrost is ready at ${server.url}`);
 console.log(`  trino --server ${server.url} --catalog tpch --schema tiny --user $USER`);
 console.log(`  admin page: ${server.url}/admin/   users: npx bifrost users list --endpoint ${server.dynamo.endpoint} --table ${LOCAL_TABLES.users}`);
-console.log(args.data ? `  data kept in ${args.data}` : '  data in memory: history, users and run-time rules start afresh on restart (--data DIR keeps them)');
+console.log(args.data ? `  data kept in ${args.data}` : '  data in memory: history, users, run-time rules and memory.* tables start afresh on restart (--data DIR keeps them)');
 const stop = async () => {
   await server.close();
   process.exit(0);

@@ -3,6 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { awsTokenVerifiers } from '../adapters/auth/token-verifiers.js';
 import { athenaClientsFromEnv } from '../adapters/aws/athena/local.js';
@@ -20,9 +21,12 @@ import { textResponse } from '../core/http.js';
 import type { AccessControl, Analyzer, Authenticator, Engine, GatewayRequest, Router } from '../core/ports/index.js';
 import { singleTargetRouter } from '../core/routing/router.js';
 import { applyStateChange, engineStateChangeEvent, engineStatus } from '../core/tracking/index.js';
+import { TRACKED_ATHENA_STATES } from '../contract.js';
 import { DuckDbEngine } from './duckdb-engine.js';
 import { DuckDbMetadataSource } from './duckdb-metadata.js';
 import { startLocalDynamo, type LocalDynamo } from './dynamo.js';
+import { localEventPublisher, withLocalEvents, type LocalEventSink } from './event-sink.js';
+import { MemorySegmentStore } from './segment-store.js';
 
 export interface LocalServerOptions {
   port?: number;
@@ -47,11 +51,16 @@ export interface LocalServerOptions {
   engineResultTtlMs?: number;
   /** The built admin page (vite build of lambdas/admin-ui); default lambdas/admin-ui/dist. */
   adminPageDir?: string;
-  /** A folder that keeps history, users, run-time rules and the audit trail across restarts (default: memory only). */
+  /**
+   * A folder that keeps history, users, run-time rules and the audit trail, and the local engine's
+   * `memory` catalog (its tables and views), across restarts (default: memory only).
+   */
   dataDir?: string;
   /** Clients for Athena targets (default: the user's credentials and region from the environment). */
   aws?: () => AwsClients;
   log?: Logger;
+  /** Publish Bifrost's events to this sink (switches them on); default: the config's events section. */
+  events?: LocalEventSink;
 }
 
 export interface LocalServer {
@@ -63,6 +72,8 @@ export interface LocalServer {
   engines: Record<string, Engine>;
   admin: AdminApi;
   audit: AuditLog;
+  /** Spooled result segments (the spooling protocol), served by the gateway itself. */
+  segments: MemorySegmentStore;
   /** Runs the sweeper once, as the schedule would. */
   sweep(): Promise<void>;
   /** What the composition can do per target (the deployed functions must agree for the same config). */
@@ -84,8 +95,9 @@ const silent: Logger = { info() {}, warn() {}, error() {} };
  * sweeper fed by the local engine's own events.
  */
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
-  const config = options.config ?? defaultLocalConfig();
+  const config = withLocalEvents(options.config ?? defaultLocalConfig(), options.events);
   const log = options.log ?? silent;
+  const events = localEventPublisher(config, { log });
   const dynamo = await startLocalDynamo([configTableDefinition(LOCAL_TABLES.config), usersTableDefinition(LOCAL_TABLES.users)], options.dataDir ? { dataDir: options.dataDir } : {});
 
   // State changes are delivered a little later, as EventBridge would; close() waits for those in
@@ -108,8 +120,15 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const duck = needsDuck
     ? await DuckDbEngine.create({
         ...(options.engineResultTtlMs !== undefined ? { resultTtlMs: options.engineResultTtlMs } : {}),
+        // The engine's `memory` catalog keeps its tables in a file of its own in the data folder.
+        ...(options.dataDir ? { dataDir: join(options.dataDir, 'duckdb') } : {}),
         // Through the same state-change handler as Athena's events; the gateway's own record of a cancel wins.
-        onStateChange: (change) => deliverLater(() => applyStateChange(bifrost!.tracking, engineStateChangeEvent(change)).catch((error) => log.warn('state change not applied', { error: String(error) }))),
+        onStateChange: (change) => {
+          // As the deployed rule delivers them: the ends of queries only (TRACKED_ATHENA_STATES).
+          const event = engineStateChangeEvent(change);
+          if (!(TRACKED_ATHENA_STATES as readonly string[]).includes(event.detail.currentState)) return;
+          deliverLater(() => applyStateChange(bifrost!.tracking, event).catch((error) => log.warn('state change not applied', { error: String(error) })));
+        },
       })
     : undefined;
   const ownEngines: Record<string, OwnEngine> = {};
@@ -118,6 +137,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     for (const [name, t] of Object.entries(config.targets)) if (t.type === 'duckdb') ownEngines[name] = local;
   }
   for (const [name, engine] of Object.entries(options.engines ?? {})) ownEngines[name] = { engine };
+  const segments = new MemorySegmentStore();
 
   try {
     bifrost = composeBifrost({
@@ -131,6 +151,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       ownEngines,
       fetch,
       tokenVerifiers: awsTokenVerifiers(),
+      segments,
+      ...(events ? { events } : {}),
       log,
       overrides: {
         ...(options.gateway ? { gateway: options.gateway } : {}),
@@ -193,12 +215,15 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     engines: bifrost.engines,
     admin,
     audit: new DynamoAuditLog(dynamo.client, LOCAL_TABLES.config),
+    segments,
     sweep: runSweep,
     capabilities: () => bifrost!.capabilities(),
     close: async () => {
       clearInterval(sweeper);
       for (const timer of pendingTimers) clearTimeout(timer);
       await Promise.allSettled([...inFlight]);
+      // What the last queries published reaches its sink before the server is gone.
+      await bifrost!.events.flush(2_000);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       duck?.close();

@@ -224,6 +224,8 @@ const MACROS: [string, [string, string][]][] = [
     ],
   ],
   ['from_iso8601_timestamp', [['s', 'CAST(s AS TIMESTAMPTZ)']]],
+  // Text without an offset is a wall-clock time in the session's zone (given by the rewrite).
+  ['trino_from_iso8601_timestamp', [['s, zone', `CASE WHEN regexp_matches(s, '[T ]\\d{1,2}(:\\d{2}){0,2}([.,]\\d+)?\\s*(Z|[+-]\\d{2}(:?\\d{2})?)$') THEN CAST(s AS TIMESTAMPTZ) ELSE timezone(zone, CAST(s AS TIMESTAMP)) END`]]],
   ['from_iso8601_date', [['s', 'CAST(s AS DATE)']]],
   ['to_unixtime', [['x', 'epoch(CAST(x AS TIMESTAMPTZ))']]],
   [
@@ -516,7 +518,7 @@ function failure(sql: string, token: Token, name: 'NOT_SUPPORTED' | 'INVALID_FUN
  * QueryFailure NOT_SUPPORTED for a Trino function, or a form of one, the local engine lacks;
  * LexError when the text does not tokenize.
  */
-export function rewriteTrinoCalls(sql: string): string {
+export function rewriteTrinoCalls(sql: string, options: { timeZone?: string } = {}): string {
   const tokens = tokenize(sql);
   const edits: Edit[] = [];
   /** FILTER clauses moved into their aggregate's argument: token index -> last index, skipped. */
@@ -557,6 +559,20 @@ export function rewriteTrinoCalls(sql: string): string {
       continue;
     }
     const name = t.text.toLowerCase();
+    const zone = options.timeZone;
+    if (zone !== undefined && (name === 'current_timezone' || name === 'from_iso8601_timestamp') && !(tokens[i - 1]?.kind === 'word' && NAME_POSITIONS.has(tokens[i - 1]!.upper))) {
+      const close = closing(tokens, i + 1);
+      if (close !== undefined && name === 'current_timezone' && close === i + 2) {
+        edits.push({ start: t.start, end: tokens[close]!.end, text: str(zone) });
+        i = close;
+        continue;
+      }
+      if (close !== undefined && name === 'from_iso8601_timestamp' && argumentsOf(tokens, i + 1, close).length === 1) {
+        edits.push({ start: t.start, end: t.end, text: 'trino_from_iso8601_timestamp' });
+        edits.push({ start: tokens[close]!.start, end: tokens[close]!.start, text: `, ${str(zone)}`, rank: 1 });
+        continue;
+      }
+    }
     const renamed = RENAMED[name];
     const form = FORMS[name];
     const parser = FORMATTERS[name];
@@ -609,4 +625,88 @@ export function rewriteTrinoCalls(sql: string): string {
     last = edit.end;
   }
   return out + sql.slice(last);
+}
+
+/** Words that end the outer query's select list. */
+const AFTER_SELECT_LIST = new Set(['FROM', 'WHERE', 'GROUP', 'HAVING', 'WINDOW', 'ORDER', 'LIMIT', 'OFFSET', 'FETCH', 'UNION', 'EXCEPT', 'INTERSECT', 'INTO']);
+
+/** The zone a timestamp literal's text names, as Trino prints it (`UTC`, `+02:00`, `America/New_York`). */
+export function literalZone(literal: string): string | undefined {
+  const match = /^\s*[-+]?\d{4,}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{1,2}(?::\d{1,2}(?:\.\d+)?)?)?\s*(.*?)\s*$/.exec(literal);
+  const zone = match?.[1];
+  if (!zone) return undefined;
+  if (/^(Z|UTC|GMT|UT|Zulu)$/i.test(zone)) return 'UTC';
+  const offset = /^([+-])(\d{1,2})(?::?(\d{2}))?$/.exec(zone);
+  if (offset) return offset[2] === '0' || (Number(offset[2]) === 0 && Number(offset[3] ?? 0) === 0) ? 'UTC' : `${offset[1]}${offset[2]!.padStart(2, '0')}:${offset[3] ?? '00'}`;
+  return zone;
+}
+
+/**
+ * The zone each column of the outer query names by its own expression, where Trino's value
+ * carries a zone of its own: a literal `TIMESTAMP '... zone'`, `at_timezone(x, 'zone')`,
+ * `with_timezone(x, 'zone')`, `from_unixtime(x, 'zone')`, `from_iso8601_timestamp('...+02:00')`. DuckDB's TIMESTAMPTZ keeps no zone per
+ * value, so the engine prints these columns in that zone and every other one in the session's.
+ * Only the outer select list of a single query is read, up to a `*` (whose columns it cannot
+ * count); anything else (a zone carried through a subquery, a CASE, a set operation) prints in the
+ * session's zone.
+ */
+export function literalColumnZones(sql: string): (string | undefined)[] {
+  let tokens: Token[];
+  try {
+    tokens = tokenize(sql);
+  } catch {
+    return [];
+  }
+  let depth = 0;
+  let start = -1;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (isSymbol(t, '(') || isSymbol(t, '[')) depth++;
+    else if (isSymbol(t, ')') || isSymbol(t, ']')) depth--;
+    else if (depth === 0 && t.kind === 'word' && (t.upper === 'UNION' || t.upper === 'EXCEPT' || t.upper === 'INTERSECT')) return [];
+    else if (depth === 0 && start < 0 && isWord(t, 'SELECT')) start = i + 1;
+  }
+  if (start < 0) return [];
+  if (isWord(tokens[start], 'DISTINCT') || isWord(tokens[start], 'ALL')) start++;
+  const items: Token[][] = [];
+  let item: Token[] = [];
+  depth = 0;
+  for (let i = start; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (depth === 0 && (isSymbol(t, ';') || (t.kind === 'word' && AFTER_SELECT_LIST.has(t.upper)))) break;
+    if (isSymbol(t, '(') || isSymbol(t, '[')) depth++;
+    else if (isSymbol(t, ')') || isSymbol(t, ']')) depth--;
+    if (depth === 0 && isSymbol(t, ',')) {
+      items.push(item);
+      item = [];
+    } else item.push(t);
+  }
+  items.push(item);
+  const zones: (string | undefined)[] = [];
+  for (const tokensOfItem of items) {
+    if (tokensOfItem.some((t, i) => isSymbol(t, '*') && (i === 0 || isSymbol(tokensOfItem[i - 1], '.')))) break;
+    zones.push(zoneOfItem(tokensOfItem));
+  }
+  return zones;
+}
+
+/** The zone of one select item's expression (its alias aside), when it names one. */
+function zoneOfItem(item: Token[]): string | undefined {
+  let expression = item;
+  if (expression.length >= 2 && expression.at(-1)!.kind !== 'symbol' && expression.at(-1)!.kind !== 'string') {
+    // `expr AS alias` or `expr alias`.
+    expression = isWord(expression.at(-2), 'AS') ? expression.slice(0, -2) : expression.length > 2 ? expression.slice(0, -1) : expression;
+  }
+  const [first, second] = expression;
+  if (expression.length === 2 && isWord(first, 'TIMESTAMP') && second?.kind === 'string') return literalZone(second.text);
+  if (first?.kind === 'word' && ['AT_TIMEZONE', 'WITH_TIMEZONE', 'FROM_UNIXTIME'].includes(first.upper) && isSymbol(second, '(') && closing(expression, 1) === expression.length - 1) {
+    const args = argumentsOf(expression, 1, expression.length - 1);
+    const zone = args.length === 2 && args[1]![0] === args[1]![1] ? expression[args[1]![0]] : undefined;
+    if (zone?.kind === 'string') return literalZone(`2000-01-01 00:00 ${zone.text}`);
+  }
+  // from_iso8601_timestamp('...+02:00') keeps the text's offset; without one, the session's zone.
+  if (isWord(first, 'FROM_ISO8601_TIMESTAMP') && isSymbol(second, '(') && expression.length === 4 && expression[2]!.kind === 'string' && isSymbol(expression[3], ')')) {
+    return literalZone(expression[2]!.text);
+  }
+  return undefined;
 }

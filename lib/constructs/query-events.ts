@@ -6,6 +6,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { TRACKED_ATHENA_STATES } from '../../lambdas/contract.js';
 
 export interface QueryEventsProps {
   /** Workgroups whose "Athena Query State Change" events are delivered. @default none: no Athena rule */
@@ -51,7 +52,7 @@ export class QueryEvents extends Construct {
         eventPattern: {
           source: ['aws.athena'],
           detailType: ['Athena Query State Change'],
-          detail: { workgroupName: [...props.workgroupNames] },
+          detail: { workgroupName: [...props.workgroupNames], currentState: [...TRACKED_ATHENA_STATES] },
         },
         targets: [
           new targets.LambdaFunction(props.athenaEventsFunction, {

@@ -46,8 +46,12 @@ function stagingConfig(base: string): string {
     .replace('https://bifrost.acme.io', 'https://bifrost-staging.acme.io')
     .replace('internetFacing: true\n', 'internetFacing: false\n  vpcCidr: 10.41.0.0/20\n')
     .replace('allowedCidrs: [198.18.0.0/15]', 'allowedCidrs: [10.0.0.0/8]')
-    .replace('vpcEgress: nat', 'vpcEgress: endpoints');
+    .replace('vpcEgress: nat', 'vpcEgress: endpoints')
+    .replace('    url: https://trino.internal.example.com:8443\n', `    url: https://trino.internal.example.com:8443\n    credentialsSecret: ${STAGING_CLUSTER_SECRET}\n`);
 }
+
+/** Staging's cluster needs credentials: the functions that reach it may read them. */
+const STAGING_CLUSTER_SECRET = 'arn:aws:secretsmanager:us-east-1:444455556666:secret:bifrost-staging-legacy-trino-Q1w2E3';
 
 let dir: string;
 let app: App;
@@ -261,11 +265,30 @@ describe('the admin function', () => {
     }
   });
 
-  it('runs outside the VPC with its page bundled, behind a target group that alone may invoke it', () => {
+  it('runs where the statement function reaches the clusters (a kill stops a query there), with their secrets, as the sweeper does', () => {
+    for (const { config, stacks, resources } of all()) {
+      const stack = stacks.gateway;
+      const vpcConfig = (fn: { function: unknown }) => resources[logicalId(stack, fn.function as { node: { defaultChild?: unknown } })]!.Properties.VpcConfig;
+      const privateSubnets = ofType(resources, 'AWS::EC2::Subnet')
+        .filter(([id]) => id.includes('private'))
+        .map(([id]) => ({ Ref: id }));
+      const functionGroup = { 'Fn::GetAtt': [logicalId(stack, stack.network.functionSecurityGroup), 'GroupId'] };
+      expect(vpcConfig(stack.functions.admin!)).toEqual({ SubnetIds: privateSubnets, SecurityGroupIds: [functionGroup] });
+      expect(vpcConfig(stack.functions.admin!)).toEqual(vpcConfig(stack.functions.sweeper));
+      const actions = statementsOf(resources, logicalId(stack, stack.functions.admin!.role)).flatMap((st) => asArray(st.Action));
+      expect(actions).toEqual(expect.arrayContaining(['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface']));
+      const secretReads = (role: string) => statementsOf(resources, role).filter((st) => asArray(st.Action).includes('secretsmanager:GetSecretValue')).map((st) => st.Resource);
+      expect(secretReads(logicalId(stack, stack.functions.admin!.role))).toEqual(secretReads(logicalId(stack, stack.functions.statement.role)));
+      const clusterSecrets = Object.values(config.targets).flatMap((t) => (t.type === 'trino' && t.credentialsSecret ? [t.credentialsSecret] : []));
+      expect(clusterSecrets).toEqual(config.gateway.environment === 'staging' ? [STAGING_CLUSTER_SECRET] : []);
+      for (const secret of clusterSecrets) expect(secretReads(logicalId(stack, stack.functions.admin!.role))).toContainEqual(secret);
+    }
+  });
+
+  it('has its page bundled, behind a target group that alone may invoke it', () => {
     for (const { stacks, resources } of all()) {
       const stack = stacks.gateway;
       const admin = resources[logicalId(stack, stack.functions.admin!.function)]!;
-      expect(admin.Properties.VpcConfig).toBeUndefined();
       const asset = join(assembly.directory, `asset.${(admin.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '')}`);
       expect(readFileSync(join(asset, 'admin-ui', 'index.html'), 'utf8')).toMatch(/<html/i);
       const group = resources[logicalId(stack, stack.endpoint.adminTargetGroup!)]!;

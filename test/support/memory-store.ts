@@ -1,5 +1,5 @@
 import { compareArrival } from '../../lambdas/core/routing/queueing.js';
-import type { QueryRecord, QueryStore, TargetDepth, TargetDepths, TransitionPatch } from '../../lambdas/core/ports/index.js';
+import type { QueryRecord, QueryStore, TargetDepth, TargetDepths, TransitionPatch, AttachOptions } from '../../lambdas/core/ports/index.js';
 import { FINAL_STATES } from '../../lambdas/core/stores/query-store.js';
 
 /**
@@ -10,6 +10,8 @@ import { FINAL_STATES } from '../../lambdas/core/stores/query-store.js';
  */
 export class MemoryQueryStore implements QueryStore, TargetDepths {
   readonly items = new Map<string, QueryRecord>();
+  /** Whether an item fits (QueryStore.fits); absent: every item fits. */
+  fits?: (record: QueryRecord) => boolean;
   /** The next call of a method throws this error (once). */
   failNext: Partial<Record<keyof QueryStore, Error>> = {};
   /** Store calls by method name, in order. */
@@ -38,13 +40,20 @@ export class MemoryQueryStore implements QueryStore, TargetDepths {
     return item && structuredClone(item);
   }
 
-  async attachHandle(queryId: string, target: string, handle: string, engineQueryId?: string): Promise<boolean> {
+  async attachHandle(queryId: string, target: string, handle: string, engineQueryId?: string, start: AttachOptions = {}): Promise<boolean> {
     this.maybeFail('attachHandle');
     const item = this.items.get(queryId);
     if (!item || item.engineHandle || FINAL_STATES.includes(item.state)) return false;
     item.target = target;
     item.engineHandle = handle;
     if (engineQueryId) item.engineQueryId = engineQueryId;
+    if (start.slot !== undefined) item.slot = start.slot;
+    if (start.routing !== undefined) {
+      item.routing = start.routing;
+      delete item.waitingGroup;
+      delete item.routingRequest;
+      delete item.waitingOn;
+    }
     return true;
   }
 

@@ -1,11 +1,12 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type BatchGetCommandOutput, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { QueryRecord, QueryState, TargetDepth, TargetDepths, FinalStatistics, HistoryPage, HistoryQuery, IdleCutoffs, OpenQuery, QueryExtras, QueryHistory, QuerySummary, TrackedPatch, TrackedRecord, TrackingStore } from '../../core/ports/index.js';
+import type { AttachOptions, QueryRecord, QueryState, TargetDepth, TargetDepths, FinalStatistics, HistoryPage, HistoryQuery, IdleCutoffs, OpenQuery, QueryExtras, QueryHistory, QuerySummary, TrackedPatch, TrackedRecord, TrackingStore } from '../../core/ports/index.js';
 import { FINAL_STATES, RecordTooLargeError } from '../../core/stores/query-store.js';
 import { isExpired } from '../../core/tracking/history.js';
 import { OPEN_QUERY_ATTRIBUTES, QUERIES_TABLE, QUERY_SUMMARY_ATTRIBUTES, WAITING_INDEX } from './tables.js';
 import { compareArrival } from '../../core/routing/queueing.js';
+import { DynamoTargetSlots } from './dynamo-target-slots.js';
 
 /** Attributes the store keeps for its indexes and compressed texts; never part of a QueryRecord. */
 const INTERNAL_ATTRIBUTES = ['activeKey', 'openShard', 'sqlPreview', 'sqlGzip', 'sessionJsonGzip'] as const;
@@ -37,17 +38,37 @@ const MAX_HISTORY_ROUND_TRIPS = 10;
  */
 export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHistory {
   private readonly doc: DynamoDBDocumentClient;
+  /** The targets' queue slots: the write that ends a query gives its slot back (see `settle`). */
+  readonly slots: DynamoTargetSlots;
 
   constructor(
     client: DynamoDBClient,
     private readonly tableName: string,
   ) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } });
+    this.slots = new DynamoTargetSlots(this.doc, tableName);
   }
 
   // ---------------------------------------------------------------- QueryStore
 
+  fits(record: QueryRecord): boolean {
+    return itemSize(this.itemOf(record)) <= MAX_CREATED_ITEM_BYTES;
+  }
+
   async create(record: QueryRecord): Promise<void> {
+    const item = this.itemOf(record);
+    const size = itemSize(item);
+    if (size > MAX_CREATED_ITEM_BYTES) throw new RecordTooLargeError(`The query item would take ${size} bytes, more than the ${MAX_CREATED_ITEM_BYTES} the store allows`);
+    try {
+      await this.doc.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(queryId)' }));
+    } catch (error) {
+      if ((error as Error)?.name === 'ValidationException' && /item size/i.test((error as Error).message)) throw new RecordTooLargeError((error as Error).message, { cause: error });
+      throw error;
+    }
+  }
+
+  /** The item as stored: long texts compressed, the sparse index keys of a query that is not final. */
+  private itemOf(record: QueryRecord): Record<string, unknown> {
     const item: Record<string, unknown> = { ...record, sqlPreview: record.sql.slice(0, SQL_PREVIEW_CHARS) };
     for (const [name, packed] of [['sql', 'sqlGzip'], ['sessionJson', 'sessionJsonGzip']] as const) {
       const text = record[name];
@@ -60,14 +81,7 @@ export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHisto
       item.activeKey = activeKey(record.state, record.queryId);
       item.openShard = openShard(record.queryId);
     }
-    const size = itemSize(item);
-    if (size > MAX_CREATED_ITEM_BYTES) throw new RecordTooLargeError(`The query item would take ${size} bytes, more than the ${MAX_CREATED_ITEM_BYTES} the store allows`);
-    try {
-      await this.doc.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(queryId)' }));
-    } catch (error) {
-      if ((error as Error)?.name === 'ValidationException' && /item size/i.test((error as Error).message)) throw new RecordTooLargeError((error as Error).message, { cause: error });
-      throw error;
-    }
+    return item;
   }
 
   async get(queryId: string): Promise<TrackedRecord | undefined> {
@@ -86,16 +100,33 @@ export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHisto
     });
   }
 
-  async attachHandle(queryId: string, target: string, handle: string, engineQueryId?: string): Promise<boolean> {
-    return this.conditional({
+  async attachHandle(queryId: string, target: string, handle: string, engineQueryId?: string, start: AttachOptions = {}): Promise<boolean> {
+    const names: Record<string, string> = { '#state': 'state' };
+    const values: Record<string, unknown> = { ':target': target, ':handle': handle, ...(engineQueryId ? { ':eid': engineQueryId } : {}), ...finalValues() };
+    const sets = ['target = :target', 'engineHandle = :handle', ...(engineQueryId ? ['engineQueryId = :eid'] : [])];
+    const removes: string[] = [];
+    if (start.slot !== undefined) {
+      sets.push('slot = :slot');
+      values[':slot'] = start.slot;
+    }
+    if (start.routing !== undefined) {
+      // A waiting query leaves the line in the same write that starts it.
+      sets.push('#routing = :routing');
+      values[':routing'] = start.routing;
+      names['#routing'] = 'routing';
+      removes.push(WAITING_INDEX.partitionKey, 'routingRequest', 'waitingOn');
+    }
+    const out = await this.conditionalWithOld({
       TableName: this.tableName,
       Key: { queryId },
       // The query is not final, so its activeKey is already there: setting the target puts it in the index.
-      UpdateExpression: `SET target = :target, engineHandle = :handle${engineQueryId ? ', engineQueryId = :eid' : ''}`,
+      UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
       ConditionExpression: 'attribute_exists(queryId) AND attribute_not_exists(engineHandle) AND NOT (#state IN (:f1, :f2, :f3))',
-      ExpressionAttributeNames: { '#state': 'state' },
-      ExpressionAttributeValues: { ':target': target, ':handle': handle, ...(engineQueryId ? { ':eid': engineQueryId } : {}), ...finalValues() },
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
     });
+    if (out && start.routing !== undefined) await this.settle(out, { slot: false, waiting: true });
+    return out !== undefined;
   }
 
   async transition(queryId: string, patch: TrackedPatch, now: number): Promise<boolean> {
@@ -122,16 +153,25 @@ export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHisto
       conditions.push('(lastPollAt < :polled OR (attribute_not_exists(lastPollAt) AND createdAt < :polled))');
     }
     let update: string;
-    if (FINAL_STATES.includes(patch.state)) {
+    const final = FINAL_STATES.includes(patch.state);
+    if (final) {
       sets.push('endedAt = :now');
-      // Leaving both sparse indexes: the query no longer counts towards its target's depth.
-      update = `SET ${sets.join(', ')} REMOVE activeKey, openShard, waitingGroup`;
+      // Leaving both sparse indexes: the query no longer counts towards its target's depth; its
+      // slot and its place in a waiting line are given back once this write has applied.
+      update = `SET ${sets.join(', ')} REMOVE activeKey, openShard, waitingGroup, slot, waitingOn`;
     } else {
       sets.push('activeKey = :activeKey');
       values[':activeKey'] = activeKey(patch.state, queryId);
       update = `SET ${sets.join(', ')}`;
+      // Without an event's sequence (a poll's write), a query never goes back from RUNNING to
+      // QUEUED: that is a late write of an earlier state. Athena itself may requeue a query
+      // (a retry), which its events tell with a newer sequence number.
+      if (patch.state === 'QUEUED' && patch.eventSequence === undefined) {
+        conditions.push('#state <> :running');
+        values[':running'] = 'RUNNING';
+      }
     }
-    return this.conditional({
+    const old = await this.conditionalWithOld({
       TableName: this.tableName,
       Key: { queryId },
       UpdateExpression: update,
@@ -139,6 +179,20 @@ export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHisto
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     });
+    if (old && final) await this.settle(old, { slot: true, waiting: true });
+    return old !== undefined;
+  }
+
+  /**
+   * Gives back what an item held before a write removed it: its slot, its place in a waiting
+   * line. Best effort: a counter left too high is repaired by the periodic job (DynamoTargetSlots).
+   */
+  private async settle(old: Record<string, unknown>, what: { slot: boolean; waiting: boolean }): Promise<void> {
+    const work: Promise<unknown>[] = [];
+    if (what.slot && typeof old.slot === 'string') work.push(this.slots.release(old.slot));
+    const group = old[WAITING_INDEX.partitionKey];
+    if (what.waiting && typeof group === 'string' && Array.isArray(old.waitingOn) && old.waitingOn.length) work.push(this.slots.markWaiting(group, old.waitingOn as string[], -1));
+    await Promise.allSettled(work);
   }
 
   async touch(queryId: string, now: number): Promise<void> {
@@ -309,6 +363,17 @@ export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHisto
 
   // ---------------------------------------------------------------- helpers
 
+  /** Runs a conditional update and answers the item as it was before; undefined when the condition refused it. */
+  private async conditionalWithOld(input: ConstructorParameters<typeof UpdateCommand>[0]): Promise<Record<string, unknown> | undefined> {
+    try {
+      const out = await this.doc.send(new UpdateCommand({ ...input, ReturnValues: 'ALL_OLD' }));
+      return out.Attributes ?? {};
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException') return undefined;
+      throw error;
+    }
+  }
+
   /** Runs a conditional update; false when the condition refused it. */
   private async conditional(input: ConstructorParameters<typeof UpdateCommand>[0]): Promise<boolean> {
     try {
@@ -356,14 +421,15 @@ export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHisto
   }
 
   async leaveWaiting(queryId: string, routing: Record<string, unknown>): Promise<void> {
-    await this.conditional({
+    const old = await this.conditionalWithOld({
       TableName: this.tableName,
       Key: { queryId },
-      UpdateExpression: 'SET #routing = :routing REMOVE #waiting, #request',
+      UpdateExpression: 'SET #routing = :routing REMOVE #waiting, #request, waitingOn',
       ConditionExpression: 'attribute_exists(queryId)',
       ExpressionAttributeNames: { '#routing': 'routing', '#waiting': WAITING_INDEX.partitionKey, '#request': 'routingRequest' },
       ExpressionAttributeValues: { ':routing': routing },
     });
+    if (old) await this.settle(old, { slot: false, waiting: true });
   }
   // ================================================================ end of gateway queue block
 }

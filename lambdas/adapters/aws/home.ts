@@ -4,11 +4,13 @@ import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { BifrostHome } from '../../compose/bifrost.js';
-import { METRICS } from '../../contract.js';
+import { METRICS, SPOOL_PREFIX } from '../../contract.js';
 import type { BifrostConfig } from '../../core/config/schema.js';
 import type { Logger, TrackingMetric } from '../../core/ports/index.js';
 import { awsTokenVerifiers } from '../auth/token-verifiers.js';
 import { secretsManagerClusterCredentials } from './cluster-credentials.js';
+import { eventBridgePublisher } from './event-bridge.js';
+import { S3SegmentStore } from './s3-segments.js';
 
 export interface AwsHomeOptions {
   config: BifrostConfig;
@@ -17,11 +19,15 @@ export interface AwsHomeOptions {
   keySecretArn?: string;
   /** The stack's load balancer, the signer of alb-oidc tokens. */
   loadBalancerArn?: string;
+  /** The bus Bifrost's events go to (the stack's EVENT_BUS_NAME); default: events.busName, else the account's default bus. */
+  eventBusName?: string;
   log: Logger;
   /** Powertools' Metrics (or anything with addMetric), for tracking's counts. */
   metrics?: { addMetric(name: string, unit: 'Count', value: number): void };
   /** Where an EMF line goes (the function's log, which CloudWatch reads metrics from). */
   write?: (line: string) => void;
+  /** The bucket of spooled result segments (SPOOL_BUCKET); without it clients get inline rows only. */
+  spoolBucket?: string;
 }
 
 /**
@@ -38,6 +44,7 @@ export async function awsHome(options: AwsHomeOptions): Promise<BifrostHome> {
   }
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const metrics = options.metrics;
+  const segments = options.spoolBucket ? new S3SegmentStore({ bucket: options.spoolBucket, prefix: SPOOL_PREFIX, s3: new S3Client({ followRegionRedirects: true }) }) : undefined;
   return {
     mode: 'deployed',
     config: options.config,
@@ -53,6 +60,8 @@ export async function awsHome(options: AwsHomeOptions): Promise<BifrostHome> {
     // would add its service dimension to every metric, so the line is written directly).
     queueDepthMetric: (target, depth) => write(queueDepthEmf(target, depth, Date.now())),
     ...(metrics ? { trackingMetrics: { count: (name: TrackingMetric, value = 1) => metrics.addMetric(name, 'Count', value) } } : {}),
+    ...(segments ? { segments } : {}),
+    ...(options.config.events.enabled ? { events: eventBridgePublisher({ busName: options.eventBusName || options.config.events.busName || 'default', source: options.config.events.source, log: options.log, ...(metrics ? { count: (name: string, value: number) => metrics.addMetric(name, 'Count', value) } : {}) }) } : {}),
     log: options.log,
   };
 }

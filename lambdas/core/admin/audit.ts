@@ -1,43 +1,10 @@
+import type { AuditEntry, AuditLog, AuditPage, AuditQuery } from '../ports/index.js';
+
 /**
- * The audit trail of changes made through the admin API: who, what, before, after. Access
- * decisions on queries are recorded on the query items themselves (`access`), next to the SQL.
+ * The audit trail's memory store and paging; the port (AuditLog, AuditEntry) is in ports/admin.ts.
+ * Re-exported here for the modules that imported it from this file.
  */
-export interface AuditEntry {
-  id: string;
-  /** Epoch ms. */
-  at: number;
-  actor: string;
-  /** e.g. target.state, routing.replace, routing.reset, access.replace, access.reset, user.create, user.update, query.cancel, login.failed. */
-  action: string;
-  /** What was changed: `target/<name>`, `routing`, `access`, `user/<name>`, `query/<id>`. */
-  resource: string;
-  before?: unknown;
-  after?: unknown;
-  detail?: string;
-}
-
-export interface AuditPage {
-  /** Newest first. */
-  items: AuditEntry[];
-  cursor?: string;
-}
-
-/** A page of the trail: [from, to] (epoch ms, inclusive), optionally one actor and actions by prefix. */
-export interface AuditQuery {
-  from: number;
-  to: number;
-  limit: number;
-  cursor?: string;
-  /** Exactly this actor. */
-  actor?: string;
-  /** Actions starting with this: `routing` finds routing.replace and routing.reset. */
-  action?: string;
-}
-
-export interface AuditLog {
-  record(entry: AuditEntry): Promise<void>;
-  list(query: AuditQuery): Promise<AuditPage>;
-}
+export type { AuditEntry, AuditLog, AuditPage, AuditQuery } from '../ports/index.js';
 
 /** In memory: tests. */
 export class MemoryAuditLog implements AuditLog {

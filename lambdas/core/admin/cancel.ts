@@ -1,19 +1,8 @@
 import { FINAL_STATES } from '../stores/query-store.js';
-import type { QueryRecord, QueryState } from '../ports/index.js';
+import type { CancelOutcome, QueryRecord } from '../ports/index.js';
 import { queryError, type QueryError } from '../errors.js';
 
-/**
- * Killing a query from the admin page: both homes take the gateway's own cancel path
- * (Gateway.cancel), as a client's DELETE does (see compose/bifrost.ts).
- */
-export type CancelOutcome =
-  | { outcome: 'canceled'; before: Pick<QueryRecord, 'state' | 'user' | 'target'> }
-  | { outcome: 'final'; state: QueryState }
-  | { outcome: 'not-found' }
-  /** The engine could not stop the query: nothing was recorded, it still runs. */
-  | { outcome: 'unavailable'; message: string };
-
-export type CancelQuery = (queryId: string, by: string) => Promise<CancelOutcome>;
+/** Killing a query from the admin page (the CancelQuery port, ports/admin.ts): how it is recorded, and its outcome. */
 
 /** How a kill from the admin page is recorded, and what the query's client is told. */
 export function adminKill(by: string): { reason: string; error: QueryError } {

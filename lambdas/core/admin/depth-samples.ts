@@ -1,24 +1,10 @@
-import type { TargetDepth, TargetDepths } from '../ports/index.js';
+import type { DepthSample, DepthSamples, TargetDepths } from '../ports/index.js';
 
 /**
- * Queue depth per target over time, for the admin dashboard's chart. The sweeper takes a sample
- * on each run (every minute deployed, every 30 s locally): depth is counted from the query items
- * (TargetDepths), so a sample is as true as the depth the router sees. Samples live in fixed
- * slots, one a minute over a day, each overwriting the one a day older: the store never grows and
- * needs no clean-up.
+ * Queue depth samples for the admin dashboard: fixed slots, one a minute over a day (the port,
+ * DepthSamples, is in ports/admin.ts), how the sweeper takes a sample, and a memory store.
  */
-export interface DepthSample {
-  /** Epoch ms. */
-  at: number;
-  depths: Record<string, TargetDepth>;
-}
-
-export interface DepthSamples {
-  /** Keeps the sample in its minute's slot (a later sample of the same minute replaces it). */
-  record(sample: DepthSample): Promise<void>;
-  /** Samples within [from, to], oldest first; at most the last DEPTH_SAMPLE_SLOTS minutes. */
-  list(from: number, to: number): Promise<DepthSample[]>;
-}
+export type { DepthSample, DepthSamples } from '../ports/index.js';
 
 export const DEPTH_SLOT_MS = 60_000;
 export const DEPTH_SAMPLE_SLOTS = 24 * 60;

@@ -1,17 +1,14 @@
 import { chainAuthenticators, type AuthMethod, type AuthenticatorChain } from './chain.js';
-import { ALB_ARN_PATTERN, authMethodsFor, jwtIssuer, type AlbOidcMethodConfig, type AuthConfig, type AuthEndpoint, type AuthMethodConfig, type AuthMode, type JwtMethodConfig } from './config.js';
+import { ALB_ARN_PATTERN, authMethodsFor, jwtIssuer, type AuthConfig, type AuthEndpoint, type AuthMethodConfig, type AuthMode } from './config.js';
 import { headerMethod } from './header.js';
 import type { Impersonation } from './impersonation.js';
 import { passwordMethod, storeGroups } from './password.js';
 import type { ScryptParams } from './password-hash.js';
 import { albOidcMethod, jwtMethod } from './tokens.js';
-import type { VerifyToken, UserStore, Logger } from '../ports/index.js';
+import type { TokenVerifierFactory, UserStore, Logger } from '../ports/index.js';
 
-/** Builds the signature verifiers; the AWS implementation (aws-jwt-verify) is in the adapters. */
-export interface TokenVerifierFactory {
-  jwt(method: JwtMethodConfig): VerifyToken;
-  albOidc(method: AlbOidcMethodConfig & { albArn: string }): VerifyToken;
-}
+/** Builds the signature verifiers (a port: ports/auth.ts); the AWS implementation is in the adapters. */
+export type { TokenVerifierFactory } from '../ports/index.js';
 
 export interface AuthDeps {
   /** Needed when a password method is configured. */

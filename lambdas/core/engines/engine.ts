@@ -22,6 +22,23 @@ export class EngineBusyError extends Error {
   }
 }
 
+/**
+ * The engine no longer has the results of a query that finished (the local engine drops them a
+ * while after their last read; Athena's result files expire with the results bucket's lifecycle):
+ * the client must run the query again. The gateway answers it as RESULTS_EXPIRED, a user error.
+ */
+export class ResultsExpiredError extends Error {
+  constructor(
+    message: string,
+    /** How long the engine keeps results, in words ("2 minutes after their last read"), when it knows. */
+    readonly keptFor?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ResultsExpiredError';
+  }
+}
+
 export function isEngineBusy(error: unknown): error is EngineBusyError {
   return error instanceof EngineBusyError || (error instanceof Error && error.name === 'EngineBusyError');
 }

@@ -123,10 +123,13 @@ async function route(ctx: GatewayContext, record: QueryRecord, admission: Admiss
   record.sessionJson = encodePlan({ sql: engineSql, session, describeOutput: plan.describeOutput ?? false, updateType: plan.updateType }, record.sql);
   if (decision.outcome === 'wait') {
     record.waitingGroup = decision.group;
+    if (decision.full?.length) record.waitingOn = [...decision.full];
     record.routingRequest = storedRoutingRequest(routingRequest);
     return;
   }
   record.target = decision.target;
+  // Held from here: the POST gives it back if the query does not run (submit.ts recordQuery).
+  if (decision.slot) record.slot = decision.target;
   const metadata = ctx.deps.metadataFor?.(decision.target);
   const answered = metadata && !plan.describeOutput ? await metadata.answer(engineSql, session, principal) : undefined;
   if (answered) {

@@ -21,7 +21,7 @@ export async function cancelStatement(ctx: GatewayContext, request: GatewayReque
 /** DELETE /v1/query/{id}: the query's owner only; anyone else is told it does not exist. */
 export async function killQuery(ctx: GatewayContext, request: GatewayRequest, queryId: string): Promise<GatewayResponse> {
   const principal = await authenticate(ctx, request);
-  const record = await ctx.deps.store.get(queryId);
+  const record = isQueryId(queryId) ? await ctx.deps.store.get(queryId) : undefined;
   if (!record || !owns(principal, record)) throw new GatewayError(404, 'Query not found');
   await cancelRecord(ctx, record, 'canceled by the client (DELETE /v1/query)');
   return { status: 204, headers: {}, body: '' };
@@ -29,7 +29,7 @@ export async function killQuery(ctx: GatewayContext, request: GatewayRequest, qu
 
 /** Admin API (kill from the admin page): the item as it was, undefined for an unknown id. */
 export async function cancelQuery(ctx: GatewayContext, queryId: string, reason: string, error: QueryError): Promise<QueryRecord | undefined> {
-  const record = await ctx.deps.store.get(queryId);
+  const record = isQueryId(queryId) ? await ctx.deps.store.get(queryId) : undefined;
   if (record) await cancelRecord(ctx, record, reason, error);
   return record;
 }
@@ -62,7 +62,10 @@ export async function cancelRecord(ctx: GatewayContext, record: QueryRecord, rea
       throw new GatewayError(503, 'The query could not be canceled right now; retry');
     }
   }
-  await ctx.deps.store.transition(record.queryId, { state: 'CANCELED', error, endReason: reason }, ctx.now());
+  const at = ctx.now();
+  if (await ctx.deps.store.transition(record.queryId, { state: 'CANCELED', error, endReason: reason }, at)) {
+    ctx.deps.events?.queryEnded({ ...record, state: 'CANCELED', error, endReason: reason, endedAt: at }, at);
+  }
 }
 
 /** Best effort: stops a query on its engine, logging a failure instead of throwing it. */

@@ -1,5 +1,7 @@
-import type { Engine, MetadataService, AccessControl, Analyzer, Authenticator, Router, QueryStore, Logger } from '../ports/index.js';
+import type { Engine, MetadataService, AccessControl, Analyzer, Authenticator, Router, QueryStore, Logger, SegmentStore, TargetSlots } from '../ports/index.js';
+import type { BifrostEvents } from '../events/index.js';
 import { PageTokenSigner } from '../protocol/page-token.js';
+import { PollCache } from './poll-cache.js';
 
 export interface GatewayConfig {
   /** Reported by /v1/info; JDBC shows it as the database product version. */
@@ -21,6 +23,25 @@ export interface GatewayConfig {
   pollTouchIntervalMs: number;
   /** How long history is kept (expiresAt on the item). */
   historyRetentionDays: number;
+  /** The spooling protocol (spool.ts); it is offered only when the gateway has a segment store. */
+  spooling?: SpoolingConfig;
+}
+
+/** How results are spooled for clients that ask for it (docs/spooling.md). */
+export interface SpoolingConfig {
+  /** Encodings offered; the client's order decides among them. Empty: spooling off. */
+  encodings: readonly string[];
+  /** A page whose rows take at most this many bytes of JSON goes inline, in the response. */
+  inlineMaxBytes: number;
+  /** Bytes of JSON per spooled segment, before compression. */
+  segmentBytes: number;
+  /** Segments smaller than this are not compressed (Trino's default: 8 kB). */
+  compressionThreshold: number;
+  /** How long a segment's URI works: the pre-signed URL's expiry, the gateway's own link's. */
+  urlTtlSeconds: number;
+  /** Engine rows and bytes fetched for one spooled response (far above the inline page cap). */
+  pollMaxRows: number;
+  pollMaxBytes: number;
 }
 
 export const DEFAULT_GATEWAY_CONFIG: Omit<GatewayConfig, 'pageTokenKey'> = Object.freeze({
@@ -32,6 +53,15 @@ export const DEFAULT_GATEWAY_CONFIG: Omit<GatewayConfig, 'pageTokenKey'> = Objec
   maxSqlBytes: 262_144,
   pollTouchIntervalMs: 30_000,
   historyRetentionDays: 30,
+  spooling: Object.freeze({
+    encodings: Object.freeze(['json+zstd', 'json+lz4', 'json']),
+    inlineMaxBytes: 128_000,
+    segmentBytes: 8 * 1024 * 1024,
+    compressionThreshold: 8192,
+    urlTtlSeconds: 300,
+    pollMaxRows: 40_000,
+    pollMaxBytes: 8 * 1024 * 1024,
+  }),
 });
 
 export interface GatewayDeps {
@@ -40,6 +70,8 @@ export interface GatewayDeps {
   /** The engine that serves a target, undefined for an unknown target. */
   engineFor(target: string): Engine | undefined;
   router: Router;
+  /** The targets' queue slots the router takes (decisions with `slot`); the gateway gives back those it does not use. */
+  slots?: TargetSlots;
   authenticator: Authenticator;
   accessControl: AccessControl;
   analyzer?: Analyzer;
@@ -56,6 +88,10 @@ export interface GatewayDeps {
    * every instance, stops choosing it until the health checks see it answer again.
    */
   targetUnreachable?(target: string, detail: string): Promise<void>;
+  /** Where spooled segments are written (spooling protocol); without it every client gets inline rows. */
+  segments?: SegmentStore;
+  /** Bifrost's own events (core/events), emitted where a change is applied; never awaited. */
+  events?: BifrostEvents;
   clock?: () => number;
   log?: Logger;
 }
@@ -69,11 +105,13 @@ export interface GatewayContext {
   readonly now: () => number;
   /** Signs the page tokens of nextUris and verifies them on the way back. */
   readonly signer: PageTokenSigner;
+  /** Items of the queries this instance polls, between their polls (poll-cache.ts). */
+  readonly pollCache: PollCache;
 }
 
 const silent: Logger = { info() {}, warn() {}, error() {} };
 
 export function createContext(deps: GatewayDeps): GatewayContext {
   const config = Object.freeze({ ...deps.config });
-  return { deps, config, log: deps.log ?? silent, now: deps.clock ?? Date.now, signer: new PageTokenSigner(config.pageTokenKey) };
+  return { deps, config, log: deps.log ?? silent, now: deps.clock ?? Date.now, signer: new PageTokenSigner(config.pageTokenKey), pollCache: new PollCache() };
 }

@@ -2,6 +2,7 @@ import { GatewayError } from '../errors.js';
 import { header } from '../http.js';
 import type { GatewayRequest, Principal, QueryRecord } from '../ports/index.js';
 import { detectDialect } from '../protocol/headers.js';
+import { isQueryId } from '../protocol/query-id.js';
 import type { PageToken } from '../protocol/page-token.js';
 import type { GatewayContext } from './context.js';
 
@@ -38,9 +39,12 @@ export function storedPrincipal(record: QueryRecord): Principal {
  */
 export async function loadForPoll(ctx: GatewayContext, request: GatewayRequest, address: StatementAddress): Promise<{ record: QueryRecord; token: PageToken }> {
   const { queryId, payload, signature } = address;
+  // Not one of ours (any length, any characters): unknown, without asking the store.
+  if (!isQueryId(queryId)) throw new GatewayError(404, 'Query not found');
   let record: QueryRecord | undefined;
   try {
-    record = await ctx.deps.store.get(queryId);
+    // A query this instance served before is polled without a store read (poll-cache.ts).
+    record = ctx.pollCache.get(queryId, ctx.now()) ?? (await ctx.deps.store.get(queryId));
   } catch (error) {
     // Clients retry GETs on 503: a store hiccup must not fail the query.
     ctx.log.warn('store read failed', { queryId, error: String(error) });

@@ -1,6 +1,7 @@
 import { GatewayError } from '../errors.js';
 import { jsonResponse } from '../http.js';
 import type { GatewayRequest, GatewayResponse, QueryRecord } from '../ports/index.js';
+import { isQueryId } from '../protocol/query-id.js';
 import { wireState } from '../protocol/results.js';
 import { FINAL_STATES } from '../stores/query-store.js';
 import type { GatewayContext } from './context.js';
@@ -80,6 +81,7 @@ function duration(ms: number): string {
 }
 
 async function readRecord(ctx: GatewayContext, queryId: string): Promise<QueryRecord | undefined> {
+  if (!isQueryId(queryId)) return undefined;
   try {
     return await ctx.deps.store.get(queryId);
   } catch (error) {

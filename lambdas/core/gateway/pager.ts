@@ -78,13 +78,13 @@ export interface EngineSlice {
  * The part of an engine page that fits one client page, from token.s on. `renderRow` writes a
  * row as JSON text in the client's encoding; undefined when the page carries no columns yet.
  */
-export function enginePageSlice(page: EnginePage, token: PageToken, renderRow: ((row: unknown[]) => string) | undefined, maxBytes: number): EngineSlice {
+export function enginePageSlice(page: EnginePage, token: PageToken, renderRow: ((row: unknown[]) => string) | undefined, maxBytes: number, fit: typeof fitRows = fitRows): EngineSlice {
   const skip = token.s ?? 0;
   const rows = page.rows ?? [];
   let dataJson: string | undefined;
   let taken = 0;
   if (renderRow && rows.length > skip) {
-    const fitted = fitRows(rows, skip, renderRow, maxBytes);
+    const fitted = fit(rows, skip, renderRow, maxBytes);
     taken = fitted.end - skip;
     dataJson = fitted.json;
   }

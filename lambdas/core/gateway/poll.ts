@@ -1,24 +1,27 @@
 import type { EnginePage, GatewayRequest, GatewayResponse, SqlType, QueryRecord } from '../ports/index.js';
-import { GatewayError, QueryFailure } from '../errors.js';
+import { ResultsExpiredError } from '../engines/engine.js';
+import { GatewayError, QueryFailure, queryError } from '../errors.js';
 import { rowEncoder } from '../protocol/encode.js';
 import { sessionUpdateHeaders } from '../protocol/headers.js';
 import type { PageToken } from '../protocol/page-token.js';
 import type { QueryResultsParts } from '../protocol/results.js';
-import { column, formatType, parseType, withoutDatetimePrecision } from '../protocol/sql-types.js';
+import { column, formatType, parseType, withoutDatetimePrecision, type Column } from '../protocol/sql-types.js';
 import { pollWaitingQuery, waitingLiveWindowMs } from '../routing/queueing.js';
 import { FINAL_STATES } from '../stores/query-store.js';
 import type { GatewayContext } from './context.js';
 import { loadForPoll, type StatementAddress } from './identity.js';
-import { enginePageSlice, heldResultPage } from './pager.js';
+import { enginePageSlice, heldResultPage, type EngineSlice } from './pager.js';
 import { decodePlan } from './plan.js';
 import { baseParts, failedResponse, nextUri, queryResponse, type BaseParts } from './responses.js';
+import { encodingHeader, negotiatedEncoding, spooledPollOptions, spooledSlice } from './spool.js';
 import { submitToEngine } from './submit.js';
 
 /**
  * GET of a nextUri: the next page of the query it names. A result the gateway holds is paged
  * from the item; a query not yet on an engine is routed or submitted again; otherwise the
  * engine's page at the token's cursor is read, progress is recorded, and the page is cut to the
- * byte cap (pager.ts). One store read per poll, and writes only when something changed.
+ * byte cap (pager.ts). At most one store read per poll (none when this instance keeps the item:
+ * poll-cache.ts), and writes only when something changed.
  */
 export async function pollStatement(ctx: GatewayContext, request: GatewayRequest, address: StatementAddress): Promise<GatewayResponse> {
   const { record, token } = await loadForPoll(ctx, request, address);
@@ -29,7 +32,10 @@ export async function pollStatement(ctx: GatewayContext, request: GatewayRequest
   const page = await pollEngine(ctx, record, token);
   await recordProgress(ctx, record, page);
   if (page.state === 'FAILED' || page.state === 'CANCELED') {
-    return failedResponse({ ...record, state: page.state, error: page.error ?? record.error }, parts);
+    ctx.pollCache.forget(record.queryId);
+    // Canceled by someone else (a DELETE, an admin, the sweeper): their reason is on the item.
+    const error = (page.state === 'CANCELED' ? await recordedError(ctx, record) : undefined) ?? page.error ?? record.error;
+    return failedResponse({ ...record, state: page.state, ...(error ? { error } : {}) }, parts);
   }
   return enginePageResponse(ctx, request, record, parts, token, page);
 }
@@ -62,8 +68,8 @@ async function startOrWait(ctx: GatewayContext, request: GatewayRequest, record:
   // submitted once a target has room for it, in arrival order (routing/queueing.ts).
   if (!record.target && record.waitingGroup !== undefined) {
     const { config, deps } = ctx;
-    const queue = { router: deps.router, store: deps.store, now: ctx.now, liveWindowMs: waitingLiveWindowMs(config), pollWaitMs: config.pollWaitMs, pollTouchIntervalMs: config.pollTouchIntervalMs };
-    await pollWaitingQuery({ ...queue, submit: () => submitToEngine(ctx, record) }, record);
+    const queue = { router: deps.router, store: deps.store, ...(deps.slots ? { slots: deps.slots } : {}), now: ctx.now, liveWindowMs: waitingLiveWindowMs(config), pollWaitMs: config.pollWaitMs, pollTouchIntervalMs: config.pollTouchIntervalMs };
+    await pollWaitingQuery({ ...queue, submit: () => submitToEngine(ctx, record), ended: (r, at) => deps.events?.queryEnded(r, at) }, record);
   } else if (record.target) await submitToEngine(ctx, record);
   if (record.state === 'FAILED') return failedResponse(record, parts);
   return queryResponse({ ...parts, state: 'QUEUED', nextUri: nextUri(ctx, request, record, 'queued', { n: token.n + 1 }) });
@@ -74,14 +80,26 @@ async function pollEngine(ctx: GatewayContext, record: QueryRecord, token: PageT
   try {
     if (!engine) throw QueryFailure.of('CONFIGURATION_INVALID', `Target ${record.target} is no longer configured`);
     const options = { maxWaitMs: ctx.config.pollWaitMs, maxRows: ctx.config.maxRowsPerPage, knownState: record.state, knownStateAt: record.updatedAt };
+    // Spooled results are read in far larger pages: they travel as segments, not in the response.
+    if (negotiatedEncoding(ctx, decodePlan(record)?.session)) Object.assign(options, spooledPollOptions(ctx));
     return await engine.poll(record.engineHandle!, token.c, options);
   } catch (error) {
     if (error instanceof QueryFailure) return { state: 'FAILED', error: error.error };
+    if (error instanceof ResultsExpiredError) {
+      const after = error.keptFor ? ` (target ${record.target} keeps results ${error.keptFor})` : '';
+      return { state: 'FAILED', error: queryError('RESULTS_EXPIRED', `The results of query ${record.queryId} have expired${after}; run the query again`) };
+    }
     // Pages are deterministic per cursor, so a transient engine error (a throttled or failed
     // API call) is answered 503: clients retry the same GET, and the query goes on.
     ctx.log.warn('engine poll failed', { queryId: record.queryId, target: record.target, error: String((error as Error)?.message ?? error) });
     throw new GatewayError(503, 'The engine is temporarily unavailable; retry');
   }
+}
+
+/** The error recorded on the item by whoever ended the query; undefined when it cannot be read. */
+async function recordedError(ctx: GatewayContext, record: QueryRecord): Promise<QueryRecord['error']> {
+  const stored = await ctx.deps.store.get(record.queryId).catch(() => undefined);
+  return stored?.error;
 }
 
 /** Writes the item only when something changed: a state change, or the client's presence. */
@@ -90,9 +108,16 @@ async function recordProgress(ctx: GatewayContext, record: QueryRecord, page: En
   try {
     if (page.state !== record.state && !FINAL_STATES.includes(record.state)) {
       const update = page.update ? { updateType: page.update.type, ...(page.update.count !== undefined ? { updateCount: page.update.count } : {}) } : {};
-      await ctx.deps.store.transition(record.queryId, { state: page.state, ...(page.error ? { error: page.error } : {}), ...(page.stats ? { stats: page.stats } : {}), ...update }, t);
+      const patch = { state: page.state, ...(page.error ? { error: page.error } : {}), ...(page.stats ? { stats: page.stats } : {}), ...update };
+      const applied = await ctx.deps.store.transition(record.queryId, patch, t);
+      // Only the write that recorded the final state publishes it (not a poll that lost the race).
+      if (applied && FINAL_STATES.includes(page.state)) ctx.deps.events?.queryEnded({ ...record, ...patch, endedAt: t }, t);
+      // The item this instance keeps between polls follows its own writes (poll-cache.ts).
+      if (applied) Object.assign(record, { state: page.state, updatedAt: t });
+      else ctx.pollCache.forget(record.queryId);
     } else if (!FINAL_STATES.includes(record.state) && t - (record.lastPollAt ?? record.createdAt) >= ctx.config.pollTouchIntervalMs) {
       await ctx.deps.store.touch(record.queryId, t);
+      record.lastPollAt = t;
     }
   } catch (error) {
     // Tracking is best effort here: the sweeper and the engine's events reconcile the item.
@@ -101,7 +126,7 @@ async function recordProgress(ctx: GatewayContext, record: QueryRecord, page: En
 }
 
 /** An engine page in the client's encoding, cut to the byte cap. */
-function enginePageResponse(ctx: GatewayContext, request: GatewayRequest, record: QueryRecord, parts: BaseParts, token: PageToken, page: EnginePage): GatewayResponse {
+function enginePageResponse(ctx: GatewayContext, request: GatewayRequest, record: QueryRecord, parts: BaseParts, token: PageToken, page: EnginePage): GatewayResponse | Promise<GatewayResponse> {
   const plan = decodePlan(record);
   if (plan?.describeOutput) {
     if (page.state !== 'FINISHED') return queryResponse({ ...parts, state: page.state, nextUri: nextUri(ctx, request, record, 'executing', { n: token.n + 1 }) });
@@ -110,7 +135,14 @@ function enginePageResponse(ctx: GatewayContext, request: GatewayRequest, record
   const parametric = (plan?.session.clientCapabilities ?? []).includes('PARAMETRIC_DATETIME');
   const types = page.columns?.map((c) => (parametric ? c.type : withoutDatetimePrecision(c.type)));
   const columns = page.columns && types ? page.columns.map((c, i) => column(c.name, types[i]!)) : undefined;
-  const slice = enginePageSlice(page, token, types ? rowRenderer(types, parametric) : undefined, ctx.config.maxPageBytes);
+  const render = types ? rowRenderer(types, parametric) : undefined;
+  // The spooling protocol, for a Trino client that asked for it (spool.ts).
+  const encoding = negotiatedEncoding(ctx, plan?.session);
+  if (encoding) return spooledSlice(ctx, request, record, token, page, render, encoding).then((slice) => slicedResponse(ctx, request, record, parts, page, columns, slice, encodingHeader(encoding)));
+  return slicedResponse(ctx, request, record, parts, page, columns, enginePageSlice(page, token, render, ctx.config.maxPageBytes));
+}
+
+function slicedResponse(ctx: GatewayContext, request: GatewayRequest, record: QueryRecord, parts: BaseParts, page: EnginePage, columns: Column[] | undefined, slice: EngineSlice, headers: Record<string, string[]> = {}): GatewayResponse {
   const result: QueryResultsParts = {
     ...parts,
     state: page.state,
@@ -123,7 +155,7 @@ function enginePageResponse(ctx: GatewayContext, request: GatewayRequest, record
     // JDBC tells an update from a query by the first page with columns.
     ...(page.update ? { updateType: page.update.type, ...(page.update.count !== undefined ? { updateCount: page.update.count } : {}) } : {}),
   };
-  return queryResponse(result, sessionUpdateHeaders(record.dialect, page.sessionUpdate));
+  return queryResponse(result, { ...sessionUpdateHeaders(record.dialect, page.sessionUpdate), ...headers });
 }
 
 /** Rows as JSON text; datetimes at millisecond precision for clients without PARAMETRIC_DATETIME. */

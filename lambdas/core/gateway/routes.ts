@@ -7,6 +7,7 @@ import { authenticate } from './identity.js';
 import { legacyQueryPage, nodes, queryInfo } from './info.js';
 import { pollStatement } from './poll.js';
 import { compress } from './responses.js';
+import { segmentRequest, withNegotiatedEncoding } from './spool.js';
 import { postStatement } from './submit.js';
 
 /** Answers one request; `params` are the groups of the route's pattern. */
@@ -23,18 +24,21 @@ interface Route {
 
 const STATEMENT_PATH = /^\/v1\/statement\/(queued|executing)\/([^/]+)\/([^/]+)\/([^/]+)$/;
 const QUERY_PATH = /^\/v1\/query\/([^/]+)$/;
+const SEGMENT_PATH = /^\/v1\/spooled\/(download|ack)\/([^/]+)\/([^/]+)$/;
 
 /** The statement path's groups: phase, query id, token payload, token signature. */
 const address = (params: readonly string[]) => ({ queryId: params[1]!, payload: params[2]!, signature: params[3]! });
 
 /** Every path the protocol gateway answers. */
 const ROUTES: readonly Route[] = [
-  { path: '/v1/statement', methods: { POST: (ctx, request) => postStatement(ctx, request), HEAD: headStatement }, allow: 'POST, HEAD' },
+  { path: '/v1/statement', methods: { POST: async (ctx, request) => withNegotiatedEncoding(ctx, request, await postStatement(ctx, request)), HEAD: headStatement }, allow: 'POST, HEAD' },
   {
     path: STATEMENT_PATH,
     methods: { GET: (ctx, request, params) => pollStatement(ctx, request, address(params)), DELETE: (ctx, request, params) => cancelStatement(ctx, request, address(params)) },
     allow: 'GET, DELETE',
   },
+  // The spooling protocol's segments (spool.ts): download (when the gateway serves them) and acknowledgement.
+  { path: SEGMENT_PATH, methods: { GET: segmentRequest }, allow: 'GET' },
   { path: '/v1/info', methods: { GET: info, HEAD: info }, allow: 'GET' },
   { path: '/v1/info/state', methods: { '*': async () => jsonResponse(200, '"ACTIVE"') } },
   {

@@ -6,7 +6,7 @@ import { GatewayError, QueryFailure, queryError, type QueryError } from '../erro
 import { readSession } from '../protocol/headers.js';
 import { newQueryId } from '../protocol/query-id.js';
 import { planStatement, tooComplex, type Plan } from '../protocol/statements.js';
-import { isRecordTooLarge } from '../stores/query-store.js';
+import { FINAL_STATES, isRecordTooLarge } from '../stores/query-store.js';
 import { routingRequestFrom, unanalyzed } from '../routing/queueing.js';
 import { admit, admittedRoutingRequest, crossCheck, crossCheckedOn, isStackOverflow } from './admit.js';
 import { cancelQuietly, killFromSql } from './cancel.js';
@@ -31,10 +31,17 @@ export async function postStatement(ctx: GatewayContext, request: GatewayRequest
   const record = newRecord(ctx, principal, session, decodeSql(request.body));
   const plan = await planQuery(ctx, record, principal, session);
   if (record.result) record.result = compactResult(record.result);
+  // Submitted before the item is written, so that the item is written once, with the engine's
+  // handle: two store round trips in all (routing's slot, this write). A query whose item cannot
+  // be written is stopped on its engine (recordQuery).
+  // One that the store cannot hold is never submitted: it is recorded shortened, as a failure.
+  const fits = ctx.deps.store.fits?.(record) ?? true;
+  if (fits && plan?.kind === 'query' && record.target && !record.engineHandle && record.state === 'QUEUED') await submitToEngine(ctx, record, { stored: false });
   if (!(await recordQuery(ctx, record))) {
     return queryResponse({ ...baseParts(ctx, request, record), state: 'FAILED', error: queryError('GENERIC_INTERNAL_ERROR', 'The gateway could not record the query; try again') });
   }
-  if (plan?.kind === 'query' && record.target && !record.engineHandle && record.state === 'QUEUED') await submitToEngine(ctx, record);
+  ctx.deps.events?.queryRecorded({ ...record, clientTags: session.clientTags });
+  ctx.pollCache.keep(record, ctx.now());
   return queryResponse({ ...baseParts(ctx, request, record), state: 'QUEUED', nextUri: nextUri(ctx, request, record, 'queued', { n: 0 }) });
 }
 
@@ -48,23 +55,32 @@ export async function postStatement(ctx: GatewayContext, request: GatewayRequest
  * over at most once per target of its chain. Any other error, and a submit that may have reached
  * the engine, fails the query: it must never run twice.
  */
-export async function submitToEngine(ctx: GatewayContext, record: QueryRecord): Promise<void> {
+export async function submitToEngine(ctx: GatewayContext, record: QueryRecord, options: SubmitOptions = {}): Promise<void> {
   const unreachable: Record<string, string> = {};
   const checked = { now: false };
+  const stored = options.stored ?? true;
   for (;;) {
-    const error = await submitOnce(ctx, record, checked);
+    const error = await submitOnce(ctx, record, checked, stored);
     if (!error) return;
-    if (isEngineUnreachable(error) && Object.keys(unreachable).length < MAX_FAILOVERS && (await failOver(ctx, record, error, unreachable))) continue;
-    await failSubmit(ctx, record, error, checked.now);
+    if (isEngineUnreachable(error) && Object.keys(unreachable).length < MAX_FAILOVERS && (await failOver(ctx, record, error, unreachable, stored))) continue;
+    await failSubmit(ctx, record, error, checked.now, stored);
     return;
   }
+}
+
+export interface SubmitOptions {
+  /**
+   * False while the POST serves the query: its item is not written yet, and is written afterwards
+   * with whatever the submit set on the record (handle, failure, routing). Default true.
+   */
+  stored?: boolean;
 }
 
 /** Upper bound on failovers of one query, whatever the router answers. */
 const MAX_FAILOVERS = 16;
 
 /** One submit to `record.target`; the error when it failed (undefined when attached or busy). */
-async function submitOnce(ctx: GatewayContext, record: QueryRecord, checked: { now: boolean }): Promise<unknown> {
+async function submitOnce(ctx: GatewayContext, record: QueryRecord, checked: { now: boolean }, stored: boolean): Promise<unknown> {
   const engine = ctx.deps.engineFor(record.target!);
   try {
     if (!engine) throw QueryFailure.of('CONFIGURATION_INVALID', `Target ${record.target} is not configured`);
@@ -80,7 +96,7 @@ async function submitOnce(ctx: GatewayContext, record: QueryRecord, checked: { n
       }
     }
     const submitted = await engine.submit(engineSubmission(record, plan));
-    await attach(ctx, record, engine, submitted);
+    await attach(ctx, record, engine, submitted, stored);
     return undefined;
   } catch (error) {
     if (isEngineBusy(error)) {
@@ -94,13 +110,15 @@ async function submitOnce(ctx: GatewayContext, record: QueryRecord, checked: { n
 }
 
 /** `checkedNow`: a cross-check made at submit changed the access record (written with the failure). */
-async function failSubmit(ctx: GatewayContext, record: QueryRecord, error: unknown, checkedNow: boolean): Promise<void> {
+async function failSubmit(ctx: GatewayContext, record: QueryRecord, error: unknown, checkedNow: boolean, stored: boolean): Promise<void> {
   const failure = error instanceof QueryFailure ? error.error : queryError('GENERIC_INTERNAL_ERROR', `The engine refused the query: ${String((error as Error)?.message ?? error)}`);
   ctx.log.warn('submit failed', { queryId: record.queryId, target: record.target, errorName: failure.errorName });
   fail(ctx, record, failure);
+  if (!stored) return;
   // If this write fails too, the item stays QUEUED without a handle and the next poll submits again.
   await ctx.deps.store
     .transition(record.queryId, { state: 'FAILED', error: failure, ...(checkedNow && record.access ? { access: record.access } : {}) }, ctx.now())
+    .then((applied) => applied && ctx.deps.events?.queryEnded(record, record.endedAt ?? ctx.now()))
     .catch((cause: unknown) => ctx.log.warn('could not record the failure', { queryId: record.queryId, error: String(cause) }));
 }
 
@@ -109,7 +127,7 @@ async function failSubmit(ctx: GatewayContext, record: QueryRecord, error: unkno
  * the targets that failed this way, and records why. True with `record.target` set to the next
  * target; false when there is none (the query fails with the engine's error, as without failover).
  */
-async function failOver(ctx: GatewayContext, record: QueryRecord, error: EngineUnreachableError, unreachable: Record<string, string>): Promise<boolean> {
+async function failOver(ctx: GatewayContext, record: QueryRecord, error: EngineUnreachableError, unreachable: Record<string, string>, stored: boolean): Promise<boolean> {
   const dead = record.target!;
   unreachable[dead] = error.detail;
   ctx.log.warn('target unreachable, the query never reached it', { queryId: record.queryId, target: dead, detail: error.detail });
@@ -119,7 +137,7 @@ async function failOver(ctx: GatewayContext, record: QueryRecord, error: EngineU
   const previous = Array.isArray(record.routing?.reasons) ? (record.routing.reasons as string[]) : [];
   if (!request) {
     record.routing = { ...record.routing, reasons: [...previous, why, 'no failover: the routing facts of the query are not at hand'] };
-    await recordRouting(ctx, record);
+    if (stored) await recordRouting(ctx, record);
     return false;
   }
   let decision: RoutingDecision;
@@ -137,7 +155,13 @@ async function failOver(ctx: GatewayContext, record: QueryRecord, error: EngineU
   record.routing = next
     ? { ...decision, reasons: [...failovers, `failed over to target '${next}'`, ...decision.reasons] }
     : { ...record.routing, reasons: [...previous, why, `no failover: ${decision.outcome === 'target' ? `the router chose '${decision.target}' again` : (decision.reasons[0] ?? decision.outcome)}`] };
-  await recordRouting(ctx, record);
+  if (stored) await recordRouting(ctx, record);
+  if (decision.outcome === 'target' && decision.slot) {
+    // The slot on the dead target is given back; the decision took one on the next.
+    await releaseSlot(ctx, record);
+    if (next) record.slot = next;
+    else await ctx.deps.slots?.release(decision.target).catch(() => undefined);
+  }
   if (!next) return false;
   ctx.log.info('failing over', { queryId: record.queryId, from: dead, to: next });
   record.target = next;
@@ -170,10 +194,19 @@ async function recordRouting(ctx: GatewayContext, record: QueryRecord): Promise<
 }
 
 /** Records the engine's handle on the item, once: a second submit of the same query is stopped. */
-async function attach(ctx: GatewayContext, record: QueryRecord, engine: Engine, submitted: EngineSubmitted): Promise<void> {
+async function attach(ctx: GatewayContext, record: QueryRecord, engine: Engine, submitted: EngineSubmitted, stored: boolean): Promise<void> {
+  if (!stored) {
+    // The POST writes the item with the handle (recordQuery).
+    record.engineHandle = submitted.handle;
+    if (submitted.engineQueryId) record.engineQueryId = submitted.engineQueryId;
+    ctx.deps.events?.queryRouted(record, ctx.now());
+    return;
+  }
   let attached: boolean;
   try {
-    attached = await ctx.deps.store.attachHandle(record.queryId, record.target!, submitted.handle, submitted.engineQueryId);
+    // A waiting query leaves its line in the same write, with the decision that placed it.
+    const start = { ...(record.slot ? { slot: record.slot } : {}), ...(record.waitingGroup !== undefined && record.routing ? { routing: { ...record.routing, waitedMs: ctx.now() - record.createdAt } } : {}) };
+    attached = await ctx.deps.store.attachHandle(record.queryId, record.target!, submitted.handle, submitted.engineQueryId, start);
   } catch (cause) {
     // The engine runs a query the item does not know of: nothing could track or cancel it
     // later. Stop it now and fail the query cleanly; the client may run it again.
@@ -184,6 +217,7 @@ async function attach(ctx: GatewayContext, record: QueryRecord, engine: Engine, 
   if (attached) {
     record.engineHandle = submitted.handle;
     if (submitted.engineQueryId) record.engineQueryId = submitted.engineQueryId;
+    ctx.deps.events?.queryRouted(record, ctx.now());
   } else {
     // Another poll submitted it first: ours is a duplicate and must not run.
     await engine.cancel(submitted.handle).catch(() => undefined);
@@ -239,8 +273,35 @@ async function planQuery(ctx: GatewayContext, record: QueryRecord, principal: Pr
   return plan;
 }
 
-/** Stores the item; false when it could not be stored (the query cannot be polled then). */
+/**
+ * Gives back the slot routing took for the query (record.slot), once it is clear it will not run
+ * on it: failed, answered by the gateway, or not submitted. Never fails the caller.
+ */
+export async function releaseSlot(ctx: GatewayContext, record: QueryRecord): Promise<void> {
+  const target = record.slot;
+  if (target === undefined) return;
+  delete record.slot;
+  await ctx.deps.slots?.release(target).catch((cause: unknown) => ctx.log.warn('could not give a queue slot back', { queryId: record.queryId, target, error: String(cause) }));
+}
+
+/**
+ * Stores the item; false when it could not be stored (the query cannot be polled then). In the
+ * same round trip: a query that ends here gives its slot back, one that waits joins its line.
+ */
 async function recordQuery(ctx: GatewayContext, record: QueryRecord): Promise<boolean> {
+  const alongside: Promise<unknown>[] = [];
+  if (FINAL_STATES.includes(record.state)) alongside.push(releaseSlot(ctx, record));
+  const line = record.waitingGroup !== undefined && record.waitingOn?.length ? { group: record.waitingGroup, targets: record.waitingOn } : undefined;
+  if (line) alongside.push(ctx.deps.slots?.markWaiting(line.group, line.targets, 1).catch((cause: unknown) => ctx.log.warn('could not join the waiting line', { queryId: record.queryId, error: String(cause) })) ?? Promise.resolve());
+  const stored = await createItem(ctx, record);
+  await Promise.all(alongside);
+  if (!stored) await releaseSlot(ctx, record);
+  // Not stored, or stored shortened as a failure: the query is in no line.
+  if (line && (!stored || record.waitingGroup === undefined)) await ctx.deps.slots?.markWaiting(line.group, line.targets, -1).catch(() => undefined);
+  return stored;
+}
+
+async function createItem(ctx: GatewayContext, record: QueryRecord): Promise<boolean> {
   try {
     try {
       await ctx.deps.store.create(record);
@@ -249,6 +310,7 @@ async function recordQuery(ctx: GatewayContext, record: QueryRecord): Promise<bo
       // Even compressed, the item cannot hold this statement: keep the attempt in history with
       // the start of its text, failed with a clear answer (nothing was submitted yet).
       ctx.log.warn('query item too large; recording a shortened text', { queryId: record.queryId, sqlChars: record.sql.length });
+      await releaseSlot(ctx, record);
       shorten(record);
       await ctx.deps.store.create(record);
     }
@@ -295,7 +357,7 @@ function shorten(record: QueryRecord): void {
   const bytes = Buffer.byteLength(record.sql, 'utf8');
   record.sql = record.sql.slice(0, SHORTENED_SQL_CHARS);
   record.sqlTruncated = true;
-  for (const k of ['sessionJson', 'result', 'parameters', 'target', 'routingGroup', 'waitingGroup', 'routingRequest', 'engineHandle'] as const) delete record[k];
+  for (const k of ['sessionJson', 'result', 'parameters', 'target', 'routingGroup', 'waitingGroup', 'waitingOn', 'routingRequest', 'engineHandle'] as const) delete record[k];
   if (record.access) record.access = { ...record.access, tables: (record.access.tables as unknown[] | undefined)?.slice(0, 100) };
   record.state = 'FAILED';
   record.endedAt = record.updatedAt;

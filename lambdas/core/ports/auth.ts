@@ -1,3 +1,4 @@
+import type { BifrostConfig } from '../config/schema.js';
 import type { GatewayRequest } from './http.js';
 
 /** Authentication: who is asking, and the stores behind password sign-in and token checks. */
@@ -118,3 +119,12 @@ export interface VerifiedToken {
 
 /** Checks signature, issuer, audience and expiry; throws TokenRejected. */
 export type VerifyToken = (token: string) => Promise<VerifiedToken>;
+
+/** An authentication method of the config (auth.methods, auth.adminMethods; see auth/config.ts). */
+type AuthMethod = NonNullable<BifrostConfig['auth']>['methods'][number];
+
+/** Builds the signature verifiers of the token methods; the AWS implementation (aws-jwt-verify) is in the adapters. */
+export interface TokenVerifierFactory {
+  jwt(method: Extract<AuthMethod, { type: 'jwt' }>): VerifyToken;
+  albOidc(method: Extract<AuthMethod, { type: 'alb-oidc' }> & { albArn: string }): VerifyToken;
+}

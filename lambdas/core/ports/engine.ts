@@ -51,6 +51,8 @@ export interface PollOptions {
   maxWaitMs: number;
   /** Upper bound on rows returned in this page. */
   maxRows: number;
+  /** Budget for the page in bytes of protocol JSON, for engines that size pages by bytes (default: their own). */
+  maxBytes?: number;
   /** The state the gateway already knows, so engines can skip a status call when it is final. */
   knownState?: EngineState;
   /** When that state was last recorded (epoch ms): engines decide from it whether it is stale. */

@@ -69,6 +69,10 @@ export interface QueryRecord {
   /** What routing needs to route a waiting query again on a later poll (no secrets). */
   routingRequest?: StoredRoutingRequest;
   access?: Record<string, unknown>;
+  /** The target whose queue slot the query holds (TargetSlots): given back when the query ends. */
+  slot?: string;
+  /** Targets on which the query is marked as waiting in its group (TargetSlots): unmarked when it stops waiting. */
+  waitingOn?: string[];
   /** Epoch seconds after which history may be deleted. */
   expiresAt?: number;
 }
@@ -88,9 +92,15 @@ export interface TransitionPatch {
 export interface QueryStore {
   /** Creates the item; fails if the id exists. */
   create(record: QueryRecord): Promise<void>;
+  /** Whether `create` can hold the record as it is (asked before a query is submitted, since its item is written after). */
+  fits?(record: QueryRecord): boolean;
   get(queryId: string): Promise<QueryRecord | undefined>;
-  /** Records the engine handle once: a no-op returning false if a handle is already there. */
-  attachHandle(queryId: string, target: string, handle: string, engineQueryId?: string): Promise<boolean>;
+  /**
+   * Records the engine handle once: a no-op returning false if a handle is already there. With
+   * `start.slot`, the item holds that target's slot from now on; with `start.routing`, a waiting
+   * query leaves its line in the same write (as leaveWaiting).
+   */
+  attachHandle(queryId: string, target: string, handle: string, engineQueryId?: string, start?: AttachOptions): Promise<boolean>;
   /**
    * Moves a query to a new state unless it is already final (and, with an event sequence, unless
    * a newer event was applied). Returns false when the change was refused as stale or duplicate.
@@ -114,6 +124,12 @@ export interface QueryStore {
   leaveWaiting?(queryId: string, routing: Record<string, unknown>): Promise<void>;
 }
 
+/** What a query's start records besides its handle (see attachHandle). */
+export interface AttachOptions {
+  slot?: string;
+  routing?: Record<string, unknown>;
+}
+
 /** The routing facts of a waiting query, kept on its item so any process can route it again. */
 export interface StoredRoutingRequest {
   principal: { user: string; groups: string[]; method: string };
@@ -130,6 +146,37 @@ export interface StoredRoutingRequest {
     routingHint?: string;
   };
   analysis?: { ok: boolean; kind: string; tables: { name: string; parts: string[]; access: 'read' | 'write' }[]; schemas?: string[] };
+}
+
+/**
+ * The queue limits of targets as counters, one small item per target, so that admission reads
+ * and writes O(targets), never O(active queries). A slot is taken by a conditional increment
+ * (never more than the limit, whatever the concurrency) and given back when the query holding
+ * it ends; the count of queries of a group waiting for a target keeps newcomers behind them.
+ */
+export interface TargetSlots {
+  /**
+   * Takes a slot on `target` when fewer than `limit` are taken and, for a `newcomer`, no query of
+   * `group` waits for the target. `force` takes one whatever the count (a group's use-last overflow).
+   */
+  take(target: string, request: { limit: number; group: string; newcomer: boolean; force?: boolean }): Promise<SlotAttempt>;
+  /** Gives a slot back (a query that ends, or one that did not use the slot it took). */
+  release(target: string): Promise<void>;
+  /** Counts a query of `group` in (+1) or out of (-1) the waiting line of each target. */
+  markWaiting(group: string, targets: readonly string[], delta: 1 | -1): Promise<void>;
+  /** The counters of these targets (absent targets have none taken). */
+  read(targets: readonly string[]): Promise<Map<string, SlotCount>>;
+}
+
+export interface SlotCount {
+  /** Slots taken: queries admitted to the target and not yet ended. */
+  active: number;
+  /** Queries waiting for the target, by routing group. */
+  waiting: Record<string, number>;
+}
+
+export interface SlotAttempt extends SlotCount {
+  taken: boolean;
 }
 
 /** Active queries on one target, counted from the query items themselves (no counter to drift). */

@@ -14,12 +14,15 @@ export interface RoutingRequest {
    * to the rest of the chain). Routers that cannot skip targets may ignore it.
    */
   exclude?: Readonly<Record<string, string>>;
+  /** The query already waits in its group's line (a poll of a waiting query): it is not a newcomer. */
+  waiting?: boolean;
 }
 
 export type RoutingDecision =
-  | { outcome: 'target'; target: string; group: string; reasons: string[] }
-  /** Every target of the group is full and the group waits at the gateway. */
-  | { outcome: 'wait'; group: string; reasons: string[] }
+  /** `slot`: the router took a slot on the target (TargetSlots); whoever does not use it gives it back. */
+  | { outcome: 'target'; target: string; group: string; reasons: string[]; slot?: boolean }
+  /** Every target of the group is full and the group waits at the gateway; `full`: the targets waited for. */
+  | { outcome: 'wait'; group: string; reasons: string[]; full?: string[] }
   | { outcome: 'deny'; reasons: string[] };
 
 export interface Router {

@@ -23,6 +23,8 @@ export interface ClientSession {
   preparedStatements: Record<string, string>;
   transactionId?: string;
   routingGroup?: string;
+  /** X-Trino-Query-Data-Encoding as the client sent it: the encodings it reads, preferred first (spooling protocol). */
+  queryDataEncoding?: string;
 }
 
 /** What a finished statement changes in the client's session, sent back as response headers. */

@@ -160,6 +160,9 @@ export function readSession(headers: Headers, fallbackDialect: Dialect = 'trino'
   }
   const transactionId = single(headers, dialect, Header.transactionId);
   if (transactionId && transactionId.toUpperCase() !== 'NONE') session.transactionId = transactionId;
+  // The spooling protocol is Trino's: a Presto client always gets inline rows.
+  const encoding = dialect === 'trino' ? single(headers, dialect, Header.queryDataEncoding) : undefined;
+  if (encoding) session.queryDataEncoding = encoding;
   return session;
 }
 

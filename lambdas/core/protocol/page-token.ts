@@ -12,6 +12,8 @@ export interface PageToken {
   c?: string;
   /** Rows of that engine page already sent (pages are cut to fit the byte cap). */
   s?: number;
+  /** Spooling protocol: rows of the result sent before this page (the next segment's rowOffset). */
+  o?: number;
 }
 
 export class PageTokenSigner {
@@ -38,7 +40,7 @@ export class PageTokenSigner {
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
     try {
       const token = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as PageToken;
-      if (typeof token.n !== 'number' || (token.c !== undefined && typeof token.c !== 'string') || (token.s !== undefined && typeof token.s !== 'number')) return undefined;
+      if (typeof token.n !== 'number' || (token.c !== undefined && typeof token.c !== 'string') || (token.s !== undefined && typeof token.s !== 'number') || (token.o !== undefined && typeof token.o !== 'number')) return undefined;
       return token;
     } catch {
       return undefined;

@@ -18,6 +18,14 @@ export function newQueryId(now: number): string {
   return `${date}_${time}_${pad(randomInt(100000), 5)}_${suffix}`;
 }
 
-export function isQueryId(text: string): boolean {
-  return ID_PATTERN.test(text);
+/** The length of every id `newQueryId` makes. */
+export const QUERY_ID_LENGTH = 27;
+
+/**
+ * Whether `text` can be one of Bifrost's query ids. Every id a client hands in (nextUri paths,
+ * DELETE and GET /v1/query/{id}, the admin API) is checked with this before the store is asked:
+ * anything else is answered as an unknown query, whatever its length or characters.
+ */
+export function isQueryId(text: unknown): text is string {
+  return typeof text === 'string' && text.length === QUERY_ID_LENGTH && ID_PATTERN.test(text);
 }

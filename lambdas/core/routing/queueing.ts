@@ -1,5 +1,5 @@
 import { queryError } from '../errors.js';
-import type { Analysis, Router, RoutingDecision, RoutingRequest, ClientSession, QueryRecord, QueryStore, StoredRoutingRequest } from '../ports/index.js';
+import type { Analysis, Router, RoutingDecision, RoutingRequest, ClientSession, QueryRecord, QueryStore, StoredRoutingRequest, TargetSlots } from '../ports/index.js';
 
 /**
  * The gateway queue. When routing answers 'wait' (every usable target of the group is full and
@@ -19,6 +19,8 @@ import type { Analysis, Router, RoutingDecision, RoutingRequest, ClientSession, 
 export interface QueueDeps {
   router: Router;
   store: QueryStore;
+  /** The slots the router takes: a slot taken out of turn is given back. */
+  slots?: TargetSlots;
 }
 
 /** How recently a waiting query's client must have been seen for it to hold its place. */
@@ -110,6 +112,9 @@ export async function routeInArrivalOrder(deps: QueueDeps, request: RoutingReque
   if (decision.outcome !== 'target') return decision;
   const headroom = headroomOf(decision);
   if (headroom === undefined || !deps.store.countWaitingAhead) return decision;
+  // With slots, a newcomer is kept behind the line by the slot itself (TargetSlots.take): only
+  // the queries in the line are ordered among themselves, here.
+  if (decision.slot && !request.waiting) return decision;
   let ahead: number;
   try {
     ahead = await deps.store.countWaitingAhead(decision.group, query, now - liveWindowMs, headroom);
@@ -119,7 +124,8 @@ export async function routeInArrivalOrder(deps: QueueDeps, request: RoutingReque
   if (ahead < headroom) {
     return ahead === 0 ? decision : { ...decision, reasons: [...decision.reasons, `${ahead} older quer${ahead === 1 ? 'y waits' : 'ies wait'} in group '${decision.group}'; target '${decision.target}' has room for ${headroom}`] };
   }
-  const { headroom: _h, target: _t, ...rest } = decision as RoutingDecision & { headroom?: number; target: string };
+  if (decision.slot) await deps.slots?.release(decision.target).catch(() => undefined);
+  const { headroom: _h, target: _t, slot: _s, ...rest } = decision as RoutingDecision & { headroom?: number; target: string; slot?: boolean };
   return {
     ...rest,
     outcome: 'wait',
@@ -140,13 +146,16 @@ export interface WaitingPollContext extends QueueDeps {
   pollTouchIntervalMs: number;
   /** Submits the record to `record.target` (the gateway's own submit). */
   submit: () => Promise<void>;
+  /** Told when this poll recorded the query's end (routing denied it while it waited). */
+  ended?: (record: QueryRecord, at: number) => void;
   sleep?: (ms: number) => Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * One poll of a query waiting at the gateway: route it again; with a target, submit it and record
+ * One poll of a query waiting at the gateway: route it again (with slots, one conditional write
+ * per target of its chain, however many wait); with a target, submit it and record
  * the decision that took it out of the queue; denied (say its only target was disabled while it
  * waited), fail it with the reason; still waiting, note the client's presence and hold the poll
  * briefly so clients do not spin. Updates `record` in place.
@@ -155,25 +164,29 @@ export async function pollWaitingQuery(ctx: WaitingPollContext, record: QueryRec
   const t = ctx.now();
   const stored = record.routingRequest;
   const decision: RoutingDecision = stored
-    ? await routeInArrivalOrder(ctx, routingRequestFrom(stored), record, t, ctx.liveWindowMs)
+    ? await routeInArrivalOrder(ctx, { ...routingRequestFrom(stored), waiting: true }, record, t, ctx.liveWindowMs)
     : { outcome: 'deny', reasons: ['the waiting query has no routing facts to route it with'] };
   if (decision.outcome === 'target') {
     record.target = decision.target;
-    // The submit may fail over to another target and replace this with its own reasons.
+    if (decision.slot) record.slot = decision.target;
+    // The submit may fail over to another target and replace this with its own reasons. Its
+    // write of the handle takes the query out of the line, with this decision (attachHandle).
     record.routing = { ...decision };
     await ctx.submit();
-    if (record.engineHandle && ctx.store.leaveWaiting) {
-      // History: the decision that placed the query (best effort; the target is on the item already).
-      await ctx.store.leaveWaiting(record.queryId, { ...record.routing, waitedMs: ctx.now() - record.createdAt }).catch(() => undefined);
+    if (!record.engineHandle && record.slot !== undefined) {
+      // Not started (the engine was busy, or refused it): the slot is not this query's yet.
+      await ctx.slots?.release(record.slot).catch(() => undefined);
+      delete record.slot;
     }
     return;
   }
   if (decision.outcome === 'deny') {
     const error = queryError('QUERY_REJECTED', `Query rejected by routing while waiting: ${decision.reasons[0] ?? 'no reason given'}`);
-    await ctx.store.transition(record.queryId, { state: 'FAILED', error, endReason: 'routing denied the waiting query' }, t);
+    const applied = await ctx.store.transition(record.queryId, { state: 'FAILED', error, endReason: 'routing denied the waiting query' }, t);
     record.state = 'FAILED';
     record.error = error;
     record.endedAt = t;
+    if (applied) ctx.ended?.(record, t);
     return;
   }
   if (t - (record.lastPollAt ?? record.createdAt) >= ctx.pollTouchIntervalMs) {

@@ -1,5 +1,5 @@
 import type { BifrostConfig, RoutingGroupConfig } from '../config/schema.js';
-import type { Principal, Router, RoutingRequest, TargetDepth, TargetDepths, ConfigSource, EffectiveConfig, TargetHealth, TargetPermission } from '../ports/index.js';
+import type { Principal, Router, RoutingRequest, TargetDepth, TargetDepths, ConfigSource, EffectiveConfig, TargetHealth, TargetPermission, TargetSlots } from '../ports/index.js';
 import { compileRules, evaluateRules, routingFacts, type CompiledRule } from './rules.js';
 import { allHealthy, allowAllTargets, type RouteDecision, type RouteExplanation, type RouterDeps, type TargetVerdict } from './types.js';
 
@@ -63,7 +63,7 @@ function sourceOf(config: RouterDeps['config']): ConfigSource {
 const isPromise = <T>(value: T | Promise<T>): value is Promise<T> => typeof (value as Promise<T>)?.then === 'function';
 
 // eslint-disable-next-line max-lines-per-function -- one walk of the group's chain that decides and explains at once (every POST and `bifrost route` share it); its counters make the verdict.
-async function evaluate(effective: EffectiveConfig, request: RoutingRequest, depths: TargetDepths, health: TargetHealth, allowed: TargetPermission, detailed: boolean): Promise<RouteExplanation> {
+async function evaluate(effective: EffectiveConfig, request: RoutingRequest, room: RoomProbe, health: TargetHealth, allowed: TargetPermission, detailed: boolean): Promise<RouteExplanation> {
   const compiled = compile(effective.config);
   const facts = routingFacts(request);
   const ruleOutcome = evaluateRules(compiled.rules, facts);
@@ -94,6 +94,7 @@ async function evaluate(effective: EffectiveConfig, request: RoutingRequest, dep
   const seen = new Set<string>();
   let chosen: { name: string; headroom: number } | undefined;
   let lastUsable: TargetVerdict | undefined;
+  const full: string[] = [];
   let usable = 0;
   let reachable = 0;
   let notAllowed = 0;
@@ -141,21 +142,21 @@ async function evaluate(effective: EffectiveConfig, request: RoutingRequest, dep
     }
     usable++;
     lastUsable = verdict;
-    let depth: TargetDepth;
+    let found: Room;
     try {
-      depth = await depths.depth(name);
+      found = await room(name, target.queueLimit, groupName);
     } catch (error) {
       verdict.why = `queue depth could not be read (${String((error as Error)?.message ?? error)}): treated as full`;
       continue;
     }
-    verdict.depth = { queued: depth.queued, running: depth.running };
-    const active = depth.queued + depth.running;
-    if (active < target.queueLimit) {
+    if (found.depth) verdict.depth = found.depth;
+    if (found.room) {
       verdict.verdict = 'chosen';
-      verdict.why = `active, healthy, allowed, below its queue limit (${describeDepth(depth)}; limit ${target.queueLimit})`;
-      chosen = { name, headroom: target.queueLimit - active };
+      verdict.why = `active, healthy, allowed, below its queue limit (${found.describe}; limit ${target.queueLimit})`;
+      chosen = { name, headroom: target.queueLimit - found.active };
     } else {
-      verdict.why = `full (${describeDepth(depth)}; limit ${target.queueLimit})`;
+      verdict.why = found.behindLine ? `has room, but ${found.describe}: newcomers queue behind them` : `full (${found.describe}; limit ${target.queueLimit})`;
+      full.push(name);
     }
   }
 
@@ -177,7 +178,7 @@ async function evaluate(effective: EffectiveConfig, request: RoutingRequest, dep
     explanation = { outcome: 'target', ...base, group: groupName, target: lastUsable.name, whenFull: group.whenFull, targets, reasons };
     reasons.push(`target '${lastUsable.name}' in group '${groupName}', over its queue limit: every usable target is full (whenFull: use-last) (${groupReason})`);
   } else {
-    explanation = { outcome: 'wait', ...base, group: groupName, whenFull: group.whenFull, targets, reasons };
+    explanation = { outcome: 'wait', ...base, group: groupName, whenFull: group.whenFull, targets, reasons, full };
     reasons.push(`waiting at the gateway: every usable target of group '${groupName}' is full (whenFull: wait) (${groupReason})`);
   }
   pushRuleReasons(reasons, base.rules, base.rulesNotEvaluated);
@@ -199,19 +200,50 @@ function decisionOf(explanation: RouteExplanation): RouteDecision {
   if (outcome === 'target') {
     return { outcome, target: explanation.target!, group: explanation.group!, reasons, configVersion, ...(explanation.headroom !== undefined ? { headroom: explanation.headroom } : {}) };
   }
-  if (outcome === 'wait') return { outcome, group: explanation.group!, reasons, configVersion };
+  if (outcome === 'wait') return { outcome, group: explanation.group!, reasons, configVersion, ...(explanation.full?.length ? { full: explanation.full } : {}) };
   return { outcome, reasons, configVersion };
 }
 
-/** Depth reads cached for the length of one decision: a target listed twice is read once. */
-function perDecision(depths: TargetDepths): TargetDepths {
+/** What routing learns of a target's queue: whether the query may take it, and the figures behind that. */
+interface Room {
+  room: boolean;
+  /** Queries holding the target now (before this one). */
+  active: number;
+  /** Only when it has room but queries of the group wait for it (a newcomer goes behind them). */
+  behindLine?: boolean;
+  depth?: { queued: number; running: number };
+  describe: string;
+}
+
+type RoomProbe = (target: string, limit: number, group: string) => Promise<Room>;
+
+/** Reads depths (explain, and routers without slots); a target listed twice is read once per decision. */
+function depthProbe(depths: TargetDepths): RoomProbe {
   const seen = new Map<string, Promise<TargetDepth>>();
-  return {
-    depth(target) {
-      let d = seen.get(target);
-      if (!d) seen.set(target, (d = depths.depth(target)));
-      return d;
-    },
+  return async (target, limit) => {
+    let d = seen.get(target);
+    if (!d) seen.set(target, (d = depths.depth(target)));
+    const depth = await d;
+    const active = depth.queued + depth.running;
+    return { room: active < limit, active, depth: { queued: depth.queued, running: depth.running }, describe: describeDepth(depth) };
+  };
+}
+
+/**
+ * Takes a slot on each target it is asked about until one has room: the first target that grants
+ * one is chosen (evaluation stops there), so a decision holds at most one slot. A target listed
+ * twice in a chain is skipped before this is asked (`seen`).
+ */
+function slotProbe(slots: TargetSlots, request: RoutingRequest, taken: { target?: string }): RoomProbe {
+  return async (target, limit, group) => {
+    const attempt = await slots.take(target, { limit, group, newcomer: !request.waiting });
+    const line = attempt.waiting[group] ?? 0;
+    if (attempt.taken) {
+      taken.target = target;
+      return { room: true, active: attempt.active - 1, describe: `${attempt.active - 1} active` };
+    }
+    const behindLine = attempt.active < limit;
+    return { room: false, active: attempt.active, behindLine, describe: behindLine ? `${line} quer${line === 1 ? 'y' : 'ies'} of group '${group}' wait for it` : `${attempt.active} active` };
   };
 }
 
@@ -227,11 +259,16 @@ export function createRouter(deps: RouterDeps): BifrostRouter {
   const allowed = deps.allowed ?? allowAllTargets;
   return {
     async route(request) {
-      const explanation = await evaluate(await source.current(), request, perDecision(deps.depths), health, allowed, false);
-      return decisionOf(explanation);
+      if (!deps.slots) return decisionOf(await evaluate(await source.current(), request, depthProbe(deps.depths), health, allowed, false));
+      const taken: { target?: string } = {};
+      const decision = decisionOf(await evaluate(await source.current(), request, slotProbe(deps.slots, request, taken), health, allowed, false));
+      if (decision.outcome !== 'target') return decision;
+      // An overflow (use-last) takes its slot whatever the count: it still counts while it runs.
+      if (taken.target !== decision.target) await deps.slots.take(decision.target, { limit: 0, group: decision.group, newcomer: false, force: true });
+      return { ...decision, slot: true };
     },
     async explain(request) {
-      return readable(await evaluate(await source.current(), request, perDecision(deps.depths), health, allowed, true));
+      return readable(await evaluate(await source.current(), request, depthProbe(deps.depths), health, allowed, true));
     },
   };
 }

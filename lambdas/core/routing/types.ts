@@ -1,5 +1,5 @@
 import type { BifrostConfig } from '../config/schema.js';
-import type { RoutingDecision, TargetDepths, TargetHealth, TargetPermission, EffectiveConfig, ConfigSource } from '../ports/index.js';
+import type { RoutingDecision, TargetDepths, TargetHealth, TargetPermission, EffectiveConfig, ConfigSource, TargetSlots } from '../ports/index.js';
 
 /** Every target counts as healthy: routing without health checks. */
 export const allHealthy: TargetHealth = { healthy: () => true };
@@ -11,6 +11,12 @@ export interface RouterDeps {
   /** The config to route with: a fixed config, or a source that follows run-time changes. */
   config: BifrostConfig | EffectiveConfig | ConfigSource;
   depths: TargetDepths;
+  /**
+   * Queue slots: when given, `route` takes a slot on the target it chooses (a conditional write
+   * per target tried, O(targets)), so that no limit is passed under concurrency; `explain` only
+   * reads `depths`.
+   */
+  slots?: TargetSlots;
   health?: TargetHealth;
   allowed?: TargetPermission;
 }
@@ -66,6 +72,8 @@ export interface RouteExplanation {
   outcome: RoutingDecision['outcome'];
   group?: string;
   target?: string;
+  /** Waiting: the usable targets that were full (the query waits for these). */
+  full?: string[];
   /** How many more queries the chosen target takes before it is full (absent on overflow). */
   headroom?: number;
   configVersion: number;

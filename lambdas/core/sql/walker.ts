@@ -128,6 +128,9 @@ function isLambdaPosition(fn: string[], index: number, arity: number): boolean {
   return (HIGHER_ORDER.get(fn[fn.length - 1]!) ?? []).some((s) => s.arity === arity && s.lambdas.includes(index));
 }
 
+/** Records the kind and name of the statement being walked: of the top one only, not of one inside EXPLAIN or PREPARE. */
+type SetStatement = (kind: string, name: string) => void;
+
 type Kind = 'generic' | 'query' | 'columnReference' | 'columnRef' | 'columnName' | 'dereference' | 'joinColumn' | 'grouping' | 'lambda' | 'functionCall' | 'chain' | 'windowFrame';
 
 /** Contexts whose children are all walked as they are, in the scope of the enclosing clause. */
@@ -193,7 +196,7 @@ export const LEAF_RULES = new Set([
   R.RULE_entityKind, R.RULE_pathElement, R.RULE_pathSpecification, R.RULE_authorizationUser, R.RULE_joinType,
 ]);
 
-/** Statements of the grammar the walk handles, each in `statement()`. */
+/** Statements of the grammar the walk handles, each in one of the methods `statement()` tries in turn. */
 const STATEMENTS = [
   P.StatementDefaultContext, P.ExplainContext, P.ExplainAnalyzeContext, P.PrepareContext, P.ExecuteContext, P.ExecuteImmediateContext, P.DescribeInputContext, P.DescribeOutputContext, P.InsertIntoContext,
   P.DeleteContext, P.UpdateContext, P.MergeContext, P.TruncateTableContext, P.CreateTableAsSelectContext, P.CreateTableContext, P.CreateViewContext, P.CreateMaterializedViewContext, P.DropTableContext,
@@ -254,12 +257,27 @@ export class Walker {
   // ---------------------------------------------------------------- statements
 
   statement(ctx: P.StatementContext, top = true): void {
-    const set = (kind: string, name: string) => {
+    const set: SetStatement = (kind, name) => {
       if (top) {
         this.kind = kind;
         this.statementName = name;
       }
     };
+    const handled =
+      this.queryStatement(ctx, set) ||
+      this.writeStatement(ctx, set) ||
+      this.createDropRenameStatement(ctx, set) ||
+      this.alterStatement(ctx, set) ||
+      this.showOrGrantStatement(ctx, set) ||
+      this.schemaStatement(ctx, set) ||
+      this.catalogRoleRoutineStatement(ctx, set) ||
+      this.sessionStatement(ctx, set);
+    // SHOW COMMENT ON ... and anything a later grammar adds: not Trino SQL, or not understood.
+    if (!handled) throw new AnalysisError(`statement not supported by the analyzer: ${ctx.getText().slice(0, 40)}`);
+  }
+
+  /** Queries, and the statements that hold one or name a prepared one (EXPLAIN, PREPARE, EXECUTE, DESCRIBE). */
+  private queryStatement(ctx: P.StatementContext, set: SetStatement): boolean {
     if (ctx instanceof P.StatementDefaultContext) {
       set(isValuesOnly(ctx.rootQuery()) ? 'values' : 'select', 'query');
       this.rootQuery(ctx.rootQuery());
@@ -286,7 +304,13 @@ export class Walker {
     } else if (ctx instanceof P.DescribeOutputContext) {
       set('describe', 'describeOutput');
       this.prepared(ctx.identifier(), 'DESCRIBE OUTPUT');
-    } else if (ctx instanceof P.InsertIntoContext) {
+    } else return false;
+    return true;
+  }
+
+  /** INSERT, DELETE, UPDATE, MERGE and TRUNCATE: the rows of one table written. */
+  private writeStatement(ctx: P.StatementContext, set: SetStatement): boolean {
+    if (ctx instanceof P.InsertIntoContext) {
       set('insert', 'insertInto');
       const target = this.table(ctx.tableRef(), 'write', 'insert');
       for (const c of ctx.columnList()?.columnRef() ?? []) target.written.add(lastPart(c.qualifiedName()));
@@ -311,7 +335,13 @@ export class Walker {
     } else if (ctx instanceof P.TruncateTableContext) {
       set('other', 'truncateTable');
       this.table(ctx.tableRef(), 'write', 'truncate');
-    } else if (ctx instanceof P.CreateTableAsSelectContext) {
+    } else return false;
+    return true;
+  }
+
+  /** CREATE, DROP and RENAME of tables, views and materialized views. */
+  private createDropRenameStatement(ctx: P.StatementContext, set: SetStatement): boolean {
+    if (ctx instanceof P.CreateTableAsSelectContext) {
       set('ctas', 'createTableAsSelect');
       this.tableCreate(ctx.tableNameCreate(), 'createTable');
       this.walkProperties(ctx.properties());
@@ -361,7 +391,13 @@ export class Walker {
       const to = this.viewCreate(ctx.viewNameCreate(), op);
       from.renamedTo = to.name;
       to.renamedFrom = from.name;
-    } else if (ctx instanceof P.AddColumnContext) {
+    } else return false;
+    return true;
+  }
+
+  /** ALTER, EXECUTE, ANALYZE, REFRESH and COMMENT ON a table, view or column. */
+  private alterStatement(ctx: P.StatementContext, set: SetStatement): boolean {
+    if (ctx instanceof P.AddColumnContext) {
       set('other', 'addColumn');
       this.table(ctx.tableRef(), 'write', 'addColumn');
       this.walkProperties(ctx.columnDefinition().properties());
@@ -416,7 +452,13 @@ export class Walker {
       const parts = qualifiedParts(name);
       if (parts.length < 2 || parts.length > 4) throw new AnalysisError('COMMENT ON COLUMN expects table.column');
       this.addTable(parts.slice(0, -1), 'write', 'commentColumn');
-    } else if (ctx instanceof P.ShowColumnsContext) {
+    } else return false;
+    return true;
+  }
+
+  /** SHOW and DESCRIBE of a table or view, SHOW GRANTS, and GRANT, REVOKE and DENY of privileges. */
+  private showOrGrantStatement(ctx: P.StatementContext, set: SetStatement): boolean {
+    if (ctx instanceof P.ShowColumnsContext) {
       set(ctx.KW_SHOW() ? 'show' : 'describe', ctx.KW_SHOW() ? 'showColumns' : 'describe');
       this.tableOrView(ctx.tableOrViewName(), 'read', 'showColumns');
     } else if (ctx instanceof P.ShowCreateTableContext) {
@@ -440,7 +482,13 @@ export class Walker {
       const op = ctx instanceof P.GrantPrivilegesContext ? 'grant' : ctx instanceof P.RevokePrivilegesContext ? 'revoke' : 'deny';
       set('other', ctx instanceof P.GrantPrivilegesContext ? 'grantPrivileges' : ctx instanceof P.RevokePrivilegesContext ? 'revokePrivileges' : 'deny');
       this.grantObject(ctx.grantObject(), 'write', op, op);
-    } else if (ctx instanceof P.UseContext) {
+    } else return false;
+    return true;
+  }
+
+  /** USE, and the statements on schemas (SHOW SCHEMAS names a catalog). */
+  private schemaStatement(ctx: P.StatementContext, set: SetStatement): boolean {
+    if (ctx instanceof P.UseContext) {
       set('use', 'use');
       this.schema(ctx.schemaRef(), 'use');
     } else if (ctx instanceof P.ShowTablesContext) {
@@ -475,7 +523,13 @@ export class Walker {
       const c = ctx.catalogRef();
       const catalog = c ? identifierPart(c.start!) : this.host.session.catalog?.toLowerCase();
       if (catalog !== undefined) this.catalogs.set(`showSchemas ${catalog}`, { name: catalog, operation: 'showSchemas' });
-    } else if (ctx instanceof P.CreateCatalogContext || ctx instanceof P.DropCatalogContext) {
+    } else return false;
+    return true;
+  }
+
+  /** Catalogs, roles, procedures (CALL) and SQL routines. */
+  private catalogRoleRoutineStatement(ctx: P.StatementContext, set: SetStatement): boolean {
+    if (ctx instanceof P.CreateCatalogContext || ctx instanceof P.DropCatalogContext) {
       const op = ctx instanceof P.CreateCatalogContext ? 'createCatalog' : 'dropCatalog';
       set('other', op);
       const catalog = identifierPart((ctx instanceof P.CreateCatalogContext ? ctx.catalogNameCreate() : ctx.catalogRef()).start!);
@@ -496,7 +550,13 @@ export class Walker {
       this.walk(ctx.functionSpecification());
     } else if (ctx instanceof P.DropFunctionContext || ctx instanceof P.ShowCreateFunctionContext) {
       set(ctx instanceof P.DropFunctionContext ? 'other' : 'show', ctx instanceof P.DropFunctionContext ? 'dropFunction' : 'showCreateFunction');
-    } else if (ctx instanceof P.SetSessionAuthorizationContext) {
+    } else return false;
+    return true;
+  }
+
+  /** Session, transaction and path statements: SET SESSION AUTHORIZATION names whom to run as. */
+  private sessionStatement(ctx: P.StatementContext, set: SetStatement): boolean {
+    if (ctx instanceof P.SetSessionAuthorizationContext) {
       set('other', 'setSessionAuthorization');
       const user = ctx.authorizationUser();
       const s = user.getRuleContext(0, P.StringContext);
@@ -521,10 +581,8 @@ export class Walker {
     ) {
       const name = sessionStatementName(ctx);
       set(name.startsWith('show') ? 'show' : 'other', name);
-    } else {
-      // SHOW COMMENT ON ... and anything a later grammar adds: not Trino SQL, or not understood.
-      throw new AnalysisError(`statement not supported by the analyzer: ${ctx.getText().slice(0, 40)}`);
-    }
+    } else return false;
+    return true;
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { AthenaStatus, TrackingLog, TrackingMetrics, TrackingStore } from '../ports/index.js';
 import type { TrackingSettings } from './settings.js';
+import type { BifrostEvents } from '../events/index.js';
 
 export interface TrackingDeps {
   store: TrackingStore;
@@ -13,10 +14,9 @@ export interface TrackingDeps {
   clock?: () => number;
   log?: TrackingLog;
   metrics?: TrackingMetrics;
-  /** For tests: how to wait between lookups of an unknown execution id. */
-  sleep?: (ms: number) => Promise<void>;
+  /** Bifrost's own events (core/events): final states recorded here are published. */
+  events?: BifrostEvents;
 }
 
 export const silentLog: TrackingLog = { info() {}, warn() {}, error() {} };
 export const noMetrics: TrackingMetrics = { count() {} };
-export const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

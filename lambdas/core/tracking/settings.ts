@@ -1,9 +1,17 @@
 import type { BifrostConfig } from '../config/schema.js';
+import { minimumClientTimeoutMs, POLL_TOUCH_INTERVAL_MS } from './abandonment.js';
 
 /** Tracking's settings, derived once from the config (see `trackingSettings`). */
 export interface TrackingSettings {
-  /** A query whose client has not polled for this long is abandoned (gateway.clientTimeoutSeconds). */
+  /**
+   * A query whose client has not polled for this long is abandoned (gateway.clientTimeoutSeconds);
+   * never less than `minimumClientTimeoutMs` of the two settings below (see abandonAfterMs).
+   */
   clientTimeoutMs: number;
+  /** How often the gateway's polls record the client's presence (GatewayConfig.pollTouchIntervalMs). */
+  pollTouchIntervalMs: number;
+  /** How long the gateway holds a poll (gateway.pollWaitMs). */
+  pollWaitMs: number;
   /** A non-final query whose state has not changed for this long is checked with the engine. */
   reconcileAfterMs: number;
   /**
@@ -14,11 +22,6 @@ export interface TrackingSettings {
   pricePerTerabyteUsd(target: string | undefined): number | undefined;
   /** Whether a workgroup is one of Bifrost's: events from other workgroups are ignored at once. */
   ownsWorkgroup(workgroup: string): boolean;
-  /**
-   * Waits before giving up on an event whose execution id is not (yet) known: the id is written
-   * right after StartQueryExecution returns, and the index that finds it is eventually consistent.
-   */
-  unknownQueryRetryDelaysMs: readonly number[];
   /** Parallel store writes per sweep. */
   sweepConcurrency: number;
   /** Upper bound on the queries one sweep handles (the next sweep continues). */
@@ -38,12 +41,21 @@ export function trackingSettings(config: BifrostConfig, overrides: Partial<Track
   const price = config.gateway.pricePerTerabyteUsd;
   return Object.freeze({
     clientTimeoutMs: config.gateway.clientTimeoutSeconds * 1000,
+    pollTouchIntervalMs: POLL_TOUCH_INTERVAL_MS,
+    pollWaitMs: config.gateway.pollWaitMs,
     reconcileAfterMs: DEFAULT_RECONCILE_AFTER_MS,
     pricePerTerabyteUsd: (target: string | undefined) => (target !== undefined && perScan.has(target) ? price : undefined),
     ownsWorkgroup: (workgroup: string) => workgroups.has(workgroup),
-    unknownQueryRetryDelaysMs: [250, 1000, 2000],
     sweepConcurrency: 8,
     maxQueriesPerSweep: 5000,
     ...overrides,
   });
+}
+
+/**
+ * How long without a recorded poll before a query is abandoned: the client timeout, but never
+ * less than the bound under which a client that still polls could look gone (abandonment.ts).
+ */
+export function abandonAfterMs(settings: Pick<TrackingSettings, 'clientTimeoutMs' | 'pollTouchIntervalMs' | 'pollWaitMs'>): number {
+  return Math.max(settings.clientTimeoutMs, minimumClientTimeoutMs(settings));
 }

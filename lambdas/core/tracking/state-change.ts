@@ -1,6 +1,6 @@
 import { isFinal } from '../engines/engine.js';
 import type { EngineState, QueryState, AthenaQueryStatus } from '../ports/index.js';
-import { noMetrics, realSleep, silentLog, type TrackingDeps } from './deps.js';
+import { noMetrics, silentLog, type TrackingDeps } from './deps.js';
 import { finalPatch, queryStateOf, statisticsPatch } from './outcome.js';
 
 /**
@@ -124,7 +124,10 @@ export async function applyStateChange(deps: TrackingDeps, event: AthenaStateCha
   let outcome: StateChangeOutcome = 'stale';
   if (!isFinal(item.state)) {
     const patch = { ...finalPatch(parsed.state, status, { eventError: parsed.error, statementType: parsed.statementType, pricePerTerabyteUsd: price }), eventSequence: parsed.sequence };
-    if (await store.transition(queryId, patch, now)) outcome = 'applied';
+    if (await store.transition(queryId, patch, now)) {
+      outcome = 'applied';
+      deps.events?.queryEnded({ ...item, ...patch, endedAt: now }, now);
+    }
   }
   if (outcome !== 'applied' && status?.statistics) {
     // Already final: only the statistics are missing.
@@ -166,20 +169,15 @@ function parse(event: AthenaStateChangeEvent): ParsedEvent | undefined {
 }
 
 /**
- * The query id for an execution id. The id is written right after StartQueryExecution returns
- * and read through an eventually consistent index, so an event of one of Bifrost's workgroups
- * may come first: it is looked up again after short waits before being called unknown.
+ * The query id for an execution id: one lookup, no waiting. Bifrost's workgroups may be shared,
+ * so events of queries others ran there are common, and each must cost no more than this. A miss
+ * of one of Bifrost's own queries (its id is written right after StartQueryExecution returns, and
+ * the index that finds it is eventually consistent) is harmless: polls record the states they
+ * see and the sweeper reconciles what events missed. Events of other workgroups are not looked up.
  */
 async function lookup(deps: TrackingDeps, event: ParsedEvent): Promise<string | undefined> {
-  const found = await deps.store.findByEngineQueryId(event.executionId);
-  if (found || (event.workgroup !== undefined && !deps.settings.ownsWorkgroup(event.workgroup))) return found;
-  const sleep = deps.sleep ?? realSleep;
-  for (const delay of deps.settings.unknownQueryRetryDelaysMs) {
-    await sleep(delay);
-    const again = await deps.store.findByEngineQueryId(event.executionId);
-    if (again) return again;
-  }
-  return undefined;
+  if (event.workgroup !== undefined && !deps.settings.ownsWorkgroup(event.workgroup)) return undefined;
+  return deps.store.findByEngineQueryId(event.executionId);
 }
 
 /** A state change as an engine reports it (the local engine's `onStateChange`). */
@@ -196,9 +194,9 @@ const ATHENA_NAMES: Record<EngineState, string> = { QUEUED: 'QUEUED', RUNNING: '
 
 /**
  * The "Athena Query State Change" event for an engine's state change, so that engines other
- * than Athena (the local DuckDB engine) feed the same `applyStateChange`. No workgroup: an
- * unknown id is looked up again after short waits (the engine may report before the gateway
- * has recorded its id).
+ * than Athena (the local DuckDB engine) feed the same `applyStateChange`. No workgroup: the id
+ * is looked up once (an engine may report before the gateway has recorded its id; the poll and
+ * the sweeper then record the state).
  */
 export function engineStateChangeEvent(change: EngineStateChange): AthenaStateChangeEvent {
   return {

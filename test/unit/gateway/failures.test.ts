@@ -40,20 +40,24 @@ class ScriptedEngine implements Engine {
 function setup() {
   const store = new MemoryQueryStore();
   const engine = new ScriptedEngine();
-  const gateway = createGateway({
-    config: { ...DEFAULT_GATEWAY_CONFIG, pageTokenKey: 'k'.repeat(32), pollWaitMs: 0 },
-    store,
-    engineFor: (t) => (t === 'e' ? engine : undefined),
-    router: singleTargetRouter('e'),
-    authenticator: headerAuthenticator,
-    accessControl: allowAll,
-  });
+  const instance = () =>
+    createGateway({
+      config: { ...DEFAULT_GATEWAY_CONFIG, pageTokenKey: 'k'.repeat(32), pollWaitMs: 0 },
+      store,
+      engineFor: (t) => (t === 'e' ? engine : undefined),
+      router: singleTargetRouter('e'),
+      authenticator: headerAuthenticator,
+      accessControl: allowAll,
+    });
+  const gateway = instance();
+  // A second instance on the same store (another Lambda): it knows the queries only from the store.
+  const other = instance();
   const request = (method: string, url: string, body = ''): GatewayRequest => ({ method, path: new URL(url, 'http://gw').pathname, query: {}, headers: { 'x-trino-user': ['ann'] }, body: Buffer.from(body), baseUrl: 'http://gw' });
-  const call = async (method: string, url: string, body = '') => {
-    const r = await gateway.handle(request(method, url, body));
+  const callOn = (on: typeof gateway) => async (method: string, url: string, body = '') => {
+    const r = await on.handle(request(method, url, body));
     return { status: r.status, body: String(r.body), json: r.status === 200 ? (JSON.parse(String(r.body)) as { id: string; nextUri?: string; error?: { errorName: string }; stats: { state: string }; data?: unknown[][] }) : undefined };
   };
-  return { store, engine, call };
+  return { store, engine, call: callOn(gateway), callOther: callOn(other) };
 }
 
 describe('gateway under engine and store failures', () => {
@@ -97,11 +101,22 @@ describe('gateway under engine and store failures', () => {
   });
 
   it('answers 503 to a poll when the store cannot be read', async () => {
-    const { call, store } = setup();
+    const { call, callOther, store } = setup();
     const posted = await call('POST', '/v1/statement', 'SELECT 1');
     store.failNext.get = new Error('ProvisionedThroughputExceededException');
-    expect((await call('GET', posted.json!.nextUri!)).status).toBe(503);
+    // The instance that took the POST polls from what it keeps; another one reads the store.
+    expect((await callOther('GET', posted.json!.nextUri!)).status).toBe(503);
+    expect((await callOther('GET', posted.json!.nextUri!)).status).toBe(200);
+  });
+
+  it('polls a query it posted without reading the store, and another instance reads it once', async () => {
+    const { call, callOther, store } = setup();
+    const posted = await call('POST', '/v1/statement', 'SELECT 1');
+    store.calls.length = 0;
     expect((await call('GET', posted.json!.nextUri!)).status).toBe(200);
+    expect(store.calls.filter((c) => c === 'get')).toHaveLength(0);
+    expect((await callOther('GET', posted.json!.nextUri!)).status).toBe(200);
+    expect(store.calls.filter((c) => c === 'get')).toHaveLength(1);
   });
 
   it('answers a failed query, not a 5xx, when the store cannot record a POST', async () => {
@@ -111,7 +126,9 @@ describe('gateway under engine and store failures', () => {
     expect(posted.status).toBe(200);
     expect(posted.json!.stats.state).toBe('FAILED');
     expect(posted.json!.nextUri).toBeUndefined();
-    expect(engine.submits).toBe(0);
+    // The item is written after the submit (with the handle): the engine's query is stopped at once.
+    expect(engine.submits).toBe(1);
+    expect(engine.cancels).toBe(1);
   });
 
   it('leaves the state alone when the engine cannot cancel, so depth stays true', async () => {

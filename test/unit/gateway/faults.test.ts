@@ -81,21 +81,19 @@ async function runClient(gateway: Gateway, sql = 'SELECT n FROM t'): Promise<Out
 }
 
 describe('injected faults', () => {
-  for (const call of ['create', 'get', 'attachHandle', 'transition', 'touch'] as const) {
+  // A POST writes its item once, with the handle: attachHandle serves only later submits (a busy engine, a waiting query).
+  for (const call of ['create', 'get', 'transition', 'touch'] as const) {
     it(`DynamoDB throttling on ${call}: the right rows or a clean error, and a consistent item`, async () => {
       const store = new MemoryQueryStore();
       const engine = new FlakyEngine();
       store.failNext[call] = throttled();
       const outcome = await runClient(gatewayOn(store, engine));
       if (call === 'create') {
-        // A POST that could not be recorded fails at once, and nothing was left behind.
+        // A POST that could not be recorded fails at once, and nothing was left behind: the
+        // engine had started it (the item is written with its handle), so it is stopped.
         expect(outcome.error).toBe('GENERIC_INTERNAL_ERROR');
         expect(store.items.size).toBe(0);
-      } else if (call === 'attachHandle') {
-        // The engine had started it: it is stopped, never left running untracked.
-        expect(outcome.error).toBe('GENERIC_INTERNAL_ERROR');
         expect(engine.canceled).toEqual(['h1']);
-        expect(store.items.get(outcome.id!)).toMatchObject({ state: 'FAILED' });
       } else {
         expect(outcome.error).toBeUndefined();
         expect(outcome.rows).toEqual([[0], [1], [2], [3], [4], [5]]);

@@ -156,20 +156,26 @@ describe('applyStateChange', () => {
     expect(f.metrics.get('StateChangeUnknownQuery')).toBe(before + 1);
   });
 
-  it('looks an unknown id of its own workgroups up again before giving up, but not one of another workgroup', async () => {
-    const waits: number[] = [];
-    const deps = { ...f.deps, settings: { ...f.deps.settings, unknownQueryRetryDelaysMs: [5, 10] }, sleep: async (ms: number) => void waits.push(ms) };
-    expect((await applyStateChange(deps, stateEvent('late', 'RUNNING', 2, {}, 'someone-elses'))).outcome).toBe('unknown-query');
-    expect(waits).toEqual([]);
-    expect((await applyStateChange(deps, stateEvent('late', 'RUNNING', 2, {}, 'bifrost-adhoc'))).outcome).toBe('unknown-query');
-    expect(waits).toEqual([5, 10]);
-    // The id is written while the handler waits: found on the second look.
-    const queryId = '20250301_120000_99999_late0';
-    const sleepThenAttach = async (ms: number) => {
-      waits.push(ms);
-      if (waits.length === 3) await f.submit({ queryId, target: 'adhoc', executionId: 'late-exec' });
-    };
-    expect(await applyStateChange({ ...deps, sleep: sleepThenAttach }, stateEvent('late-exec', 'RUNNING', 2))).toEqual({ outcome: 'applied', queryId });
+  it('looks an unknown id of its own workgroups up once, without waiting, and one of another workgroup not at all', async () => {
+    let lookups = 0;
+    const store = new Proxy(f.store, {
+      get(target, name, receiver) {
+        if (name === 'findByEngineQueryId') return (id: string) => (lookups++, target.findByEngineQueryId(id));
+        return Reflect.get(target, name, receiver) as unknown;
+      },
+    });
+    const deps = { ...f.deps, store };
+    const before = f.metrics.get('StateChangeUnknownQuery');
+    const statusCalls = f.athena.batchSizes.length;
+    expect((await applyStateChange(deps, stateEvent('foreign', 'RUNNING', 2, {}, 'someone-elses'))).outcome).toBe('unknown-query');
+    expect(lookups).toBe(0);
+    // Someone else's query in a shared workgroup of Bifrost's.
+    for (const state of ['QUEUED', 'RUNNING', 'SUCCEEDED'] as const) {
+      expect(await applyStateChange(deps, stateEvent('foreign-in-ours', state, 2, {}, 'bifrost-adhoc'))).toEqual({ outcome: 'unknown-query' });
+    }
+    expect(lookups).toBe(3);
+    expect(f.metrics.get('StateChangeUnknownQuery')).toBe(before + 4);
+    expect(f.athena.batchSizes.length).toBe(statusCalls);
   });
 
   it('ignores what is not an Athena state change', async () => {

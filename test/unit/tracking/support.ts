@@ -106,10 +106,9 @@ export async function trackingFixture(overrides: Partial<TrackingSettings> = {})
   const deps: TrackingDeps = {
     store,
     statusFor: (target) => (target === 'adhoc' || target === 'critical' ? athena : undefined),
-    settings: trackingSettings(config, { unknownQueryRetryDelaysMs: [], ...overrides }),
+    settings: trackingSettings(config, overrides),
     clock: () => clock.now,
     metrics,
-    sleep: async () => undefined,
   };
   return {
     dynamo,

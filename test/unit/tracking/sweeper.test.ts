@@ -96,18 +96,6 @@ describe('sweep', () => {
     expect(f.athena.stopped).toEqual([]);
   });
 
-  it('keeps an abandoned query open when the engine could not stop it, and tries again next time', async () => {
-    const q = await query({ athena: 'RUNNING', createdAt: T0 });
-    f.clock.now = T0 + 6 * MINUTE;
-    f.athena.failStop = true;
-    expect(await sweep(f.deps)).toMatchObject({ abandoned: 0, stopFailures: 1 });
-    expect(await f.store.depth('adhoc')).toEqual({ queued: 0, running: 1 });
-    f.athena.failStop = false;
-    f.clock.now += MINUTE;
-    expect((await sweep(f.deps)).abandoned).toBe(1);
-    expect((await f.store.get(q.queryId))!.state).toBe('CANCELED');
-  });
-
   it('records the true final state rather than abandoning a query that already ended', async () => {
     const q = await query({ athena: 'FAILED', createdAt: T0 });
     f.athena.set(q.exec!, { state: 'FAILED', error: { category: 2, message: 'SYNTAX_ERROR: line 1:8: mismatched input' } });
@@ -128,16 +116,19 @@ describe('sweep', () => {
     expect(f.athena.stopped).toEqual([]);
   });
 
-  it('survives a failing status call: counts the queries as missing and still ends abandoned ones', async () => {
+  it('survives a failing status call: counts the queries as missing and leaves abandoned ones for the next sweep', async () => {
     const stale = await query({ athena: 'RUNNING', polledAt: T0 + 5 * MINUTE });
     const gone = await query({ athena: 'RUNNING', createdAt: T0 });
     f.clock.now = T0 + 6 * MINUTE;
     f.athena.failBatchGet = true;
     const report = await sweep(f.deps);
-    expect(report).toMatchObject({ missing: 2, abandoned: 1, reconciled: 0 });
+    expect(report).toMatchObject({ missing: 2, abandoned: 0, unconfirmed: 1, reconciled: 0 });
     expect((await f.store.get(stale.queryId))!.state).toBe('QUEUED');
-    expect((await f.store.get(gone.queryId))!.state).toBe('CANCELED');
+    expect((await f.store.get(gone.queryId))!.state).toBe('QUEUED');
     expect(f.metrics.get('SweepStatusMissing')).toBe(2);
+    f.athena.failBatchGet = false;
+    expect((await sweep(f.deps)).abandoned).toBe(1);
+    expect((await f.store.get(gone.queryId))!.state).toBe('CANCELED');
   });
 
   it('handles at most maxQueriesPerSweep queries per run', async () => {

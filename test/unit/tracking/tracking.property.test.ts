@@ -80,9 +80,8 @@ async function simulate(scenario: Scenario): Promise<void> {
   const deps: TrackingDeps = {
     store,
     statusFor: () => athena,
-    settings: trackingSettings(config, { unknownQueryRetryDelaysMs: [], reconcileAfterMs: 2 * UNIT, clientTimeoutMs: 30 * UNIT, pricePerTerabyteUsd: () => 5, sweepConcurrency: 4 }),
+    settings: trackingSettings(config, { reconcileAfterMs: 2 * UNIT, clientTimeoutMs: 30 * UNIT, pricePerTerabyteUsd: () => 5, sweepConcurrency: 4 }),
     clock: () => clock.now,
-    sleep: async () => undefined,
   };
 
   // A time-ordered agenda of actions; actions may schedule more.

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-athena';
 import { GetTableCommand, type GlueClient } from '@aws-sdk/client-glue';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { EngineBusyError, isFinal } from '../../../core/engines/engine.js';
+import { EngineBusyError, isFinal, ResultsExpiredError } from '../../../core/engines/engine.js';
 import type { Engine, EngineHealth, EnginePage, EngineStats, EngineSubmission, EngineSubmitted, PollOptions } from '../../../core/ports/index.js';
 import { DecodeError, type RawValue } from '../../../core/engines/athena/decode.js';
 import { clientRequestToken, decodeCursor, decodeHandle, encodeCursor, encodeHandle, type AthenaCursor, type AthenaHandle } from '../../../core/engines/athena/handle.js';
@@ -69,6 +69,17 @@ export interface AthenaEngineOptions {
   clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
   log?: { warn(message: string, extra?: Record<string, unknown>): void };
+}
+
+/** Athena's answers for an execution whose result file, or the execution itself, is gone. */
+const RESULTS_GONE = /NoSuchKey|does not exist|not found|no longer available|expired/i;
+/** Where Athena keeps results: in the result location, until its bucket's lifecycle removes them. */
+const RESULTS_KEPT = "until the results bucket's lifecycle expires them";
+
+/** S3's answer for an object that is not there (any more). */
+function isMissingObject(error: unknown): boolean {
+  const e = error as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  return !!e && (e.name === 'NoSuchKey' || e.Code === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404);
 }
 
 const DEFAULT_CATALOGS: Record<string, string> = { hive: 'AwsDataCatalog', awsdatacatalog: 'AwsDataCatalog' };
@@ -313,6 +324,7 @@ export class AthenaEngine implements Engine {
       return await this.athena.send(new GetQueryResultsCommand({ QueryExecutionId: handle.id, MaxResults: maxResults, ...(nextToken !== undefined ? { NextToken: nextToken } : {}) }));
     } catch (error) {
       const e = error as { name?: string; message?: string };
+      if (e?.name === 'InvalidRequestException' && RESULTS_GONE.test(e.message ?? '')) throw new ResultsExpiredError(`Athena no longer has the results of ${handle.id}: ${e.message}`, RESULTS_KEPT, { cause: error });
       if (e?.name === 'InvalidRequestException') throw QueryFailure.of('GENERIC_INTERNAL_ERROR', `Athena could not return the results: ${e.message ?? ''}`.trim());
       throw error;
     }
@@ -346,7 +358,8 @@ export class AthenaEngine implements Engine {
     const location = csvLocation(cursor.l);
     if (!location || !this.s3) throw QueryFailure.of('GENERIC_INTERNAL_ERROR', 'The result file of this query cannot be read');
     const info = await this.columnInfo(handle);
-    const pageBytes = this.options.pageBytes ?? 400_000;
+    // A spooled poll asks for far larger pages (PollOptions.maxBytes); the cursor keeps their reading size.
+    const pageBytes = options.maxBytes ?? this.options.pageBytes ?? 400_000;
     let page;
     try {
       page = await readCsvPage(this.s3, {
@@ -361,6 +374,8 @@ export class AthenaEngine implements Engine {
       });
     } catch (error) {
       if (first || !(error instanceof CsvUnavailableError)) throw error;
+      // Read before, gone now: the results bucket's lifecycle removed it.
+      if (isMissingObject(error.cause)) throw new ResultsExpiredError(`The result file of ${handle.id} is gone: ${error.message}`, RESULTS_KEPT, { cause: error });
       throw QueryFailure.of('GENERIC_INTERNAL_ERROR', `The result file can no longer be read: ${error.message}`);
     }
     let types;

@@ -1,14 +1,21 @@
 import { isAscii } from 'node:buffer';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import parseCsv from 'csv-simple-parser';
 import type { RawValue } from '../../../core/engines/athena/decode.js';
+import { CsvShapeError, scanCsv } from './csv-scanner.js';
 
 /**
  * Reads Athena's result CSV (`<OutputLocation>`, PROTOCOL.md §3.8) straight from S3 by byte ranges,
  * as Athena's own JDBC and ODBC drivers do: pages are not limited to 1,000 rows and cost no Athena
  * API calls. The file has a header row; every non-null value is quoted, NULL is an empty unquoted
- * field and the empty string is `""`. csv-simple-parser does the quote-aware parsing.
+ * field and the empty string is `""`. csv-scanner.ts reads that dialect.
  */
+
+/**
+ * Reads whole records from text that ends at a record's end: undefined when a quoted value is not
+ * closed (the text was cut inside it); throws when a record does not have `columns` values.
+ * The scanner by default; the general CSV parser it replaced stays as a reference in the tests.
+ */
+export type CsvRecordParser = (text: string, columns: number) => RawValue[][] | undefined;
 
 /** The result file cannot be read from S3 (permissions, client-side encryption, gone): use the API. */
 export class CsvUnavailableError extends Error {
@@ -45,6 +52,8 @@ export interface CsvPageRequest {
   pageBytes: number;
   /** Bytes to read in the first range request. */
   readBytes: number;
+  /** The record parser (the scanner unless a test compares it with another one). */
+  parser?: CsvRecordParser;
 }
 
 export interface CsvPage {
@@ -74,7 +83,7 @@ export async function readCsvPage(s3: S3Client, request: CsvPageRequest): Promis
     if (bytes.length === 0) return { rows: [], nextOffset: offset, size, readBytes, ...(etag ? { etag } : {}) };
     const eof = offset + bytes.length >= total;
     const skip = offset === 0 ? 1 : 0;
-    const taken = takePage(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), eof, columns, skip, request.maxRows, request.pageBytes);
+    const taken = takePage(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), eof, { columns, parser: request.parser ?? scanCsv }, skip, request.maxRows, request.pageBytes);
     if (taken) {
       const { rows, end, estimate } = taken;
       const data = skip ? rows.slice(1) : rows;
@@ -101,6 +110,12 @@ const BUDGET_SLACK = 1.25;
 
 type Records = { rows: RawValue[][]; end: number };
 
+/** What a record must look like, and the parser that reads records. */
+interface Shape {
+  columns: number;
+  parser: CsvRecordParser;
+}
+
 /**
  * Bytes parsed at a time. V8 makes strings above about 128 KB in its large-object space, where
  * decoding them costs several times more; pieces this size keep even UTF-16 text below that.
@@ -113,7 +128,7 @@ const PIECE_BYTES = 32 * 1024;
  * proportion when it overruns the budget. At least one data record is taken when there is one;
  * undefined when the bytes hold no whole data record.
  */
-function takePage(bytes: Buffer, eof: boolean, columns: number, skip: number, maxRows: number, pageBytes: number): (Records & { estimate: number }) | undefined {
+function takePage(bytes: Buffer, eof: boolean, shape: Shape, skip: number, maxRows: number, pageBytes: number): (Records & { estimate: number }) | undefined {
   const rows: RawValue[][] = [];
   let end = 0;
   let estimate = 0;
@@ -121,7 +136,7 @@ function takePage(bytes: Buffer, eof: boolean, columns: number, skip: number, ma
   let taken = 0;
   while (end < bytes.length && taken < maxRows && estimate < pageBytes) {
     const rest = bytes.subarray(end);
-    let chunk = recordsAtStart(rest, eof, columns);
+    let chunk = recordsAtStart(rest, eof, shape);
     if (!chunk) break;
     for (;;) {
       const header = Math.min(headerLeft, chunk.rows.length);
@@ -138,11 +153,11 @@ function takePage(bytes: Buffer, eof: boolean, columns: number, skip: number, ma
       }
       // Over budget: keep a proportional share of this piece's records (one record at least, if the page has none yet).
       const share = Math.min((maxRows - taken) / Math.max(1, data), (pageBytes - estimate) / Math.max(1, cost));
-      const smaller = wholeRecords(rest, Math.floor(chunk.end * Math.max(0, share) * 0.9), false, columns);
+      const smaller = wholeRecords(rest, Math.floor(chunk.end * Math.max(0, share) * 0.9), false, shape);
       if (smaller && smaller.rows.length > header) chunk = smaller;
       else if (taken > 0) return { rows, end, estimate };
       else {
-        const first = firstRecords(rest, smaller?.end ?? 0, smaller?.rows.length ?? 0, columns, header + 1);
+        const first = firstRecords(rest, smaller?.end ?? 0, smaller?.rows.length ?? 0, shape, header + 1);
         if (!first) return undefined;
         chunk = first;
       }
@@ -153,9 +168,9 @@ function takePage(bytes: Buffer, eof: boolean, columns: number, skip: number, ma
 }
 
 /** The whole records in the first piece of the bytes; more than a piece when one record is longer. */
-function recordsAtStart(bytes: Buffer, eof: boolean, columns: number): Records | undefined {
+function recordsAtStart(bytes: Buffer, eof: boolean, shape: Shape): Records | undefined {
   for (let limit = PIECE_BYTES; ; limit *= 2) {
-    const chunk = wholeRecords(bytes, Math.min(limit, bytes.length), eof, columns);
+    const chunk = wholeRecords(bytes, Math.min(limit, bytes.length), eof, shape);
     if (chunk && chunk.rows.length > 0) return chunk;
     if (limit >= bytes.length) return undefined;
   }
@@ -167,7 +182,7 @@ function recordsAtStart(bytes: Buffer, eof: boolean, columns: number): Records |
  * it pair up) in one pass, which no cut-and-retry could do in linear time on values full of line
  * breaks; the parser then reads the records up to that end.
  */
-function firstRecords(bytes: Buffer, from: number, have: number, columns: number, count: number): Records | undefined {
+function firstRecords(bytes: Buffer, from: number, have: number, shape: Shape, count: number): Records | undefined {
   let need = count - have;
   let quotes = 0;
   let quoteAt = bytes.indexOf(QUOTE, from);
@@ -177,7 +192,7 @@ function firstRecords(bytes: Buffer, from: number, have: number, columns: number
       quoteAt = bytes.indexOf(QUOTE, quoteAt + 1);
     }
     if (quotes % 2 === 0 && --need <= 0) {
-      const rows = parseWhole(bytes, nl + 1, columns);
+      const rows = parseWhole(bytes, nl + 1, shape);
       return rows && rows.length >= count ? { rows, end: nl + 1 } : undefined;
     }
   }
@@ -199,11 +214,11 @@ function lineEndBefore(bytes: Buffer, limit: number): number {
  * open); the cut then moves back, halving, to an earlier line break. At the end of the file all
  * of it must parse. Undefined when no cut holds a whole record.
  */
-function wholeRecords(bytes: Buffer, limit: number, eof: boolean, columns: number): Records | undefined {
+function wholeRecords(bytes: Buffer, limit: number, eof: boolean, shape: Shape): Records | undefined {
   const atEnd = eof && limit >= bytes.length;
   let end = atEnd ? bytes.length : lineEndBefore(bytes, limit);
   while (end > 0) {
-    const rows = parseWhole(bytes, end, columns);
+    const rows = parseWhole(bytes, end, shape);
     if (rows) return { rows, end };
     if (atEnd && end === bytes.length) throw new Error('The result file is not valid CSV: a quoted value is not closed');
     end = lineEndBefore(bytes, Math.floor(end / 2));
@@ -212,44 +227,32 @@ function wholeRecords(bytes: Buffer, limit: number, eof: boolean, columns: numbe
 }
 
 /** The whole records at the start of some bytes of the file, with the offset where they end. */
-export function parseCsvBytes(bytes: Uint8Array, columns: number, eof = true): Records | undefined {
-  return wholeRecords(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), bytes.length, eof, columns);
+export function parseCsvBytes(bytes: Uint8Array, columns: number, eof = true, parser: CsvRecordParser = scanCsv): Records | undefined {
+  return wholeRecords(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), bytes.length, eof, { columns, parser });
 }
 
 /**
- * Parses `bytes[0, end)`, whole records only, with csv-simple-parser, which tells a quoted field
- * from an unquoted one: an unquoted empty field is NULL, `""` the empty string. Returns undefined
- * when the parser fails (a cut inside a quoted value); throws when a record does not have one
- * value per column, which no cut can cause.
+ * Parses `bytes[0, end)`, whole records only; the parser tells a quoted field from an unquoted
+ * one: an unquoted empty field is NULL, `""` the empty string. Returns undefined when a quoted
+ * value is left open (a cut inside it); throws when a record does not have one value per column,
+ * which no cut can cause.
  */
-function parseWhole(bytes: Buffer, end: number, columns: number): RawValue[][] | undefined {
+function parseWhole(bytes: Buffer, end: number, shape: Shape): RawValue[][] | undefined {
+  const { columns } = shape;
   let stop = end;
   if (bytes[stop - 1] === LF) stop--;
   if (bytes[stop - 1] === CR) stop--;
   // One record that is an empty line: a single NULL column.
   if (stop === 0) return end > 0 ? checked([[null]], columns) : [];
   const body = bytes.subarray(0, stop);
-  // Latin-1 is the faster decoder and the same as UTF-8 on ASCII.
+  // Latin-1 is the faster decoder and the same as UTF-8 on ASCII. The cut is after a line feed,
+  // a byte no multi-byte UTF-8 sequence contains: the text never ends inside a character.
   const text = body.toString(isAscii(body) ? 'latin1' : 'utf8');
-  let last = -1;
-  let misshapen = false;
-  const value = (v: string, _x: number, y: number, quoted: boolean): RawValue => {
-    if (y === 0 ? last !== -1 && last !== columns - 1 : y !== last + 1 || y >= columns) misshapen = true;
-    last = y;
-    return quoted || v !== '' ? v : null;
-  };
-  let rows: RawValue[][];
-  try {
-    rows = parseCsv(text, { infer: value, optimistic: true }) as RawValue[][];
-  } catch {
-    return undefined;
-  }
-  if (misshapen || last !== columns - 1) throw new Error(`The result file is not valid CSV: a record does not have ${columns} values`);
-  return rows;
+  return shape.parser(text, columns);
 }
 
 function checked(rows: RawValue[][], columns: number): RawValue[][] {
-  if (columns !== 1) throw new Error(`The result file is not valid CSV: a record does not have ${columns} values`);
+  if (columns !== 1) throw new CsvShapeError(columns);
   return rows;
 }
 

@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoQueryStore } from '../../lambdas/adapters/aws/dynamo-query-store.js';
+import { startLocalDynamo, type LocalDynamo } from '../../lambdas/local/dynamo.js';
+import type { QueryRecord } from '../../lambdas/core/ports/index.js';
+
+/** Queue slots on DynamoDB's API (dynalite): what admission relies on under concurrency. */
+let dynamo: LocalDynamo;
+let store: DynamoQueryStore;
+let n = 0;
+const target = () => `target-${++n}`;
+const T0 = 1_767_000_000_000;
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+  store = new DynamoQueryStore(dynamo.client, dynamo.tables.queries);
+});
+afterAll(async () => {
+  await dynamo.close();
+});
+
+function record(queryId: string, extra: Partial<QueryRecord> = {}): QueryRecord {
+  return { queryId, user: 'ann', dialect: 'trino', sql: 'SELECT 1', sqlDigest: 'd', kind: 'SELECT', state: 'QUEUED', createdAt: T0, updatedAt: T0, ...extra };
+}
+
+describe('target slots', () => {
+  it('never grants more than the limit, however many gateways ask at once', async () => {
+    const t = target();
+    const attempts = await Promise.all(Array.from({ length: 40 }, () => store.slots.take(t, { limit: 7, group: 'g', newcomer: true })));
+    expect(attempts.filter((a) => a.taken)).toHaveLength(7);
+    expect((await store.slots.read([t])).get(t)).toEqual({ active: 7, waiting: {} });
+    // A refusal says what the counter holds, for the routing reasons.
+    expect(attempts.find((a) => !a.taken)).toMatchObject({ taken: false, active: 7 });
+  });
+
+  it('keeps newcomers behind the queries of their group that wait, but not the waiting ones nor other groups', async () => {
+    const t = target();
+    await store.slots.markWaiting('etl', [t], 1);
+    expect((await store.slots.take(t, { limit: 5, group: 'etl', newcomer: true })).taken).toBe(false);
+    expect((await store.slots.take(t, { limit: 5, group: 'adhoc', newcomer: true })).taken).toBe(true);
+    expect((await store.slots.take(t, { limit: 5, group: 'etl', newcomer: false })).taken).toBe(true);
+    await store.slots.markWaiting('etl', [t], -1);
+    expect((await store.slots.take(t, { limit: 5, group: 'etl', newcomer: true })).taken).toBe(true);
+    expect((await store.slots.read([t])).get(t)).toEqual({ active: 3, waiting: { etl: 0 } });
+  });
+
+  it('counts down to zero and no further, and forces a slot past the limit only when told', async () => {
+    const t = target();
+    await store.slots.release(t);
+    expect((await store.slots.read([t])).get(t)!.active).toBe(0);
+    expect((await store.slots.take(t, { limit: 1, group: 'g', newcomer: true })).taken).toBe(true);
+    expect((await store.slots.take(t, { limit: 1, group: 'g', newcomer: true })).taken).toBe(false);
+    expect((await store.slots.take(t, { limit: 1, group: 'g', newcomer: true, force: true })).taken).toBe(true);
+    await Promise.all([store.slots.release(t), store.slots.release(t), store.slots.release(t)]);
+    expect((await store.slots.read([t])).get(t)!.active).toBe(0);
+  });
+
+  it('gives a slot back exactly once, with the write that ends its query, whoever writes it', async () => {
+    const t = target();
+    await store.slots.take(t, { limit: 3, group: 'g', newcomer: true });
+    await store.create(record(`q-end-${t}`, { target: t, engineHandle: 'h', slot: t }));
+    // The poll and Athena's event both try to end it: one applies, one slot comes back.
+    const ended = await Promise.all([store.transition(`q-end-${t}`, { state: 'FINISHED' }, T0 + 1), store.transition(`q-end-${t}`, { state: 'FINISHED', eventSequence: 4 }, T0 + 2)]);
+    expect(ended.filter(Boolean)).toHaveLength(1);
+    expect((await store.slots.read([t])).get(t)!.active).toBe(0);
+    expect(await store.get(`q-end-${t}`)).not.toHaveProperty('slot');
+  });
+
+  it('takes a waiting query out of its line when it starts, and when it ends while waiting', async () => {
+    const t = target();
+    await store.slots.markWaiting('g', [t], 1);
+    await store.slots.markWaiting('g', [t], 1);
+    await store.create(record(`q-w1-${t}`, { waitingGroup: 'g', waitingOn: [t] }));
+    await store.create(record(`q-w2-${t}`, { waitingGroup: 'g', waitingOn: [t] }));
+    await store.slots.take(t, { limit: 3, group: 'g', newcomer: false });
+    expect(await store.attachHandle(`q-w1-${t}`, t, 'h1', undefined, { slot: t, routing: { outcome: 'target' } })).toBe(true);
+    expect((await store.slots.read([t])).get(t)).toEqual({ active: 1, waiting: { g: 1 } });
+    expect(await store.get(`q-w1-${t}`)).toMatchObject({ slot: t, target: t, routing: { outcome: 'target' } });
+    expect(await store.get(`q-w1-${t}`)).not.toHaveProperty('waitingGroup');
+    // The second is abandoned while it waits (the sweeper ends it): its place is given back.
+    expect(await store.transition(`q-w2-${t}`, { state: 'CANCELED' }, T0 + 5)).toBe(true);
+    expect((await store.slots.read([t])).get(t)).toEqual({ active: 1, waiting: { g: 0 } });
+  });
+
+  it('repairs a counter that drifted only after seeing the same difference twice with nothing in between', async () => {
+    const t = target();
+    await store.slots.take(t, { limit: 9, group: 'g', newcomer: true });
+    await store.slots.take(t, { limit: 9, group: 'g', newcomer: true });
+    // Two slots held, the items say one query is active: a slot was never given back.
+    expect(await store.slots.repair(t, 1)).toBe('suspect');
+    expect((await store.slots.read([t])).get(t)!.active).toBe(2);
+    // A query started in between: the counter moved, so nothing is repaired yet.
+    await store.slots.take(t, { limit: 9, group: 'g', newcomer: true });
+    expect(await store.slots.repair(t, 2)).toBe('suspect');
+    expect(await store.slots.repair(t, 2)).toBe('repaired');
+    expect((await store.slots.read([t])).get(t)!.active).toBe(2);
+    expect(await store.slots.repair(t, 2)).toBe('ok');
+  });
+});
