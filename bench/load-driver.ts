@@ -18,6 +18,8 @@ export interface LoadReport {
   byKind: Record<Kind, number>;
   /** Queries whose outcome was not the expected one (wrong row count, no error where one was due, ...). */
   wrong: string[];
+  /** Errors the queries ended with, by errorName, expected ones included (COLUMN_NOT_FOUND of the failing kind). */
+  errors: Record<string, number>;
   /** HTTP answers other than 200/204 (a 503 is retried, as clients do, and counted here). */
   unexpectedStatus: Record<number, number>;
   pollLatenciesMs: number[];
@@ -43,7 +45,7 @@ interface Page {
 }
 
 export async function runLoad(server: LocalServer, options: LoadOptions): Promise<LoadReport> {
-  const report: LoadReport = { queries: 0, byKind: { short: 0, large: 0, cancel: 0, error: 0 }, wrong: [], unexpectedStatus: {}, pollLatenciesMs: [], queryIds: [], elapsedMs: 0 };
+  const report: LoadReport = { queries: 0, byKind: { short: 0, large: 0, cancel: 0, error: 0 }, wrong: [], errors: {}, unexpectedStatus: {}, pollLatenciesMs: [], queryIds: [], elapsedMs: 0 };
   const headers = { 'X-Trino-User': 'load', 'X-Trino-Source': 'bifrost-load', 'X-Trino-Catalog': 'tpch', 'X-Trino-Schema': 'tiny' };
   const start = performance.now();
   const deadline = start + options.durationMs;
@@ -81,6 +83,7 @@ export async function runLoad(server: LocalServer, options: LoadOptions): Promis
       if (response.status !== 200) return void report.wrong.push(`${kind} ${page.id}: GET answered ${response.status}`);
       page = (await response.json()) as Page;
     }
+    if (page.error) report.errors[page.error.errorName] = (report.errors[page.error.errorName] ?? 0) + 1;
     if (kind === 'short' && (page.error || rows !== 25)) report.wrong.push(`short ${page.id}: ${page.error?.errorName ?? `${rows} rows`}`);
     if (kind === 'large' && (page.error || rows !== 15_000)) report.wrong.push(`large ${page.id}: ${page.error?.errorName ?? `${rows} rows`}`);
     if (kind === 'error' && page.error?.errorName !== 'COLUMN_NOT_FOUND') report.wrong.push(`error ${page.id}: ${page.error?.errorName ?? 'no error'}`);

@@ -3,110 +3,107 @@
  * inline (the direct protocol: pages under the ALB's 1 MB, one function invocation each) versus
  * spooled (json+zstd segments the client reads from object storage), on the local server and
  * through the statement function behind an emulated ALB with S3 served locally. The ceiling is
- * the client's own JSON.parse of the same rows. Runs alternate (ABAB...), each full size.
+ * the client's own JSON.parse of the same rows. The client runs on a thread of its own
+ * (spooling-client-worker.ts), the same for both; runs are interleaved (bench/stats.ts), each
+ * full size. BENCH_SPOOLING_ROWS and BENCH_SPOOLING_REPS change the size and the repetitions.
  */
-import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import type { BenchResult } from './run.js';
-import { round } from './stats.js';
+import { collectGarbage, interleave, perSecond, round, type Repeated } from './stats.js';
+import type { ClientAnswer, ClientRequest } from './spooling-client-worker.js';
 import { startLocalServer } from '../lambdas/local/server.js';
 import { startAlbStand } from '../test/support/athena-alb-stand.js';
-import { runSpooled, type SpoolingClientOptions } from '../test/support/spooling-client.js';
 
-const ROWS = 1_000_000;
+const ROWS = Number(process.env.BENCH_SPOOLING_ROWS ?? 1_000_000);
 const REPS = Number(process.env.BENCH_SPOOLING_REPS ?? 5);
 const LOCAL_SQL = `SELECT i AS id, i % 50 AS qty, i * 1.25 AS price, (i % 10) / 100.0 AS discount, i % 2 = 0 AS flag, CASE WHEN i % 3 = 0 THEN 'O' ELSE 'F' END AS status,
   DATE '2024-01-01' + (i % 365)::INTEGER AS ship_date, DATE '2024-02-01' + (i % 300)::INTEGER AS commit_date, 'MODE ' || (i % 5) AS mode, 'comment number ' || i || ' about things' AS comment,
   i % 1000 / 7.0 AS tax, i * 3 AS part, i % 1000 AS supplier, i % 7 AS line, 'REGION ' || (i % 25) AS region, i / 3.0 AS score FROM range(${ROWS}) t(i)`;
 
-interface Series {
-  inline: number[];
-  spooled: number[];
-  parse: number[];
-}
+/** The client, on its own thread (spooling-client-worker.ts), loaded through tsx like this file. */
+class Client {
+  private readonly worker = new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(new URL('./spooling-client-worker.ts', import.meta.url).href)}); })`, { eval: true });
 
-/** Rows per second of one full run; throws if the client did not get every row. */
-async function timedRun(sql: string, options: SpoolingClientOptions): Promise<number> {
-  const start = performance.now();
-  const result = await runSpooled(sql, { ...options, parallel: true });
-  const seconds = (performance.now() - start) / 1000;
-  if (result.rows.length !== ROWS) throw new Error(`expected ${ROWS} rows, got ${result.rows.length}`);
-  if (options.encoding && result.spooled.length === 0) throw new Error('the spooled run spooled nothing');
-  return ROWS / seconds;
-}
-
-/** The client's JSON.parse of the same rows, in segments of about 8 MB as they arrive. */
-function parseCeiling(texts: string[]): number {
-  const start = performance.now();
-  let rows = 0;
-  for (const text of texts) rows += (JSON.parse(text) as unknown[]).length;
-  return rows / ((performance.now() - start) / 1000);
-}
-
-async function segmentTexts(sql: string, options: SpoolingClientOptions): Promise<string[]> {
-  const { rows } = await runSpooled(sql, options);
-  const texts: string[] = [];
-  for (let i = 0; i < rows.length; i += 40_000) texts.push(JSON.stringify(rows.slice(i, i + 40_000)));
-  return texts;
-}
-
-async function measure(sql: string, options: SpoolingClientOptions): Promise<Series> {
-  const texts = await segmentTexts(sql, options);
-  const series: Series = { inline: [], spooled: [], parse: [] };
-  // Warm both paths once, then alternate.
-  await timedRun(sql, { ...options, encoding: 'json+zstd' });
-  for (let i = 0; i < REPS; i++) {
-    series.inline.push(await timedRun(sql, options));
-    series.spooled.push(await timedRun(sql, { ...options, encoding: 'json+zstd' }));
-    series.parse.push(parseCeiling(texts));
+  ask(request: ClientRequest): Promise<ClientAnswer> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error) => reject(error);
+      this.worker.once('error', onError);
+      this.worker.once('message', (answer: ClientAnswer) => {
+        this.worker.off('error', onError);
+        if (answer.error) reject(new Error(answer.error));
+        else resolve(answer);
+      });
+      this.worker.postMessage(request);
+    });
   }
-  return series;
+
+  close(): Promise<number> {
+    return this.worker.terminate();
+  }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+/** Rows per second of one full run; throws unless the client got every row. */
+async function timedRun(client: Client, server: string, sql: string, encoding?: string): Promise<number> {
+  const answer = await client.ask({ kind: 'run', server, sql, ...(encoding ? { encoding } : {}) });
+  if (answer.rows !== ROWS) throw new Error(`expected ${ROWS} rows, got ${answer.rows}`);
+  if (encoding && answer.spooledSegments === 0) throw new Error('the spooled run spooled nothing');
+  return perSecond(ROWS, answer.ms);
 }
 
-function figures(prefix: string, s: Series): Record<string, number> {
-  const spread = (v: number[]) => round((Math.max(...v) - Math.min(...v)) / median(v), 3);
-  return {
-    [`${prefix}InlineRowsPerSecond`]: Math.round(median(s.inline)),
-    [`${prefix}InlineSpread`]: spread(s.inline),
-    [`${prefix}SpooledRowsPerSecond`]: Math.round(median(s.spooled)),
-    [`${prefix}SpooledSpread`]: spread(s.spooled),
-    [`${prefix}ParseCeilingRowsPerSecond`]: Math.round(median(s.parse)),
-    [`${prefix}ParseSpread`]: spread(s.parse),
-    [`${prefix}SpooledOverInline`]: round(median(s.spooled) / median(s.inline), 2),
-    [`${prefix}SpooledOverParse`]: round(median(s.spooled) / median(s.parse), 3),
-  };
+/** Inline, spooled and the client's JSON.parse of the same rows, interleaved (the order rotating each round). */
+async function measure(client: Client, prefix: string, server: string, sql: string): Promise<Repeated> {
+  await client.ask({ kind: 'capture', server, sql, encoding: 'json+zstd' });
+  const repeated = await interleave(
+    {
+      [`${prefix}Inline`]: async () => ({ [`${prefix}InlineRowsPerSecond`]: await timedRun(client, server, sql) }),
+      [`${prefix}Spooled`]: async () => ({ [`${prefix}SpooledRowsPerSecond`]: await timedRun(client, server, sql, 'json+zstd') }),
+      [`${prefix}Parse`]: async () => {
+        const answer = await client.ask({ kind: 'parse' });
+        if (answer.rows !== ROWS) throw new Error(`the parse ceiling parsed ${answer.rows} rows`);
+        return { [`${prefix}ParseCeilingRowsPerSecond`]: perSecond(ROWS, answer.ms) };
+      },
+    },
+    // The capture run above warmed the server's paths (engine reads, rendering): no round is thrown away.
+    { repetitions: REPS, warmup: 0, between: collectGarbage },
+  );
+  return repeated
+    .derive(`${prefix}SpooledOverInline`, (get) => round(get(`${prefix}SpooledRowsPerSecond`) / get(`${prefix}InlineRowsPerSecond`), 3))
+    .derive(`${prefix}SpooledOverParse`, (get) => round(get(`${prefix}SpooledRowsPerSecond`) / get(`${prefix}ParseCeilingRowsPerSecond`), 3));
 }
 
 export default async function run(): Promise<BenchResult> {
   if (REPS < 5) throw new Error('the spooling bench needs at least 5 repetitions');
-  const alb = await startAlbStand(ROWS);
-  let albSeries: Series;
+  const client = new Client();
   try {
-    albSeries = await measure('SELECT * FROM wide', { server: alb.url });
+    const alb = await startAlbStand(ROWS);
+    let albRuns: Repeated;
+    try {
+      albRuns = await measure(client, 'alb', alb.url, 'SELECT * FROM wide');
+    } finally {
+      await alb.close();
+    }
+    const local = await startLocalServer();
+    let localRuns: Repeated;
+    try {
+      localRuns = await measure(client, 'local', local.url, LOCAL_SQL);
+    } finally {
+      await local.close();
+    }
+    const a = albRuns.report();
+    const l = localRuns.report();
+    const figures = { ...a.figures, ...l.figures };
+    return {
+      title: `A ${ROWS.toLocaleString('en')}-row, 16-column result to a client, inline vs spooled (json+zstd), ${REPS} interleaved runs each: through the statement function behind an emulated ALB (Athena result CSV and segments in a local S3), and on the local server (DuckDB); the ceiling is the client's JSON.parse of the same rows. The client runs on a thread of its own, the same for inline and spooled: it asks for the next page while reading the current one, downloads a response's segments in parallel and counts rows. Medians over the runs.`,
+      figures: { rows: ROWS, ...figures },
+      repetitions: REPS,
+      spreads: { ...a.spreads, ...l.spreads },
+      targets: [
+        { name: 'ALB path: spooled >= 5x inline rows/s', met: figures.albSpooledOverInline! >= 5, detail: `${figures.albSpooledOverInline}x` },
+        { name: 'ALB path: spooled >= 0.5 of the client JSON.parse', met: figures.albSpooledOverParse! >= 0.5, detail: `${figures.albSpooledOverParse}` },
+        { name: 'local: spooled >= 0.5 of the client JSON.parse', met: figures.localSpooledOverParse! >= 0.5, detail: `${figures.localSpooledOverParse}` },
+      ],
+    };
   } finally {
-    await alb.close();
+    await client.close();
   }
-  const local = await startLocalServer();
-  let localSeries: Series;
-  try {
-    localSeries = await measure(LOCAL_SQL, { server: local.url });
-  } finally {
-    await local.close();
-  }
-  const a = figures('alb', albSeries);
-  const l = figures('local', localSeries);
-  return {
-    title: `A ${ROWS.toLocaleString('en')}-row, 16-column result to a client, inline vs spooled (json+zstd), ${REPS} alternating runs each: through the statement function behind an emulated ALB (Athena result CSV and segments in a local S3), and on the local server (DuckDB); the ceiling is the client's JSON.parse of the same rows. Medians; spread = (max - min) / median.`,
-    figures: { rows: ROWS, repetitions: REPS, ...a, ...l },
-    targets: [
-      { name: 'ALB path: spooled >= 5x inline rows/s', met: a.albSpooledOverInline! >= 5, detail: `${a.albSpooledOverInline}x` },
-      { name: 'ALB path: spooled >= 0.5 of the client JSON.parse', met: a.albSpooledOverParse! >= 0.5, detail: `${a.albSpooledOverParse}` },
-      { name: 'local: spooled >= 0.5 of the client JSON.parse', met: l.localSpooledOverParse! >= 0.5, detail: `${l.localSpooledOverParse}` },
-    ],
-  };
 }

@@ -22,28 +22,36 @@ export interface StoreCallCounter {
   /** Counts per phase so far, `events` included. */
   counts(): Record<string, PhaseCounts>;
   reset(): void;
+  /** Resolves once no call has been in flight for `ms` (tracking's deliveries arrive a little later), or after `timeoutMs`. */
+  quiet(ms: number, timeoutMs?: number): Promise<void>;
 }
 
 export const EVENTS_PHASE = 'events';
+/** Reads of the run-time config and access rules: once per instance every few seconds, not per query. */
+export const CONFIG_PHASE = 'config';
 
-export function countStoreCalls(client: DynamoDBClient): StoreCallCounter {
+/** `queriesTable`: calls to any other table (the run-time config) count in CONFIG_PHASE. */
+export function countStoreCalls(client: DynamoDBClient, queriesTable?: string): StoreCallCounter {
   let current = 'idle';
   let counts: Record<string, PhaseCounts> = {};
   const inFlight = new Map<string, number>();
+  let lastActivity = 0;
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const input = (args as { input?: Record<string, unknown> }).input ?? {};
-      const phase = isTrackingCall(input) ? EVENTS_PHASE : current;
+      const phase = isTrackingCall(input) ? EVENTS_PHASE : queriesTable && typeof input.TableName === 'string' && input.TableName !== queriesTable ? CONFIG_PHASE : current;
       const entry = (counts[phase] ??= { calls: 0, roundTrips: 0, commands: {} });
       entry.calls++;
       const name = String(context.commandName ?? 'unknown').replace(/Command$/, '');
       entry.commands[name] = (entry.commands[name] ?? 0) + 1;
       if (!inFlight.get(phase)) entry.roundTrips++;
       inFlight.set(phase, (inFlight.get(phase) ?? 0) + 1);
+      lastActivity = Date.now();
       try {
         return await next(args);
       } finally {
         inFlight.set(phase, inFlight.get(phase)! - 1);
+        lastActivity = Date.now();
       }
     },
     { step: 'initialize', name: 'bifrostStoreCallCounter' },
@@ -55,6 +63,11 @@ export function countStoreCalls(client: DynamoDBClient): StoreCallCounter {
     counts: () => structuredClone(counts),
     reset() {
       counts = {};
+    },
+    async quiet(ms, timeoutMs = 10_000) {
+      const until = Date.now() + timeoutMs;
+      const busy = () => [...inFlight.values()].some((n) => n > 0) || Date.now() - lastActivity < ms;
+      while (busy() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 25));
     },
   };
 }
@@ -74,17 +87,22 @@ export interface QueryTrace {
   post: PhaseCounts;
   polls: PhaseCounts[];
   events: PhaseCounts;
-  /** Every store call of the query, events included. */
+  /** Every store call of the query, events included (the run-time config's refresh not). */
   totalCalls: number;
+  /** Reads of the run-time config made meanwhile (a refresh every few seconds per instance). */
+  configCalls: number;
 }
 
 const none = (): PhaseCounts => ({ calls: 0, roundTrips: 0, commands: {} });
 
 /**
  * Runs `sql` through the server's protocol with `fetch`, counting store calls per phase, then
- * waits `settleMs` for tracking (the engine's state changes arrive a little later).
+ * waits until the store has been quiet for `settleMs` (the engine's state changes arrive a
+ * little later, and are this query's).
  */
 export async function traceQuery(url: string, counter: StoreCallCounter, sql: string, headers: Record<string, string>, settleMs = 400): Promise<QueryTrace> {
+  // Whatever an earlier query still has under way (its end arriving through tracking) lands before this one starts.
+  await counter.quiet(settleMs);
   counter.reset();
   counter.phase('post');
   let page = (await (await fetch(`${url}/v1/statement`, { method: 'POST', headers, body: sql })).json()) as { nextUri?: string; data?: unknown[]; stats: { state: string } };
@@ -96,12 +114,15 @@ export async function traceQuery(url: string, counter: StoreCallCounter, sql: st
     rows += page.data?.length ?? 0;
   }
   counter.phase('settling');
-  await new Promise((resolve) => setTimeout(resolve, settleMs));
+  // The local engine's end arrives 50 ms after it happens; wait until tracking is done with it.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await counter.quiet(settleMs);
   const counts = counter.counts();
   const polls = Array.from({ length: n }, (_, i) => counts[`poll${i}`] ?? none());
-  const total = Object.values(counts).reduce((sum, c) => sum + c.calls, 0);
+  const configCalls = counts[CONFIG_PHASE]?.calls ?? 0;
+  const total = Object.values(counts).reduce((sum, c) => sum + c.calls, 0) - configCalls;
   const events = counts[EVENTS_PHASE] ?? none();
   // Calls while settling that are not tracking's own shapes (its reads of the item) are tracking's too.
   const settling = counts.settling ?? none();
-  return { state: page.stats.state, rows, post: counts.post ?? none(), polls, events: { calls: events.calls + settling.calls, roundTrips: events.roundTrips + settling.roundTrips, commands: { ...events.commands } }, totalCalls: total };
+  return { state: page.stats.state, rows, post: counts.post ?? none(), polls, events: { calls: events.calls + settling.calls, roundTrips: events.roundTrips + settling.roundTrips, commands: { ...events.commands } }, totalCalls: total, configCalls };
 }

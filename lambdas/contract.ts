@@ -56,6 +56,12 @@ export const HANDLERS = {
   admin: 'lambdas/handlers/admin.ts',
 } as const;
 
+/**
+ * The SQL parser's prediction caches, written next to the statement function's handler when it is
+ * bundled (lambdas/core/sql/parser-snapshot.ts): restoring them replaces the parser's warm-up.
+ */
+export const PARSER_SNAPSHOT_FILE = 'trino-parser-dfa.json';
+
 /** CloudWatch metrics: the namespace every function emits into, and the metrics alarms read. */
 export const METRICS = {
   namespace: 'Bifrost',

@@ -138,6 +138,7 @@ export class BifrostStack extends Stack {
       entry: join(props.projectRoot, HANDLERS.statement),
       description: 'Bifrost: the Presto/Trino client protocol (POST/GET/DELETE /v1/*)',
       serviceName: 'bifrost-statement',
+      parserSnapshot: true,
       ...(statementInVpc ? { vpc: network.vpc, vpcSubnets: network.functionSubnets, securityGroups: [network.functionSecurityGroup] } : {}),
       timeout,
       memorySize: d.statementMemoryMb,

@@ -10,6 +10,8 @@ import { DynamoDepthSamples } from '../adapters/aws/dynamo-depth-samples.js';
 import { DynamoHealthStore } from '../adapters/aws/dynamo-health-store.js';
 import { DynamoQueryStore } from '../adapters/aws/dynamo-query-store.js';
 import { DynamoUserStore } from '../adapters/aws/dynamo-user-store.js';
+import { DynamoSpendStore } from '../adapters/aws/dynamo-spend-store.js';
+import { createBudgetGate } from '../core/budgets/gate.js';
 import { awsMetadataSource } from '../adapters/aws/metadata/index.js';
 import { allowAll } from '../core/acl/allow-all.js';
 import { runtimeAccessControl } from '../core/acl/index.js';
@@ -138,6 +140,9 @@ export function composeBifrost(home: BifrostHome): Bifrost {
   const { config, dynamo, tables, log, mode } = home;
   const overrides = home.overrides ?? {};
   const store = new DynamoQueryStore(dynamo, tables.queries);
+  // Spend counters in the config table, grown where a query's statistics are recorded (docs/budgets.md).
+  const spend = new DynamoSpendStore(dynamo, tables.config, { transactions: mode === 'deployed' });
+  if (config.budgets.trackSpend) store.countSpend(spend);
   const aws = once(home.aws);
   const key = (): string | Buffer => {
     if (home.key === undefined) throw new Error('This home has no signing key: it cannot serve the protocol or the admin API');
@@ -238,6 +243,17 @@ export function composeBifrost(home: BifrostHome): Bifrost {
     return service;
   };
 
+  // Budgets follow run-time changes through the same cached read of the config table as routing.
+  const budgetGate = once(() =>
+    createBudgetGate({
+      budgets: async () => (await configSource.current()).config.budgets,
+      spend,
+      billed: (target) => tracking.settings.pricePerTerabyteUsd(target) !== undefined,
+      pricePerTerabyteUsd: config.gateway.pricePerTerabyteUsd,
+      ...(events.enabled ? { events } : {}),
+    }),
+  );
+
   const gateway = once(() => {
     const health = storedTargetHealth(healthStore, { clusters: Object.keys(clusterTargets) });
     const router =
@@ -270,6 +286,8 @@ export function composeBifrost(home: BifrostHome): Bifrost {
       targetUnreachable,
       ...(events.enabled ? { events } : {}),
       ...(home.segments ? { segments: home.segments } : {}),
+      accounting: { pricePerTerabyteUsd: (t) => tracking.settings.pricePerTerabyteUsd(t), tracksStatistics: (t) => Boolean(tracking.statusFor(t)) },
+      budgets: budgetGate(),
       log,
     };
     return createGateway(deps);
@@ -300,6 +318,8 @@ export function composeBifrost(home: BifrostHome): Bifrost {
         }
       },
       depthSamples,
+      spend,
+      budgets: budgetGate(),
     }),
   );
 

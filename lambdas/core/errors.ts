@@ -42,6 +42,8 @@ export const ErrorCodes = {
   INVALID_PARAMETER_USAGE: { code: 80, type: 'USER_ERROR' },
   /** Bifrost's own (not Trino's): the engine no longer has the results of a finished query; run it again. */
   RESULTS_EXPIRED: { code: 0x0000_fb00, type: 'USER_ERROR' },
+  /** Bifrost's own: a budget of data scanned or dollars is exhausted for the period (docs/budgets.md). */
+  EXCEEDED_BUDGET: { code: 0x0000_fb01, type: 'USER_ERROR' },
   GENERIC_INTERNAL_ERROR: { code: 65536, type: 'INTERNAL_ERROR' },
   TOO_MANY_REQUESTS_FAILED: { code: 65537, type: 'INTERNAL_ERROR' },
   REMOTE_HOST_GONE: { code: 65558, type: 'INTERNAL_ERROR' },

@@ -1,6 +1,10 @@
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException, waitUntilTableExists, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import dynalite from 'dynalite';
 import { queriesTableDefinition } from '../adapters/aws/tables.js';
 
@@ -8,12 +12,71 @@ export interface LocalDynamo {
   client: DynamoDBClient;
   endpoint: string;
   tables: { queries: string };
+  /** The folder the tables are kept in (the data folder, or the temporary one); none in memory. */
+  path?: string;
   close(): Promise<void>;
 }
 
 export interface LocalDynamoOptions {
-  /** A folder that keeps the tables across restarts (dynalite's LevelDB store); in memory without one. */
+  /** A folder that keeps the tables across restarts (dynalite's LevelDB store). */
   dataDir?: string;
+  /**
+   * Without a data folder: keep the tables in LevelDB in a temporary folder, removed at close (and
+   * at exit), instead of in dynalite's in-memory store, whose items, index entries and their
+   * buffers all live in the JS heap, every query's history item adding to it for good: the store
+   * of a long-running local server. Default false: in memory, for short-lived uses (tests).
+   */
+  temporary?: boolean;
+}
+
+/** Temporary folders still in use, removed at exit should their store not be closed first. */
+const temporaryFolders = new Set<string>();
+let removeAtExit = false;
+
+function temporaryFolder(): string {
+  const folder = mkdtempSync(join(tmpdir(), 'bifrost-local-'));
+  temporaryFolders.add(folder);
+  if (!removeAtExit) {
+    removeAtExit = true;
+    process.once('exit', () => {
+      for (const f of temporaryFolders) {
+        try {
+          rmSync(f, { recursive: true, force: true });
+        } catch {
+          // Still open where open files cannot be removed (Windows): the system's temporary folder keeps it.
+        }
+      }
+    });
+  }
+  return folder;
+}
+
+/**
+ * dynalite reads a Query's or Scan's items through a stream over a LevelDB iterator and, when the
+ * stream ends or is destroyed, closes that iterator with `iterator.return()`, a method the
+ * iterators of abstract-level 3 (under memory-level and classic-level) do not have: every Query
+ * left its iterator open, held in the database's set of open resources with the store's snapshot
+ * of that moment (in memory, about 7 KB of heap per query of the local server; with a data folder,
+ * a LevelDB iterator and its snapshot in native memory). Giving those iterators the `return()`
+ * dynalite calls closes them.
+ */
+function closeDynaliteIterators(): void {
+  const fromDynalite = createRequire(createRequire(import.meta.url).resolve('dynalite'));
+  for (const store of ['memory-level', 'classic-level']) {
+    const fromStore = createRequire(fromDynalite.resolve(store));
+    const { AbstractIterator } = fromStore('abstract-level') as { AbstractIterator: { prototype: object } };
+    // The common base of entry, key and value iterators (and of the default key and value ones).
+    const common = Object.getPrototypeOf(AbstractIterator.prototype) as { return?: unknown; close(): Promise<void> };
+    if (typeof common.return === 'function') continue;
+    Object.defineProperty(common, 'return', {
+      configurable: true,
+      writable: true,
+      value: async function (this: { close(): Promise<void> }) {
+        await this.close();
+        return { done: true, value: undefined };
+      },
+    });
+  }
 }
 
 /**
@@ -22,11 +85,24 @@ export interface LocalDynamoOptions {
  * AWS runs against it.
  */
 export async function startLocalDynamo(extraTables: CreateTableCommandInput[] = [], options: LocalDynamoOptions = {}): Promise<LocalDynamo> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.dataDir ? { path: options.dataDir } : {}) });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
+  closeDynaliteIterators();
+  const scratch = !options.dataDir && options.temporary ? temporaryFolder() : undefined;
+  const path = options.dataDir ?? scratch;
+  const removeScratch = () => {
+    if (!scratch) return;
+    rmSync(scratch, { recursive: true, force: true });
+    temporaryFolders.delete(scratch);
+  };
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(path ? { path } : {}) });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+  } catch (error) {
+    removeScratch();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
   // One process serves every client here: the SDK's default of 50 sockets would queue polls behind each other.
@@ -38,22 +114,25 @@ export async function startLocalDynamo(extraTables: CreateTableCommandInput[] = 
     requestHandler: { httpAgent: new Agent({ keepAlive: true, maxSockets: 512 }) },
   });
   const tables = { queries: 'bifrost-queries' };
-  for (const definition of [queriesTableDefinition(tables.queries), ...extraTables]) {
-    try {
-      await client.send(new CreateTableCommand(definition));
-    } catch (error) {
-      // A data folder from an earlier run already holds the table.
-      if (!(error instanceof ResourceInUseException)) throw error;
-    }
-    await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.2 }, { TableName: definition.TableName! });
-  }
-  return {
-    client,
-    endpoint,
-    tables,
-    close: async () => {
-      client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+  const close = async () => {
+    client.destroy();
+    // Closing dynalite's server closes its store too, before its temporary folder goes.
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    removeScratch();
   };
+  try {
+    for (const definition of [queriesTableDefinition(tables.queries), ...extraTables]) {
+      try {
+        await client.send(new CreateTableCommand(definition));
+      } catch (error) {
+        // A data folder from an earlier run already holds the table.
+        if (!(error instanceof ResourceInUseException)) throw error;
+      }
+      await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.2 }, { TableName: definition.TableName! });
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { client, endpoint, tables, ...(path ? { path } : {}), close };
 }

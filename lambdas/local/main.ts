@@ -23,8 +23,10 @@ Options:
   --port N, --host H       where to listen (default PORT or 8080, on 127.0.0.1)
   --data DIR               keep history, users, run-time rules, the audit trail and the local
                            engine's memory catalog (tables and views written into memory.default)
-                           in DIR across restarts (default: all in memory, a restart starts
-                           afresh); the tpch sample is built anew at every start either way
+                           in DIR across restarts (default: nothing is kept, a restart starts
+                           afresh: history, users, rules and the audit trail go to a temporary
+                           folder removed at exit, out of the server's memory, the memory catalog
+                           stays in memory); the tpch sample is built anew at every start either way
   --events SINK            publish Bifrost's events (docs/events.md) to SINK: stdout (JSON lines),
                            a file path (JSON lines appended), or the http(s):// URL of an
                            EventBridge-compatible endpoint (PutEvents); default: the config's
@@ -129,7 +131,7 @@ if (!options.tls && config?.auth?.methods?.some((m) => m.type !== 'header')) {
 console.log(`Bifrost is ready at ${server.url}`);
 console.log(`  trino --server ${server.url} --catalog tpch --schema tiny --user $USER`);
 console.log(`  admin page: ${server.url}/admin/   users: npx bifrost users list --endpoint ${server.dynamo.endpoint} --table ${LOCAL_TABLES.users}`);
-console.log(args.data ? `  data kept in ${args.data}` : '  data in memory: history, users, run-time rules and memory.* tables start afresh on restart (--data DIR keeps them)');
+console.log(args.data ? `  data kept in ${args.data}` : '  data not kept: history, users, run-time rules and memory.* tables start afresh on restart (--data DIR keeps them)');
 const stop = async () => {
   await server.close();
   process.exit(0);

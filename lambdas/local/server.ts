@@ -53,7 +53,8 @@ export interface LocalServerOptions {
   adminPageDir?: string;
   /**
    * A folder that keeps history, users, run-time rules and the audit trail, and the local engine's
-   * `memory` catalog (its tables and views), across restarts (default: memory only).
+   * `memory` catalog (its tables and views), across restarts (default: nothing kept; the tables
+   * in a temporary folder removed at close, the catalog in memory).
    */
   dataDir?: string;
   /** Clients for Athena targets (default: the user's credentials and region from the environment). */
@@ -98,7 +99,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const config = withLocalEvents(options.config ?? defaultLocalConfig(), options.events);
   const log = options.log ?? silent;
   const events = localEventPublisher(config, { log });
-  const dynamo = await startLocalDynamo([configTableDefinition(LOCAL_TABLES.config), usersTableDefinition(LOCAL_TABLES.users)], options.dataDir ? { dataDir: options.dataDir } : {});
+  // Without a data folder the tables live in a temporary folder, out of the heap: every query adds to the history.
+  const dynamo = await startLocalDynamo([configTableDefinition(LOCAL_TABLES.config), usersTableDefinition(LOCAL_TABLES.users)], options.dataDir ? { dataDir: options.dataDir } : { temporary: true });
 
   // State changes are delivered a little later, as EventBridge would; close() waits for those in
   // flight and drops those not yet due, so no write reaches the store after it has stopped.

@@ -6,7 +6,7 @@ import { NodejsFunction, OutputFormat, LogLevel as EsbuildLogLevel } from 'aws-c
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { LAMBDA_NODE_OPTIONS } from '../lambda-node-options.js';
-import { METRICS } from '../../lambdas/contract.js';
+import { METRICS, PARSER_SNAPSHOT_FILE } from '../../lambdas/contract.js';
 
 /**
  * The newest Node.js runtime this aws-cdk-lib offers, named explicitly so that a synth is
@@ -62,6 +62,12 @@ export interface GatewayFunctionProps {
    * it (run from the project root with the lock file's vite). @default none
    */
   readonly bundledSites?: Readonly<Record<string, string>>;
+  /**
+   * Write the SQL parser's prediction caches, as its warm-up builds them, next to the handler
+   * (PARSER_SNAPSHOT_FILE): a handler that restores them at init skips the warm-up, most of its
+   * cold start. They are taken from the lock file's parser, which the bundle holds. @default false
+   */
+  readonly parserSnapshot?: boolean;
   /** Reserved concurrency. @default unreserved (the account's pool) */
   readonly reservedConcurrentExecutions?: number;
 }
@@ -145,6 +151,7 @@ export class GatewayFunction extends Construct {
           beforeInstall: () => [],
           afterBundling: (inputDir: string, outputDir: string) => [
             ...Object.entries(props.bundledFiles ?? {}).map(([name, source]) => `node -e "require('node:fs').copyFileSync(process.argv[1], process.argv[2])" "${source}" "${outputDir}/${name}"`),
+            ...(props.parserSnapshot ? [`cd "${inputDir}" && npx --no-install tsx lambdas/core/sql/write-parser-snapshot.ts "${outputDir}/${PARSER_SNAPSHOT_FILE}"`] : []),
             ...Object.entries(props.bundledSites ?? {}).map(([name, viteConfig]) => `cd "${inputDir}" && npx --no-install vite build --config "${viteConfig}" --outDir "${outputDir}/${name}" --emptyOutDir --logLevel warn`),
           ],
         },

@@ -39,6 +39,8 @@ describe('spooling through the statement function behind the ALB', () => {
     const requests = stand.s3.requests.slice(before);
     expect(requests.filter((r) => r.method === 'PUT').length).toBe(result.spooled.length);
     expect(requests.filter((r) => r.method === 'GET' && r.presigned).length).toBe(result.spooled.length);
+    // The result file is read once per response with rows: the final answer does not read the last page again.
+    expect(requests.filter((r) => r.method === 'GET' && r.key === `${RESULT_BUCKET}/results/wide.csv`).length).toBe(result.encodings.length);
     // Every acknowledged segment is gone.
     expect(stand.s3.keys(`${RESULT_BUCKET}/spool/`)).toEqual([]);
   }, 60_000);

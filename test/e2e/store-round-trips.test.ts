@@ -11,8 +11,8 @@ let counter: StoreCallCounter;
 const headers = { 'X-Trino-User': 'ann', 'X-Trino-Catalog': 'tpch', 'X-Trino-Schema': 'tiny' };
 
 beforeAll(async () => {
-  server = await startLocalServer({ gateway: { pollWaitMs: 0 } });
-  counter = countStoreCalls(server.dynamo.client);
+  server = await startLocalServer({ gateway: { pollWaitMs: 0 }, sweepIntervalMs: 3_600_000 });
+  counter = countStoreCalls(server.dynamo.client, server.dynamo.tables.queries);
   // The first query reads the run-time config once; the figures below are those of a warm gateway.
   await traceQuery(server.url, counter, 'SELECT 1', headers);
 });

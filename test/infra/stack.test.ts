@@ -17,6 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tableDefinitions from '../../lambdas/adapters/aws/tables.js';
 import { parseConfigText, type BifrostConfig } from '../../lambdas/core/config/schema.js';
+import { PARSER_SNAPSHOT_FILE } from '../../lambdas/contract.js';
+import { grammarFingerprint } from '../../lambdas/core/sql/parser-snapshot.js';
 import { ENV } from '../../lambdas/handlers/env.js';
 import { addBifrostStacks, FEATURE_FLAGS, type BifrostStacks } from '../../lib/app.js';
 import { BUNDLED_CONFIG_NAME, ENV_NAMES, type BifrostStack } from '../../lib/bifrost-stack.js';
@@ -195,6 +197,8 @@ describe('functions', () => {
     const optional = ['@aws-sdk/signature-v4-crt', '@aws-sdk/signature-v4a'];
     expect([...new Set(imports.filter((i) => !builtinModules.includes(i) && !optional.includes(i)))]).toEqual([]);
     expect(existsSync(join(assetDir, 'index.mjs.map'))).toBe(true);
+    // The parser's prediction caches, which the handler restores instead of warming the parser up.
+    expect((JSON.parse(readFileSync(join(assetDir, PARSER_SNAPSHOT_FILE), 'utf8')) as { grammar: string }).grammar).toBe(grammarFingerprint());
     // The config file, with the physical names in place: the workgroups the code calls Athena with.
     const bundled = parseConfigText(readFileSync(join(assetDir, BUNDLED_CONFIG_NAME), 'utf8'));
     expect(bundled.deployment.namePrefix).toBe('');

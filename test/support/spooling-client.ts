@@ -28,6 +28,10 @@ export interface SpoolingClientOptions {
   parallel?: boolean;
   /** Keep the rows (default) or only count them, as a streaming consumer does (benchmarks). */
   keepRows?: boolean;
+  /** Ask for the next page before reading this one's data, as the drivers fetch ahead (benchmarks). */
+  prefetch?: boolean;
+  /** Sees each segment's JSON once decoded, before it is parsed. */
+  onJson?: (json: Uint8Array) => void;
 }
 
 export interface SpooledSegmentSeen {
@@ -80,9 +84,12 @@ export async function runSpooled(sql: string, options: SpoolingClientOptions): P
     const page = JSON.parse(text) as { nextUri?: string; columns?: { name: string; type: string }[]; data?: unknown; error?: { errorName: string; message: string } };
     if (page.columns) result.columns = page.columns;
     if (page.error) result.error = page.error;
+    const next = page.nextUri && options.prefetch ? doFetch(page.nextUri, { headers }) : undefined;
+    // A prefetched poll that fails while this page's data is read is reported once the data is.
+    next?.catch(() => undefined);
     if (page.data !== undefined) await readData(page.data, result, options, doFetch);
     if (!page.nextUri) return result;
-    response = await doFetch(page.nextUri, { headers });
+    response = await (next ?? doFetch(page.nextUri, { headers }));
   }
 }
 
@@ -125,7 +132,7 @@ function flatten(headers: Record<string, string[]> = {}): [string, string][] {
 }
 
 /** Decodes a segment's bytes into rows, as the encoding and its metadata say. */
-export function decode(encoding: string, bytes: Uint8Array, segment: Pick<Segment, 'metadata'>, options: Pick<SpoolingClientOptions, 'zstd'> = {}): unknown[][] {
+export function decode(encoding: string, bytes: Uint8Array, segment: Pick<Segment, 'metadata'>, options: Pick<SpoolingClientOptions, 'zstd' | 'onJson'> = {}): unknown[][] {
   const { segmentSize, uncompressedSize } = segment.metadata;
   if (bytes.length !== segmentSize) throw new Error(`segmentSize ${segmentSize}, but ${bytes.length} bytes arrived`);
   let json = bytes;
@@ -138,5 +145,6 @@ export function decode(encoding: string, bytes: Uint8Array, segment: Pick<Segmen
     } else throw new Error(`encoding ${encoding} has no compression, but the segment has uncompressedSize`);
     if (json.length !== uncompressedSize) throw new Error(`decompressed to ${json.length} bytes, expected ${uncompressedSize}`);
   }
+  options.onJson?.(json);
   return JSON.parse(Buffer.from(json.buffer, json.byteOffset, json.length).toString('utf8')) as unknown[][];
 }

@@ -7,6 +7,8 @@ import { isExpired } from '../../core/tracking/history.js';
 import { OPEN_QUERY_ATTRIBUTES, QUERIES_TABLE, QUERY_SUMMARY_ATTRIBUTES, WAITING_INDEX } from './tables.js';
 import { compareArrival } from '../../core/routing/queueing.js';
 import { DynamoTargetSlots } from './dynamo-target-slots.js';
+import type { DynamoSpendStore } from './dynamo-spend-store.js';
+import type { SpendFigures } from '../../core/ports/index.js';
 
 /** Attributes the store keeps for its indexes and compressed texts; never part of a QueryRecord. */
 const INTERNAL_ATTRIBUTES = ['activeKey', 'openShard', 'sqlPreview', 'sqlGzip', 'sessionJsonGzip'] as const;
@@ -41,12 +43,21 @@ export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHisto
   /** The targets' queue slots: the write that ends a query gives its slot back (see `settle`). */
   readonly slots: DynamoTargetSlots;
 
+  /** Where a query's spend is counted once its statistics are recorded (docs/budgets.md); absent: not counted. */
+  private spend: DynamoSpendStore | undefined;
+
   constructor(
     client: DynamoDBClient,
     private readonly tableName: string,
   ) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } });
     this.slots = new DynamoTargetSlots(this.doc, tableName);
+  }
+
+  /** Counts the spend of queries whose statistics this store records from now on. */
+  countSpend(spend: DynamoSpendStore): this {
+    this.spend = spend;
+    return this;
   }
 
   // ---------------------------------------------------------------- QueryStore
@@ -154,11 +165,18 @@ export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHisto
     }
     let update: string;
     const final = FINAL_STATES.includes(patch.state);
+    const due = final ? this.spendOf(patch) : undefined;
     if (final) {
       sets.push('endedAt = :now');
-      // Leaving both sparse indexes: the query no longer counts towards its target's depth; its
+      // Accounting still to do (statistics awaited, spend to count) keeps the query on the sweeper's list.
+      const open = due !== undefined || (patch.awaitStatistics === true && patch.statistics === undefined);
+      if (due) {
+        sets.push('spendDue = :due');
+        values[':due'] = due;
+      }
+      // Leaving the active index: the query no longer counts towards its target's depth; its
       // slot and its place in a waiting line are given back once this write has applied.
-      update = `SET ${sets.join(', ')} REMOVE activeKey, openShard, waitingGroup, slot, waitingOn`;
+      update = `SET ${sets.join(', ')} REMOVE activeKey, ${open ? '' : 'openShard, '}waitingGroup, slot, waitingOn`;
     } else {
       sets.push('activeKey = :activeKey');
       values[':activeKey'] = activeKey(patch.state, queryId);
@@ -180,7 +198,34 @@ export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHisto
       ExpressionAttributeValues: values,
     });
     if (old && final) await this.settle(old, { slot: true, waiting: true });
+    if (old && due) await this.countQuery({ ...old, queryId } as unknown as TrackedRecord, due);
     return old !== undefined;
+  }
+
+  /** What a write recording statistics adds to the spend counters; undefined when nothing (or not counting). */
+  private spendOf(patch: { statistics?: TrackedPatch['statistics']; costUsd?: number }): SpendFigures | undefined {
+    if (!this.spend || !patch.statistics) return undefined;
+    const bytes = patch.statistics.dataScannedBytes ?? 0;
+    const costUsd = patch.costUsd ?? 0;
+    if (bytes <= 0 && costUsd <= 0) return undefined;
+    return { bytes, costUsd, queries: 1, engineMs: patch.statistics.engineTimeMillis ?? 0 };
+  }
+
+  /** Adds a query's spend to the counters; a failure leaves `spendDue` for the sweeper (settleSpend). */
+  private async countQuery(record: TrackedRecord, due: SpendFigures): Promise<boolean> {
+    try {
+      const entry = { user: record.user, groups: record.groups ?? [], ...(record.source ? { source: record.source } : {}), ...(record.target ? { target: record.target } : {}), at: record.createdAt, figures: due };
+      return await this.spend!.add(entry, { table: this.tableName, key: { queryId: record.queryId } });
+    } catch {
+      return false;
+    }
+  }
+
+  async settleSpend(queryId: string): Promise<boolean> {
+    if (!this.spend) return false;
+    const record = await this.get(queryId);
+    if (!record?.spendDue) return false;
+    return this.countQuery(record, record.spendDue);
   }
 
   /**
@@ -254,14 +299,23 @@ export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHisto
   }
 
   async recordStatistics(queryId: string, final: FinalStatistics, _now: number): Promise<boolean> {
-    return this.conditional({
+    const due = this.spendOf(final);
+    // With spend to count the query stays on (or joins) the sweeper's list until it is counted; else it leaves it.
+    const old = await this.conditionalWithOld({
       TableName: this.tableName,
       Key: { queryId },
-      UpdateExpression: `SET statistics = :statistics${final.costUsd !== undefined ? ', costUsd = :cost' : ''}`,
+      UpdateExpression: `SET statistics = :statistics${final.costUsd !== undefined ? ', costUsd = :cost' : ''}${due ? ', spendDue = :due, openShard = :shard' : ' REMOVE openShard'}`,
       ConditionExpression: 'attribute_exists(queryId) AND #state IN (:f1, :f2, :f3) AND attribute_not_exists(statistics)',
       ExpressionAttributeNames: { '#state': 'state' },
-      ExpressionAttributeValues: { ':statistics': final.statistics, ...(final.costUsd !== undefined ? { ':cost': final.costUsd } : {}), ...finalValues() },
+      ExpressionAttributeValues: {
+        ':statistics': final.statistics,
+        ...(final.costUsd !== undefined ? { ':cost': final.costUsd } : {}),
+        ...(due ? { ':due': due, ':shard': openShard(queryId) } : {}),
+        ...finalValues(),
+      },
     });
+    if (old && due) await this.countQuery({ ...old, queryId } as unknown as TrackedRecord, due);
+    return old !== undefined;
   }
 
   async *listIdle(cutoffs: IdleCutoffs): AsyncIterable<OpenQuery> {

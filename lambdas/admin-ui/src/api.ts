@@ -119,6 +119,54 @@ export interface AccessRules {
   overridden: boolean;
 }
 
+export type SpendScopeKind = 'user' | 'group' | 'source' | 'target';
+export type PeriodKind = 'day' | 'month';
+
+/** One spend counter: a scope's spend in a period (docs/budgets.md). */
+export interface SpendCounter {
+  scope: { kind: SpendScopeKind; name: string };
+  /** `D2026-12-07` (a UTC day) or `M2026-12` (a UTC month). */
+  period: string;
+  bytes: number;
+  costUsd: number;
+  queries: number;
+  engineMs: number;
+}
+
+export interface Budget {
+  name: string;
+  description?: string;
+  scope: { kind: 'user' | 'group'; name: string };
+  period: PeriodKind;
+  limitBytes?: number;
+  limitUsd?: number;
+  warnAtPercent?: number;
+}
+
+export interface BudgetGrant {
+  id: string;
+  user: string;
+  budget: string;
+  until: string;
+  reason?: string;
+  by?: string;
+  at?: string;
+}
+
+export interface Budgets {
+  version: number;
+  overridden: boolean;
+  budgets: { trackSpend: boolean; warnAtPercent: number; limits: Budget[]; grants: BudgetGrant[] };
+}
+
+export interface Spend {
+  kind: PeriodKind;
+  /** Oldest first. */
+  periods: { period: string; counters: SpendCounter[] }[];
+  /** The budgets of this kind of period. */
+  budgets: Budget[];
+}
+
 export type Validation = { ok: true } | { ok: false; problems: string[] };
 
 export class ApiError extends Error {
@@ -181,5 +229,9 @@ export const api = {
   cancelQuery: (id: string) => call<{ queryId: string; state: string }>('POST', `/queries/${encodeURIComponent(id)}/cancel`),
   audit: (filters: Params = {}) => call<Page<AuditEntry>>('GET', `/audit${query(filters)}`),
   stats: () => call<Stats>('GET', '/stats'),
+  budgets: () => call<Budgets>('GET', '/budgets'),
+  spend: (period: PeriodKind) => call<Spend>('GET', `/spend${query({ period })}`),
+  grant: (grant: { user: string; budget: string; until: string; reason?: string }, version: number) => call<{ version: number; grant: BudgetGrant }>('POST', '/budgets/grants', { ...grant, version }),
+  revokeGrant: (id: string, version: number) => call<{ version: number }>('DELETE', `/budgets/grants/${encodeURIComponent(id)}${query({ version: String(version) })}`),
   explain: (request: Record<string, string>) => call<{ routing: unknown; access: unknown }>('POST', '/explain', request),
 };

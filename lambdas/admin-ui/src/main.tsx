@@ -3,10 +3,11 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ApiError } from './api.js';
 import { api, type Me } from './api.js';
 import { RulesEditor } from './rules.js';
+import { SpendView } from './spend.js';
 import { Audit, Dashboard, Explain, History, Problem, Targets, Users } from './views.js';
 import './style.css';
 
-const PAGES = ['dashboard', 'targets', 'routing', 'access', 'users', 'history', 'audit', 'explain'] as const;
+const PAGES = ['dashboard', 'targets', 'routing', 'access', 'users', 'history', 'spend', 'audit', 'explain'] as const;
 type Page = (typeof PAGES)[number];
 
 interface Route {
@@ -138,6 +139,7 @@ function App() {
         )}
         {page === 'users' && <Users me={me} />}
         {page === 'history' && <History me={me} selected={route.query} onSelect={(query) => go({ page: 'history', ...(query ? { query } : {}) })} />}
+        {page === 'spend' && <SpendView me={me} />}
         {page === 'audit' && <Audit />}
         {page === 'explain' && <Explain />}
       </main>

@@ -774,7 +774,7 @@ interface AuditFilters extends TimeRange {
 }
 
 const NO_AUDIT_FILTERS: AuditFilters = { actor: '', action: '', range: '7d', from: '', to: '', limit: '50' };
-const ACTIONS = ['target.', 'routing.', 'access.', 'user.', 'query.', 'login.'];
+const ACTIONS = ['target.', 'routing.', 'access.', 'budgets.', 'user.', 'query.', 'login.'];
 
 export function Audit() {
   const [filters, setFilters] = useState(NO_AUDIT_FILTERS);

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { InMemoryUserStore } from '../auth/user-store.js';
 import type { ScryptParams } from '../auth/password-hash.js';
 import type { BifrostConfig } from '../config/schema.js';
-import type { Analyzer, AuditEntry, AuditLog, Authenticator, CancelQuery, ConfigChange, ConfigOverrides, ConfigStore, DepthSamples, GatewayRequest, GatewayResponse, HealthStore, QueryHistory, SessionEpochStore, TargetDepths, UserStore } from '../ports/index.js';
+import type { Analyzer, AuditEntry, AuditLog, Authenticator, CancelQuery, ConfigChange, ConfigOverrides, ConfigStore, DepthSamples, GatewayRequest, GatewayResponse, HealthStore, QueryHistory, SessionEpochStore, SpendReader, TargetDepths, UserStore } from '../ports/index.js';
 import { effectiveConfig } from '../stores/config-store.js';
+import type { BudgetGate } from '../budgets/gate.js';
 import { ApiError } from './responses.js';
 import type { AdminRole } from './roles.js';
 import { SessionSigner } from './session.js';
@@ -38,6 +39,10 @@ export interface AdminDeps {
   cancelQuery?: CancelQuery;
   /** Queue depth over time for the dashboard (the sweeper records the samples). */
   depthSamples?: DepthSamples;
+  /** Spend counters (docs/budgets.md), for the spend view. */
+  spend?: SpendReader;
+  /** The gateway's budget decision, for explain. */
+  budgets?: BudgetGate;
   hashParams?: ScryptParams;
   clock?: () => number;
 }

@@ -27,7 +27,9 @@ export const explain: Handler = async (ctx, request) => {
     ...(ctx.deps.health ? { health: storedHealth(ctx.deps.health) } : {}),
     allowed: (p, t, g) => access.canUseTarget(p, t, g).allowed,
   });
-  return json(200, { routing, access: accessView });
+  const target = (routing as { target?: unknown }).target;
+  const budgets = typeof target === 'string' && ctx.deps.budgets ? ((await ctx.deps.budgets.check(principal, target)) ?? { outcome: 'run', checks: [], warnings: [], note: `no budget applies to ${user} on ${target}` }) : undefined;
+  return json(200, { routing, access: accessView, ...(budgets ? { budgets } : {}) });
 };
 
 /** The statement as the gateway would take it: planned, analyzed (parameters bound in) and checked against the rules. */

@@ -1,5 +1,6 @@
 import type { GatewayRequest, GatewayResponse } from '../ports/index.js';
 import { getAccess, putAccess, resetAccess, validateAccess } from './access.js';
+import { getBudgets, getSpend, grantBudget, putBudgets, resetBudgets, revokeGrant, validateBudgets } from './budgets.js';
 import { listAudit } from './audit-trail.js';
 import type { AdminContext, Handler } from './context.js';
 import { stats } from './dashboard.js';
@@ -35,6 +36,13 @@ const ROUTES: readonly Route[] = [
   { method: 'POST', path: /^\/access\/validate$/, role: 'viewer', handler: validateAccess },
   { method: 'PUT', path: /^\/access$/, role: 'admin', handler: putAccess },
   { method: 'DELETE', path: /^\/access$/, role: 'admin', handler: resetAccess },
+  { method: 'GET', path: /^\/budgets$/, role: 'viewer', handler: getBudgets },
+  { method: 'POST', path: /^\/budgets\/validate$/, role: 'viewer', handler: validateBudgets },
+  { method: 'PUT', path: /^\/budgets$/, role: 'admin', handler: putBudgets },
+  { method: 'DELETE', path: /^\/budgets$/, role: 'admin', handler: resetBudgets },
+  { method: 'POST', path: /^\/budgets\/grants$/, role: 'admin', handler: grantBudget },
+  { method: 'DELETE', path: /^\/budgets\/grants\/([^/]+)$/, role: 'admin', handler: revokeGrant },
+  { method: 'GET', path: /^\/spend$/, role: 'viewer', handler: getSpend },
   { method: 'GET', path: /^\/users$/, role: 'viewer', handler: listUsers },
   { method: 'POST', path: /^\/users$/, role: 'admin', handler: createUser },
   { method: 'PATCH', path: /^\/users\/([^/]+)$/, role: 'admin', handler: updateUser },

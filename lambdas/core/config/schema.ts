@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { authSchema } from '../auth/config.js';
 import { accessRulesSchema } from '../acl/rules.js';
 import { eventsConfigSchema } from '../events/config.js';
+import { budgetsSectionSchema } from '../budgets/config.js';
 import { athenaWorkgroupDeployment, checkCapacityReservations, deploymentSections } from './deployment.js';
 import { configName as name } from './names.js';
 import { livePollAgeMs, minimumClientTimeoutMs, POLL_TOUCH_INTERVAL_MS } from '../tracking/abandonment.js';
@@ -169,6 +170,8 @@ export const configSchema = z
     ...deploymentSections,
     /** Bifrost's own events on Amazon EventBridge (docs/events.md); off unless enabled. */
     events: eventsConfigSchema.prefault({}),
+    /** Budgets of data scanned or dollars per user and group, per day and month (docs/budgets.md). */
+    budgets: budgetsSectionSchema.prefault({}),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -1,5 +1,6 @@
 import type { Engine, EngineInspection, Analysis, AnalysisProblem, Analyzer, Principal, TableAccess, ClientSession, QueryRecord, RoutingRequest } from '../ports/index.js';
 import { QueryFailure } from '../errors.js';
+import { BUDGET_WARNING_CODE } from '../budgets/decide.js';
 import { bindStatement } from '../protocol/parameters.js';
 import { tooComplex, type Plan } from '../protocol/statements.js';
 import { routeInArrivalOrder, routingAnalysis, storedRoutingRequest, waitingLiveWindowMs } from '../routing/queueing.js';
@@ -23,6 +24,21 @@ export async function admit(ctx: GatewayContext, record: QueryRecord, plan: Quer
   await ctx.deps.refreshAccess?.();
   if (ctx.deps.accessControl.enforcing) checkAccess(ctx, record, analysis, principal);
   await route(ctx, record, { plan, engineSql, principal, session, analysis });
+  if (record.target && !record.result) await checkBudgets(ctx, record, principal);
+}
+
+/**
+ * Budgets (docs/budgets.md), once routing has picked a target billed per scan: under budget the
+ * query runs; over a warning threshold it runs with the protocol's warning; over a budget it is
+ * refused (EXCEEDED_BUDGET) unless an admin granted the user an override. The decision is kept
+ * on the item. A query waiting at the gateway is checked when it is admitted, without a target.
+ */
+async function checkBudgets(ctx: GatewayContext, record: QueryRecord, principal: Principal): Promise<void> {
+  const decision = await ctx.deps.budgets?.check(principal, record.target!, record.queryId);
+  if (!decision) return;
+  record.budget = { outcome: decision.outcome, checks: decision.checks.map((c) => ({ budget: c.budget, scope: c.scope, period: c.periodKey, unit: c.unit, limit: c.limit, spent: c.spent, state: c.state, ...(c.grant ? { grant: c.grant.id } : {}) })) };
+  if (decision.outcome === 'refuse') throw QueryFailure.of('EXCEEDED_BUDGET', decision.message!);
+  if (decision.warnings.length) record.warnings = decision.warnings.map((message) => ({ warningCode: { ...BUDGET_WARNING_CODE }, message }));
 }
 
 /**

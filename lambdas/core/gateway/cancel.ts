@@ -63,7 +63,10 @@ export async function cancelRecord(ctx: GatewayContext, record: QueryRecord, rea
     }
   }
   const at = ctx.now();
-  if (await ctx.deps.store.transition(record.queryId, { state: 'CANCELED', error, endReason: reason }, at)) {
+  ctx.pollCache.forget(record.queryId);
+  // Athena bills a canceled query's partial scan: its final statistics are awaited (the engine's event, else the sweeper).
+  const awaitStatistics = Boolean(record.engineQueryId && record.target && ctx.deps.accounting?.tracksStatistics(record.target));
+  if (await ctx.deps.store.transition(record.queryId, { state: 'CANCELED', error, endReason: reason, ...(awaitStatistics ? { awaitStatistics } : {}) }, at)) {
     ctx.deps.events?.queryEnded({ ...record, state: 'CANCELED', error, endReason: reason, endedAt: at }, at);
   }
 }

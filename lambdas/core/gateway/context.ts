@@ -1,5 +1,6 @@
 import type { Engine, MetadataService, AccessControl, Analyzer, Authenticator, Router, QueryStore, Logger, SegmentStore, TargetSlots } from '../ports/index.js';
 import type { BifrostEvents } from '../events/index.js';
+import type { BudgetGate } from '../budgets/gate.js';
 import { PageTokenSigner } from '../protocol/page-token.js';
 import { PollCache } from './poll-cache.js';
 
@@ -92,8 +93,19 @@ export interface GatewayDeps {
   segments?: SegmentStore;
   /** Bifrost's own events (core/events), emitted where a change is applied; never awaited. */
   events?: BifrostEvents;
+  /** Cost accounting per target: the price per TB scanned (billed per scan), and whether tracking reads the engine's statistics. */
+  accounting?: GatewayAccounting;
+  /** Budgets checked at admission on targets billed per scan (core/budgets). */
+  budgets?: BudgetGate;
   clock?: () => number;
   log?: Logger;
+}
+
+export interface GatewayAccounting {
+  /** Price per TB scanned on the target; undefined when it is not billed per scan. */
+  pricePerTerabyteUsd(target: string): number | undefined;
+  /** Whether the target's engine has a status API tracking reads final statistics from (Athena, the local engine). */
+  tracksStatistics(target: string): boolean;
 }
 
 /** What every part of the gateway works with: built once per gateway and passed to each part. */

@@ -1,4 +1,5 @@
-import type { EnginePage, GatewayRequest, GatewayResponse, SqlType, QueryRecord } from '../ports/index.js';
+import type { EnginePage, GatewayRequest, GatewayResponse, SqlType, QueryRecord, TrackedPatch } from '../ports/index.js';
+import { statisticsPatch } from '../tracking/outcome.js';
 import { ResultsExpiredError } from '../engines/engine.js';
 import { GatewayError, QueryFailure, queryError } from '../errors.js';
 import { rowEncoder } from '../protocol/encode.js';
@@ -108,7 +109,7 @@ async function recordProgress(ctx: GatewayContext, record: QueryRecord, page: En
   try {
     if (page.state !== record.state && !FINAL_STATES.includes(record.state)) {
       const update = page.update ? { updateType: page.update.type, ...(page.update.count !== undefined ? { updateCount: page.update.count } : {}) } : {};
-      const patch = { state: page.state, ...(page.error ? { error: page.error } : {}), ...(page.stats ? { stats: page.stats } : {}), ...update };
+      const patch = { state: page.state, ...(page.error ? { error: page.error } : {}), ...(page.stats ? { stats: page.stats } : {}), ...update, ...finalAccounting(ctx, record, page) };
       const applied = await ctx.deps.store.transition(record.queryId, patch, t);
       // Only the write that recorded the final state publishes it (not a poll that lost the race).
       if (applied && FINAL_STATES.includes(page.state)) ctx.deps.events?.queryEnded({ ...record, ...patch, endedAt: t }, t);
@@ -123,6 +124,20 @@ async function recordProgress(ctx: GatewayContext, record: QueryRecord, page: En
     // Tracking is best effort here: the sweeper and the engine's events reconcile the item.
     ctx.log.warn('could not record progress', { queryId: record.queryId, error: String(error) });
   }
+}
+
+/**
+ * What the write recording a final state adds for the accounting: the engine's own statistics
+ * with the cost (one write, exactly once: the conditional write that ends the query), or, when
+ * the page has none on a target whose engine tracking can ask, that they are still awaited.
+ */
+function finalAccounting(ctx: GatewayContext, record: QueryRecord, page: EnginePage): Partial<TrackedPatch> {
+  const accounting = ctx.deps.accounting;
+  if (!accounting || !FINAL_STATES.includes(page.state) || !record.target) return {};
+  if (!page.statistics) return record.engineQueryId && accounting.tracksStatistics(record.target) ? { awaitStatistics: true } : {};
+  // Athena bills a query it cancelled at the workgroup's scan limit (recorded FAILED, EXCEEDED_SCAN_LIMIT) as cancelled.
+  const billedAs = page.state === 'FAILED' && page.error?.errorName === 'EXCEEDED_SCAN_LIMIT' ? 'CANCELED' : page.state;
+  return statisticsPatch(billedAs, { executionId: record.engineQueryId ?? record.queryId, state: 'SUCCEEDED', statistics: page.statistics, ...(page.statementType ? { statementType: page.statementType } : {}) }, accounting.pricePerTerabyteUsd(record.target), page.statementType);
 }
 
 /** An engine page in the client's encoding, cut to the byte cap. */
@@ -162,7 +177,9 @@ function slicedResponse(ctx: GatewayContext, request: GatewayRequest, record: Qu
 function rowRenderer(types: SqlType[], parametric: boolean): (row: unknown[]) => string {
   // Built on the first row: most polls of a running query carry none.
   let encode: ((row: readonly unknown[]) => string) | undefined;
-  return (row) => (encode ??= rowEncoder(types))(parametric ? row : truncateDatetimes(row, types));
+  // Rows without time or timestamp columns have nothing to truncate: asked once, not per row.
+  const truncate = !parametric && types.some((t) => t.kind === 'simple' && /^(time|timestamp)/.test(t.name));
+  return (row) => (encode ??= rowEncoder(types))(truncate ? truncateDatetimes(row, types) : row);
 }
 
 /** DESCRIBE OUTPUT: the columns of the statement, one row each, as Trino describes them. */

@@ -7,10 +7,10 @@ import { queryResultsJson, type QueryResultsParts } from '../protocol/results.js
 import type { GatewayContext } from './context.js';
 
 /** What every answer about a query carries, whatever its state. */
-export type BaseParts = Pick<QueryResultsParts, 'id' | 'infoUri' | 'createdAt' | 'now' | 'stats'>;
+export type BaseParts = Pick<QueryResultsParts, 'id' | 'infoUri' | 'createdAt' | 'now' | 'stats' | 'warnings'>;
 
 export function baseParts(ctx: GatewayContext, request: GatewayRequest, record: QueryRecord): BaseParts {
-  return { id: record.queryId, infoUri: infoUri(ctx, request, record.queryId), createdAt: record.createdAt, now: ctx.now(), ...(record.stats ? { stats: record.stats } : {}) };
+  return { id: record.queryId, infoUri: infoUri(ctx, request, record.queryId), createdAt: record.createdAt, now: ctx.now(), ...(record.stats ? { stats: record.stats } : {}), ...(record.warnings?.length ? { warnings: record.warnings } : {}) };
 }
 
 /** Where a person reads about the query: its detail on the admin page (which serves this path). */

@@ -45,9 +45,10 @@ export function withNegotiatedEncoding(ctx: GatewayContext, request: GatewayRequ
 }
 
 /** What a spooled poll asks of its engine: far larger pages than the inline byte cap allows. */
-export function spooledPollOptions(ctx: GatewayContext): { maxRows: number; maxBytes: number } {
+export function spooledPollOptions(ctx: GatewayContext): { maxRows: number; maxBytes: number; endCursor: boolean } {
   const config = spoolingConfig(ctx);
-  return { maxRows: config.pollMaxRows, maxBytes: config.pollMaxBytes };
+  // The final answer follows the last rows: with an end cursor it does not read the last (large) page again.
+  return { maxRows: config.pollMaxRows, maxBytes: config.pollMaxBytes, endCursor: true };
 }
 
 /**
@@ -64,41 +65,80 @@ export async function spooledSlice(
   renderRow: ((row: unknown[]) => string) | undefined,
   encoding: SpoolingEncoding,
 ): Promise<EngineSlice> {
-  const texts: string[] = [];
-  const takeAll = <T>(rows: readonly T[], start: number, render: (row: T) => string) => {
-    for (let i = start; i < rows.length; i++) texts.push(render(rows[i]!));
+  // The pager decides which rows this response takes (all that are left); they are rendered once, below.
+  let from = 0;
+  let to = 0;
+  const takeAll = <T>(rows: readonly T[], start: number) => {
+    from = start;
+    to = rows.length;
     return { json: '', end: rows.length };
   };
   const slice = enginePageSlice(page, token, renderRow, Number.MAX_SAFE_INTEGER, takeAll);
   const offset = token.o ?? 0;
-  const next = slice.next ? { ...slice.next, o: offset + texts.length } : undefined;
-  const segments = texts.length ? await writeSegments(ctx, request, record, texts, offset, encoding) : undefined;
+  const next = slice.next ? { ...slice.next, o: offset + to - from } : undefined;
+  const segments = to > from && renderRow ? await writeSegments(ctx, request, record, segmentJson(page.rows!, from, to, renderRow, spoolingConfig(ctx).segmentBytes), offset, encoding) : undefined;
   return { more: slice.more, done: slice.done, ...(segments ? { dataJson: encodedDataJson(encoding, segments) } : {}), ...(next ? { next } : {}) };
 }
 
-/** The rows as segments: one inline segment for a small page, else spooled segments of segmentBytes each. */
-async function writeSegments(ctx: GatewayContext, request: GatewayRequest, record: QueryRecord, texts: string[], offset: number, encoding: SpoolingEncoding): Promise<string[]> {
-  const config = spoolingConfig(ctx);
-  const groups: { from: number; to: number }[] = [];
-  let from = 0;
-  let size = 2;
-  for (let i = 0; i < texts.length; i++) {
-    const length = texts[i]!.length + 1;
-    if (i > from && size + length > config.segmentBytes) {
-      groups.push({ from, to: i });
-      from = i;
-      size = 2;
+/** One segment's rows as a JSON array, in UTF-8: `rows` of them from `from` on. */
+interface SegmentJson {
+  from: number;
+  rows: number;
+  json: Buffer;
+}
+
+/**
+ * Rows `from` to `to` as JSON arrays of about `segmentBytes` each (a segment always takes its
+ * first row): each row is rendered once and written straight into its segment's buffer, which
+ * grows by doubling. A row that would take a segment past the size moves to the next one.
+ */
+export function segmentJson(rows: readonly unknown[][], from: number, to: number, renderRow: (row: unknown[]) => string, segmentBytes: number): SegmentJson[] {
+  const segments: SegmentJson[] = [];
+  let buffer: Buffer = Buffer.allocUnsafe(Math.min(64 * 1024, segmentBytes + 2));
+  let first = from;
+  let end = 0;
+  // Hot loop over every row of a spooled page: one render and one copy per row.
+  for (let i = from; i < to; i++) {
+    const text = renderRow(rows[i]!);
+    // Room for the row at three bytes per UTF-16 unit (UTF-8's most), its separator and the closing bracket.
+    const need = end + 3 * text.length + 2;
+    if (need > buffer.length) buffer = grown(buffer, end, need);
+    const start = end;
+    buffer[end++] = i === first ? 0x5b : 0x2c;
+    end += buffer.write(text, end, 'utf8');
+    if (end + 1 > segmentBytes && i > first) {
+      // Over the size: this segment ends before the row, and the row starts the next one.
+      buffer[start] = 0x5d;
+      segments.push({ from: first, rows: i - first, json: buffer.subarray(0, start + 1) });
+      const carried: Buffer = Buffer.allocUnsafe(Math.max(64 * 1024, 2 * (end - start)));
+      buffer.copy(carried, 0, start, end);
+      carried[0] = 0x5b;
+      buffer = carried;
+      end -= start;
+      first = i;
     }
-    size += length;
   }
-  groups.push({ from, to: texts.length });
-  const inline = groups.length === 1 && size <= config.inlineMaxBytes;
+  if (end + 1 > buffer.length) buffer = grown(buffer, end, end + 1);
+  buffer[end++] = 0x5d;
+  segments.push({ from: first, rows: to - first, json: buffer.subarray(0, end) });
+  return segments;
+}
+
+function grown(buffer: Buffer, used: number, need: number): Buffer {
+  const bigger = Buffer.allocUnsafe(Math.max(need, 2 * buffer.length));
+  buffer.copy(bigger, 0, 0, used);
+  return bigger;
+}
+
+/** The rows as segments: one inline segment for a small page, else spooled segments. */
+async function writeSegments(ctx: GatewayContext, request: GatewayRequest, record: QueryRecord, segments: SegmentJson[], offset: number, encoding: SpoolingEncoding): Promise<string[]> {
+  const config = spoolingConfig(ctx);
+  const inline = segments.length === 1 && segments[0]!.json.length <= config.inlineMaxBytes;
   return Promise.all(
-    groups.map(async ({ from, to }) => {
-      const json = Buffer.from('[' + texts.slice(from, to).join(',') + ']', 'utf8');
+    segments.map(async ({ from, rows, json }) => {
       const encoded = await encodeSegment(encoding, json, config.compressionThreshold);
-      const metadata: SegmentMetadata = { rowOffset: offset + from, rowsCount: to - from, segmentSize: encoded.bytes.length, ...(encoded.uncompressedSize !== undefined ? { uncompressedSize: encoded.uncompressedSize } : {}) };
-      if (inline && json.length <= config.inlineMaxBytes) return inlineSegmentJson(encoded.bytes, metadata);
+      const metadata: SegmentMetadata = { rowOffset: offset + from, rowsCount: rows, segmentSize: encoded.bytes.length, ...(encoded.uncompressedSize !== undefined ? { uncompressedSize: encoded.uncompressedSize } : {}) };
+      if (inline) return inlineSegmentJson(encoded.bytes, metadata);
       return spool(ctx, request, record, encoded.bytes, metadata);
     }),
   );

@@ -27,6 +27,8 @@ export interface ConfigOverrides {
   routing?: RoutingSection;
   /** Replaces the file's access rules when present. */
   access?: AccessRules;
+  /** Replaces the file's budgets section (limits and grants) when present. */
+  budgets?: BifrostConfig['budgets'];
   updatedAt?: number;
   updatedBy?: string;
   comment?: string;
@@ -39,6 +41,8 @@ export interface ConfigChange {
   routing?: RoutingSection | null;
   /** Replacement access rules; null goes back to the file's rules. */
   access?: AccessRules | null;
+  /** A replacement budgets section; null goes back to the file's budgets. */
+  budgets?: unknown;
   /** Who made the change and why, kept with the overrides. */
   by?: string;
   comment?: string;

@@ -1,6 +1,7 @@
 import type { QueryError } from '../errors.js';
 import type { ClientSession, SessionUpdate } from './session.js';
 import type { SqlType } from './sql-type.js';
+import type { QueryStatistics } from './tracking.js';
 
 /**
  * The port every engine implements: Athena, a proxied Presto/Trino cluster, the local DuckDB.
@@ -57,6 +58,12 @@ export interface PollOptions {
   knownState?: EngineState;
   /** When that state was last recorded (epoch ms): engines decide from it whether it is stale. */
   knownStateAt?: number;
+  /**
+   * A cursor after the last rows too, where an engine can give one that reads nothing: the final
+   * answer, which follows the last rows, then costs no read of the last page again (spooled polls,
+   * whose pages are large). Engines that ignore it read the last page again, as without it.
+   */
+  endCursor?: boolean;
 }
 
 export interface EnginePage {
@@ -74,6 +81,13 @@ export interface EnginePage {
    * Added-Prepare, ... response headers): the gateway sends it back in the client's dialect.
    */
   sessionUpdate?: SessionUpdate;
+  /**
+   * The engine's own final statistics (Athena's GetQueryExecution), on a page showing a final
+   * state: the poll that records the end records them in the same write (cost, spend).
+   */
+  statistics?: QueryStatistics;
+  /** The engine's statement type (Athena: DDL, DML, UTILITY), with `statistics`. */
+  statementType?: string;
 }
 
 export interface EngineHealth {

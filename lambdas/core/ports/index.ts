@@ -22,5 +22,6 @@ export type * from './query-store.js';
 export type * from './routing.js';
 export type * from './segments.js';
 export type * from './session.js';
+export type * from './spend.js';
 export type * from './sql-type.js';
 export type * from './tracking.js';

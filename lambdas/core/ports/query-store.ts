@@ -75,6 +75,16 @@ export interface QueryRecord {
   waitingOn?: string[];
   /** Epoch seconds after which history may be deleted. */
   expiresAt?: number;
+  /** The protocol's warnings, sent with every answer about the query (a budget over its warning threshold). */
+  warnings?: QueryWarning[];
+  /** The budget decision at admission (docs/budgets.md), for history. */
+  budget?: Record<string, unknown>;
+}
+
+/** Trino's Warning: a code and a message shown by clients beside the results. */
+export interface QueryWarning {
+  warningCode: { code: number; name: string };
+  message: string;
 }
 
 export interface TransitionPatch {

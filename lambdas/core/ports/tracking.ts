@@ -1,5 +1,6 @@
 import type { Logger } from './log.js';
 import type { QueryState, QueryRecord, QueryStore, TransitionPatch } from './query-store.js';
+import type { SpendFigures } from './spend.js';
 
 /**
  * Ports of query tracking: what the state-change handler and the sweeper need from the query
@@ -25,6 +26,8 @@ export interface TrackedRecord extends QueryRecord {
   statistics?: QueryStatistics;
   /** Estimated cost in USD from the data scanned, for targets billed per TB scanned. */
   costUsd?: number;
+  /** Spend recorded with the statistics and not yet added to the spend counters (the sweeper settles it). */
+  spendDue?: SpendFigures;
 }
 
 export interface TrackedPatch extends TransitionPatch {
@@ -35,6 +38,12 @@ export interface TrackedPatch extends TransitionPatch {
    * last poll of a query never polled). Ends abandoned queries without racing a poll.
    */
   onlyIfPolledBefore?: number;
+  /**
+   * A final state written without the engine's statistics, on a target whose engine has a status
+   * API: the query stays on the sweeper's list until its statistics are recorded (the engine's
+   * final event, else the sweeper's status read).
+   */
+  awaitStatistics?: boolean;
 }
 
 /** Statistics added to a query that is already final. */
@@ -70,8 +79,13 @@ export interface TrackingStore extends QueryStore {
   findByEngineQueryId(engineQueryId: string): Promise<string | undefined>;
   /** Adds statistics to a final query that has none yet; false when it is not final or already has them. */
   recordStatistics(queryId: string, statistics: FinalStatistics, now: number): Promise<boolean>;
-  /** Non-final queries due for reconciliation or abandoned (either cutoff). */
+  /**
+   * Non-final queries due for reconciliation or abandoned (either cutoff), and final ones whose
+   * accounting is incomplete (statistics awaited, or spend not yet counted).
+   */
   listIdle(cutoffs: IdleCutoffs): AsyncIterable<OpenQuery>;
+  /** Adds a final query's recorded spend to the spend counters if it was not yet; false when there was nothing to add. */
+  settleSpend?(queryId: string): Promise<boolean>;
 }
 
 // ------------------------------------------------------------------ engine status (Athena)

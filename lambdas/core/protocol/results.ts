@@ -1,5 +1,5 @@
 import type { QueryError } from '../errors.js';
-import type { EngineStats, QueryState } from '../ports/index.js';
+import type { EngineStats, QueryState, QueryWarning } from '../ports/index.js';
 import type { Column } from './sql-types.js';
 
 /** The protocol's StatementStats, with every primitive the clients read. */
@@ -44,6 +44,7 @@ export interface QueryResultsParts {
   error?: QueryError;
   updateType?: string;
   updateCount?: number;
+  warnings?: QueryWarning[];
 }
 
 export function wireState(state: QueryState, moreRows = false): string {
@@ -90,7 +91,7 @@ export function queryResultsJson(p: QueryResultsParts): string {
   if (p.columns) body.columns = p.columns;
   body.stats = statementStats(p.state, p.stats, p.now - p.createdAt, p.moreRows);
   if (p.error) body.error = p.error;
-  body.warnings = [];
+  body.warnings = p.warnings ?? [];
   if (p.updateType) body.updateType = p.updateType;
   if (p.updateCount !== undefined) body.updateCount = p.updateCount;
   const json = JSON.stringify(body);

@@ -44,14 +44,30 @@ export interface EncodedSegment {
 
 let zstd: Promise<Zstd> | undefined;
 
+/**
+ * The Zstandard codec, loaded once. Its build copies each result out of WebAssembly memory
+ * through a JavaScript array of every byte (`new Uint8Array([...view])`), which costs more than
+ * the compression itself on segments of megabytes; one typed-array copy does the same.
+ */
+export function loadZstd(): Promise<Zstd> {
+  zstd ??= Zstd.load().then((codec) => {
+    const main = (codec as unknown as { _mainModule?: { heapView?: (block: unknown) => Uint8Array; heapToUint8Array?: unknown } })._mainModule;
+    if (main && typeof main.heapView === 'function' && typeof main.heapToUint8Array === 'function') {
+      const view = main.heapView.bind(main);
+      main.heapToUint8Array = (block: unknown) => view(block).slice();
+    }
+    return codec;
+  });
+  return zstd;
+}
+
 /** Encodes a segment's JSON bytes; compressed when at least `threshold` bytes and smaller once compressed. */
 export async function encodeSegment(encoding: SpoolingEncoding, json: Uint8Array, threshold: number): Promise<EncodedSegment> {
   if (encoding === 'json' || json.length < threshold) return { bytes: json };
   let compressed: Uint8Array;
   if (encoding === 'json+zstd') {
-    zstd ??= Zstd.load();
     // Level 1: segments are large and a poll's latency counts more than a few per cent of size.
-    compressed = (await zstd).compress(json, 1);
+    compressed = (await loadZstd()).compress(json, 1);
   } else compressed = lz4CompressBlock(json);
   return compressed.length < json.length ? { bytes: compressed, uncompressedSize: json.length } : { bytes: json };
 }

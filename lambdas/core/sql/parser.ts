@@ -95,7 +95,7 @@ export type ParseResult = { ok: true; statement: SingleStatementContext } | { ok
 let invokingState = -1;
 
 /** Adds `singleStatement EOF` to the grammar's ATN; returns the state that invokes singleStatement. */
-function singleStatementEntry(): number {
+export function singleStatementEntry(): number {
   if (invokingState >= 0) return invokingState;
   const atn = TrinoSqlParser._ATN;
   const follow = new BasicState();

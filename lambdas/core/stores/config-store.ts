@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { accessRulesSchema, type AccessRules } from '../acl/rules.js';
+import { budgetsSectionSchema } from '../budgets/config.js';
 import { ConfigError, parseConfig, routingGroupSchema, ruleSchema, type BifrostConfig } from '../config/schema.js';
 import type { ConfigOverrides, ConfigChange, TargetOverride, RoutingSection, ConfigStore, ApplyResult } from '../ports/index.js';
 
@@ -30,6 +31,7 @@ const changeSchema = z
     targets: z.record(z.string(), targetOverrideSchema.nullable()).optional(),
     routing: routingSectionSchema.nullable().optional(),
     access: accessRulesSchema.nullable().optional(),
+    budgets: budgetsSectionSchema.nullable().optional(),
     by: z.string().max(256).optional(),
     comment: z.string().max(2000).optional(),
   })
@@ -47,7 +49,7 @@ function issues(error: z.ZodError, prefix: (string | number)[] = []): string[] {
  * schema. Throws ConfigError (every problem with its path) when the overrides do not fit the file.
  */
 export function effectiveConfig(base: BifrostConfig, overrides: ConfigOverrides): BifrostConfig {
-  if (overrides.version === 0 && !overrides.routing && !overrides.access && Object.keys(overrides.targets).length === 0) return base;
+  if (overrides.version === 0 && !overrides.routing && !overrides.access && !overrides.budgets && Object.keys(overrides.targets).length === 0) return base;
   const problems: string[] = [];
   const targets: Record<string, unknown> = {};
   for (const [name, target] of Object.entries(base.targets)) {
@@ -62,6 +64,7 @@ export function effectiveConfig(base: BifrostConfig, overrides: ConfigOverrides)
     targets,
     ...(overrides.routing ? { routingGroups: overrides.routing.routingGroups, rules: overrides.routing.rules, defaultRoutingGroup: overrides.routing.defaultRoutingGroup } : {}),
     ...(overrides.access ? { access: overrides.access } : {}),
+    ...(overrides.budgets ? { budgets: overrides.budgets } : {}),
   };
   try {
     const config = parseConfig(merged);
@@ -88,6 +91,8 @@ export function applyChange(base: BifrostConfig, current: ConfigOverrides, chang
   if (routing) next.routing = routing as RoutingSection;
   const access = parsed.access === undefined ? current.access : (parsed.access ?? undefined);
   if (access) next.access = access as AccessRules;
+  const budgets = parsed.budgets === undefined ? current.budgets : (parsed.budgets ?? undefined);
+  if (budgets) next.budgets = budgets as BifrostConfig['budgets'];
   if (parsed.by !== undefined) next.updatedBy = parsed.by;
   if (parsed.comment !== undefined) next.comment = parsed.comment;
   try {

@@ -123,7 +123,9 @@ export async function applyStateChange(deps: TrackingDeps, event: AthenaStateCha
 
   let outcome: StateChangeOutcome = 'stale';
   if (!isFinal(item.state)) {
-    const patch = { ...finalPatch(parsed.state, status, { eventError: parsed.error, statementType: parsed.statementType, pricePerTerabyteUsd: price }), eventSequence: parsed.sequence };
+    // Without the engine's statistics the query stays on the sweeper's list until they are recorded.
+    const awaited = source && !status?.statistics ? { awaitStatistics: true } : {};
+    const patch = { ...finalPatch(parsed.state, status, { eventError: parsed.error, statementType: parsed.statementType, pricePerTerabyteUsd: price }), eventSequence: parsed.sequence, ...awaited };
     if (await store.transition(queryId, patch, now)) {
       outcome = 'applied';
       deps.events?.queryEnded({ ...item, ...patch, endedAt: now }, now);

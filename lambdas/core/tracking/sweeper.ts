@@ -4,9 +4,12 @@ import { noMetrics, silentLog, type TrackingDeps } from './deps.js';
 import { abandonAfterMs } from './settings.js';
 import { finalPatch, queryStateOf, statisticsPatch } from './outcome.js';
 import { ATHENA_BATCH_LIMIT } from './engine-status.js';
+import { settleAccounting } from './accounting.js';
 import type { AthenaQueryStatus, AthenaStatus, IdleCutoffs, OpenQuery } from '../ports/index.js';
 
 export interface SweepReport {
+  /** Final queries whose statistics or spend were recorded by this sweep (accounting.ts). */
+  settled?: number;
   /** Non-final queries that were due (idle or abandoned). */
   examined: number;
   /** Queries whose recorded state was corrected from the engine's status (final ones included). */
@@ -61,7 +64,11 @@ export async function sweep(deps: TrackingDeps): Promise<SweepReport> {
     }
     due.push(query);
   }
+  // Final queries on the list have accounting left to do (accounting.ts): statistics or spend.
+  const settling = due.filter((q) => isFinal(q.state));
+  due.splice(0, due.length, ...due.filter((q) => !isFinal(q.state)));
   report.examined = due.length;
+  if (settling.length) await settleAccounting(deps, settling, cutoffs, report);
 
   const truth = await statuses(deps, due, report);
   const candidates: OpenQuery[] = [];
@@ -186,6 +193,8 @@ async function abandon(deps: TrackingDeps, query: OpenQuery, now: number, cutoff
         error: queryError('ABANDONED_QUERY', message),
         endReason: `abandoned: the client stopped polling (last poll ${since}, client timeout ${timeoutSeconds} s)`,
         onlyIfPolledBefore: cutoffs.polledBefore,
+        // The engine's query is stopped after this write: its partial scan is billed, and recorded later.
+        ...(query.engineQueryId && deps.statusFor(query.target) ? { awaitStatistics: true } : {}),
       },
       now,
     );

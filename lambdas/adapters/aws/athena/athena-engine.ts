@@ -35,6 +35,7 @@ import { athenaQueryError, athenaRequestError, engineState, engineStats } from '
 import { QueryFailure, queryError } from '../../../core/errors.js';
 import { planAthenaParameters } from '../../../core/engines/athena/parameters.js';
 import { csvLocation, CsvUnavailableError, readCsvPage } from './csv-pages.js';
+import { statusOf } from '../athena-status.js';
 
 /** Settings of one Athena target (a workgroup) and the clients it uses. */
 export interface AthenaEngineOptions {
@@ -242,7 +243,9 @@ export class AthenaEngine implements Engine {
     const state = engineState(execution.Status);
     const stats = engineStats(execution.Statistics, execution.Status, this.now());
     if (state === 'QUEUED' || state === 'RUNNING') return { state, ...(stats ? { stats } : {}) };
-    if (state === 'FAILED' || state === 'CANCELED') return { state, error: athenaQueryError(execution.Status), ...(stats ? { stats } : {}) };
+    // Athena's own statistics of the final state: the poll that records the end records them too.
+    const final = finalStatistics(execution);
+    if (state === 'FAILED' || state === 'CANCELED') return { state, error: athenaQueryError(execution.Status), ...(stats ? { stats } : {}), ...final };
     const facts: ExecutionFacts = {
       ...(execution.StatementType ? { statementType: execution.StatementType } : {}),
       ...(execution.SubstatementType ? { substatementType: execution.SubstatementType } : {}),
@@ -251,7 +254,7 @@ export class AthenaEngine implements Engine {
     };
     this.facts.set(handle.id, facts);
     const page = await this.firstPage(handle, facts, options);
-    return { ...page, ...(stats ? { stats } : {}) };
+    return { ...page, ...(stats ? { stats } : {}), ...final };
   }
 
   /**
@@ -383,7 +386,8 @@ export class AthenaEngine implements Engine {
     if (first) ({ types, hints: kept } = settleTypes(info, cursor.h, page.rows));
     else types = resultTypes(info, cursor.h);
     const rows = decodeOrFail(types, page.rows);
-    const more = page.nextOffset < page.size;
+    // Asked for (PollOptions.endCursor), the last rows get a cursor at the file's end too: the final answer reads nothing.
+    const more = page.nextOffset < page.size || (options.endCursor === true && rows.length > 0);
     return {
       state: 'FINISHED',
       columns: engineColumns(info, types),
@@ -499,4 +503,11 @@ export type { EngineStats };
 /** Builds the engine of one Athena target. */
 export function createAthenaEngine(options: AthenaEngineOptions): AthenaEngine {
   return new AthenaEngine(options);
+}
+
+/** The statistics of a final execution as tracking records them, with its statement type. */
+function finalStatistics(execution: QueryExecution): Pick<EnginePage, 'statistics' | 'statementType'> {
+  const status = statusOf(execution);
+  if (!status?.statistics) return {};
+  return { statistics: status.statistics, ...(status.statementType ? { statementType: status.statementType } : {}) };
 }

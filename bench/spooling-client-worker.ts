@@ -1,0 +1,58 @@
+/**
+ * The spooling bench's client, on a thread of its own so that it never shares an event loop with
+ * the server it measures; inline and spooled runs get this same client. It reads a result the way
+ * a streaming consumer of Trino's drivers does: it asks for the next page before reading the
+ * current one's data, downloads a response's segments in parallel, decompresses Zstandard with the
+ * WebAssembly build of the reference library (as the server compresses) and counts rows without keeping them. It also
+ * measures the ceiling: its own JSON.parse of the same rows, in the segments' JSON texts.
+ */
+import { performance } from 'node:perf_hooks';
+import { parentPort } from 'node:worker_threads';
+import { loadZstd } from '../lambdas/core/protocol/spooling.js';
+import { runSpooled } from '../test/support/spooling-client.js';
+
+export type ClientRequest = { kind: 'run'; server: string; sql: string; encoding?: string } | { kind: 'capture'; server: string; sql: string; encoding: string } | { kind: 'parse' };
+
+export interface ClientAnswer {
+  ms: number;
+  rows: number;
+  spooledSegments: number;
+  error?: string;
+}
+
+// The server's codec loader: the same library, with its fast copy out of WebAssembly memory.
+const zstd = await loadZstd();
+const decompress = (bytes: Uint8Array) => zstd.decompress(bytes);
+/** The segments' JSON texts of one spooled run: what the parse ceiling parses. */
+let texts: string[] = [];
+
+async function answer(request: ClientRequest): Promise<ClientAnswer> {
+  if (request.kind === 'parse') {
+    const start = performance.now();
+    let rows = 0;
+    for (const text of texts) rows += (JSON.parse(text) as unknown[]).length;
+    return { ms: performance.now() - start, rows, spooledSegments: 0 };
+  }
+  const captured: string[] = [];
+  const onJson = request.kind === 'capture' ? (json: Uint8Array) => void captured.push(Buffer.from(json).toString('utf8')) : undefined;
+  const start = performance.now();
+  const result = await runSpooled(request.sql, {
+    server: request.server,
+    ...(request.encoding ? { encoding: request.encoding } : {}),
+    parallel: true,
+    prefetch: true,
+    keepRows: false,
+    zstd: decompress,
+    ...(onJson ? { onJson } : {}),
+  });
+  const ms = performance.now() - start;
+  if (request.kind === 'capture') texts = captured;
+  return { ms, rows: result.rowCount, spooledSegments: result.spooled.length, ...(result.error ? { error: `${result.error.errorName}: ${result.error.message}` } : {}) };
+}
+
+parentPort!.on('message', (request: ClientRequest) => {
+  answer(request).then(
+    (a) => parentPort!.postMessage(a),
+    (error: unknown) => parentPort!.postMessage({ ms: 0, rows: 0, spooledSegments: 0, error: String((error as Error)?.stack ?? error) } satisfies ClientAnswer),
+  );
+});
