@@ -11,7 +11,7 @@ import { GuardSyntaxError, guardedTokens, oneStatement, quoteIdentifier, Refusal
 import { DuckDbInspector, type InspectedStatement } from './duckdb-inspect.js';
 import { isKnownZone, mapDuckType, mapDuckTypeInZone, serverZone } from './duckdb-types.js';
 import { tpchTinySql } from './tpch.js';
-import { installTrinoFunctions, literalColumnZones, rewriteTrinoCalls, trinoMacroNames, TRINO_SETTINGS } from './trino-functions.js';
+import { installTrinoFunctions, integerDivisionRefusal, literalColumnZones, rewriteTrinoCalls, sessionPropertyRows, trinoMacroNames, TRINO_SETTINGS, type SessionPropertyRow } from './trino-functions.js';
 
 /**
  * The embedded engine for local mode, demos and tests. Like Athena, it keeps a query's results
@@ -194,9 +194,12 @@ export class DuckDbEngine implements Engine {
     // Values with a time zone print in the session's (X-Trino-Time-Zone; the server's by default).
     const timeZone = submission.session.timeZone ?? serverZone();
     if (!isKnownZone(timeZone)) throw QueryFailure.of('NOT_SUPPORTED', `Time zone not supported: ${timeZone}`);
-    const translated = { ...translate(rewriteTrinoCalls(sql, { timeZone }), catalog, schema), timeZone, columnZones: literalColumnZones(sql) };
+    const sessionRows = sessionPropertyRows({ timeZone, properties: submission.session.properties }, serverZone());
+    const translated = { ...translate(rewriteTrinoCalls(sql, { timeZone }), catalog, schema, sessionRows), timeZone, columnZones: literalColumnZones(sql) };
     // The engine's own catalog reads for SHOW: written here, names only as string literals.
     if (translated.trusted) return { translated, inspected: { sql: translated.sql, tables: [], viewTables: [], changesCatalog: false } };
+    const refusal = integerDivisionRefusal(submission.session.properties);
+    if (refusal) throw refusal;
     const inspected = await this.inspector.inspect(translated.sql, { ...(catalog ? { catalog } : {}), ...(schema ? { schema } : {}) });
     return { translated, inspected };
   }
@@ -503,7 +506,7 @@ interface Translation {
 }
 
 /** Trino statements DuckDB does not know, answered from its catalog with Trino's shapes. */
-function translate(sql: string, catalog?: string, schema?: string): Translation {
+function translate(sql: string, catalog?: string, schema?: string, sessionRows: SessionPropertyRow[] = []): Translation {
   const tokens = tokenize(sql);
   const upper = tokens.map((t) => (t.kind === 'word' ? t.upper : t.text));
   const lead = upper.slice(0, 3).join(' ');
@@ -560,7 +563,10 @@ function translate(sql: string, catalog?: string, schema?: string): Translation 
     throw QueryFailure.of('NOT_SUPPORTED', `${lead} is not supported by the local engine`);
   }
   if (upper[0] === 'SHOW' && upper[1] === 'SESSION') {
-    return { sql: `SELECT name AS "Name", value AS "Value", value AS "Default", input_type AS "Type", description AS "Description" FROM duckdb_settings() WHERE false`, trusted: true };
+    // The properties the engine honours, the session's values as string literals.
+    const rows = sessionRows.map((p) => `(${[p.name, p.value, p.default, p.type, p.description].map(literal).join(', ')})`);
+    const source = rows.length ? `(VALUES ${rows.join(', ')}) AS s(name, value, default_value, type, description)` : '(SELECT NULL::VARCHAR AS name, NULL::VARCHAR AS value, NULL::VARCHAR AS default_value, NULL::VARCHAR AS type, NULL::VARCHAR AS description WHERE false)';
+    return { sql: `SELECT name AS "Name", value AS "Value", default_value AS "Default", type AS "Type", description AS "Description" FROM ${source} WHERE true${like(2)} ORDER BY 1`, trusted: true };
   }
   if (upper[0] === 'EXPLAIN') return { sql: hexLiterals(sql, tokens), explain: true };
   const updateType = updateTypeOf(tokens as Token[]);

@@ -1,5 +1,5 @@
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException, waitUntilTableExists, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -21,34 +21,67 @@ export interface LocalDynamoOptions {
   /** A folder that keeps the tables across restarts (dynalite's LevelDB store). */
   dataDir?: string;
   /**
-   * Without a data folder: keep the tables in LevelDB in a temporary folder, removed at close (and
-   * at exit), instead of in dynalite's in-memory store, whose items, index entries and their
-   * buffers all live in the JS heap, every query's history item adding to it for good: the store
-   * of a long-running local server. Default false: in memory, for short-lived uses (tests).
+   * Without a data folder: keep the tables in LevelDB in a temporary folder, removed at close (at
+   * exit, or by a later start when the process was killed), instead of in dynalite's in-memory
+   * store, whose items, index entries and their buffers all live in the JS heap, every query's
+   * history item adding to it for good: the store of a long-running local server. Default false:
+   * in memory, for short-lived uses (tests).
    */
   temporary?: boolean;
 }
 
 /** Temporary folders still in use, removed at exit should their store not be closed first. */
 const temporaryFolders = new Set<string>();
-let removeAtExit = false;
+const TEMPORARY_PREFIX = 'bifrost-local-';
+let firstTemporary = true;
 
 function temporaryFolder(): string {
-  const folder = mkdtempSync(join(tmpdir(), 'bifrost-local-'));
-  temporaryFolders.add(folder);
-  if (!removeAtExit) {
-    removeAtExit = true;
+  if (firstTemporary) {
+    firstTemporary = false;
+    removeAbandonedFolders();
     process.once('exit', () => {
       for (const f of temporaryFolders) {
         try {
           rmSync(f, { recursive: true, force: true });
         } catch {
-          // Still open where open files cannot be removed (Windows): the system's temporary folder keeps it.
+          // Still open where open files cannot be removed (Windows): the next start removes it.
         }
       }
     });
   }
+  // Named after this process, so that a later start can tell a folder left behind by a process
+  // that ended without exiting (a signal, a killed test worker) and remove it.
+  const folder = mkdtempSync(join(tmpdir(), `${TEMPORARY_PREFIX}${process.pid}-`));
+  temporaryFolders.add(folder);
   return folder;
+}
+
+function removeAbandonedFolders(): void {
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(new RegExp(`^${TEMPORARY_PREFIX}(\\d+)-`).exec(name)?.[1]);
+    if (!pid || pid === process.pid || processAlive(pid)) continue;
+    try {
+      rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    } catch {
+      // Another user's, or being removed by another start: left alone.
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive, another user's.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**

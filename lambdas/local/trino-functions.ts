@@ -27,6 +27,48 @@ import { locate, tokenize, type Token } from '../core/protocol/lexer.js';
  */
 export const TRINO_SETTINGS: Record<string, string> = { integer_division: 'true' };
 
+/** One row of SHOW SESSION: Trino's columns, every value as text. */
+export interface SessionPropertyRow {
+  name: string;
+  value: string;
+  default: string;
+  type: string;
+  description: string;
+}
+
+/**
+ * The session properties the local engine honours, as SHOW SESSION lists them: the client's
+ * value (X-Trino-Session, or X-Trino-Time-Zone for the zone) where it sent one, the default
+ * otherwise. `integer_division` is fixed by TRINO_SETTINGS (the configuration is locked), so the
+ * engine refuses a session that asks for another value (`integerDivisionRefusal`).
+ */
+export function sessionPropertyRows(session: { timeZone?: string; properties?: Record<string, string> }, defaultZone: string): SessionPropertyRow[] {
+  const integerDivision = TRINO_SETTINGS.integer_division!;
+  return [
+    {
+      name: 'integer_division',
+      value: session.properties?.integer_division ?? integerDivision,
+      default: integerDivision,
+      type: 'boolean',
+      description: 'Division of integers truncates, as in Trino (7 / 2 = 3); the local engine cannot divide them otherwise',
+    },
+    {
+      name: 'time_zone',
+      value: session.timeZone ?? defaultZone,
+      default: defaultZone,
+      type: 'varchar',
+      description: 'The zone values with a time zone print in (X-Trino-Time-Zone; the server\'s zone by default)',
+    },
+  ];
+}
+
+/** Why a statement cannot run under the session's `integer_division`, if it cannot. */
+export function integerDivisionRefusal(properties: Record<string, string> | undefined): QueryFailure | undefined {
+  const asked = properties?.integer_division;
+  if (asked === undefined || asked.trim().toLowerCase() === TRINO_SETTINGS.integer_division) return undefined;
+  return QueryFailure.of('INVALID_SESSION_PROPERTY', `Session property integer_division can only be ${TRINO_SETTINGS.integer_division} on the local engine, not '${asked}'`);
+}
+
 /** Calls renamed before DuckDB reads them: DuckDB's function of that name differs from Trino's. */
 const RENAMED: Record<string, string> = {
   date_add: 'trino_date_add',

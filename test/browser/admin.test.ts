@@ -351,6 +351,8 @@ describe.skipIf(!haveChromium)('admin page', () => {
       if (view === 'dashboard') await page.getByTestId('depth-chart-primary').locator('svg').waitFor();
       if (view === 'routing' || view === 'access') await expect.poll(() => editorText(view)).toContain('{');
       if (view === 'audit') await page.getByTestId('audit-row').first().waitFor();
+      if (view === 'users') await page.getByTestId('user-row-alice').waitFor();
+      if (view === 'targets') await page.getByTestId('target-row-primary').waitFor();
       await shoot(view, NARROW);
     }
     await page.getByTestId('nav-history').click();

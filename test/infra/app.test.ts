@@ -56,6 +56,36 @@ const filled = (text: string) =>
     .replace('allowedCidrs: [203.0.113.0/24]', 'allowedCidrs: [198.18.0.0/15]');
 
 let runs: Record<'schema' | 'deployment' | 'yaml' | 'missing' | 'example' | 'network', Run>;
+/** The three configs that synthesize, run in beforeAll next to the refused ones (a child process each). */
+let synths: Record<'filled' | 'reserved' | 'athenaOnly', Run>;
+
+/** Synth as an offline `cdk synth` without bundling (stack.test.ts bundles): no account or Region from the environment. */
+const offline = { CDK_DEFAULT_ACCOUNT: '', CDK_DEFAULT_REGION: '', AWS_REGION: '', AWS_DEFAULT_REGION: '' };
+
+const reservedConfig = () =>
+  filled(example)
+    .replace(/(workgroup: critical-[ab]\n(?: +#.*\n)?) +capacity: on-demand/g, '$1    capacity: provisioned')
+    .replace('# capacityReservations:\n#   critical:\n#     targetDpus: 24\n#     targets: [critical-a, critical-b]', 'capacityReservations:\n  critical:\n    targetDpus: 24\n    targets: [critical-a, critical-b]');
+
+const athenaOnlyConfig = () =>
+  filled(example)
+    .replace(/ {2}legacy-trino:\n(?: {4}.*\n)+/, '')
+    .replace(/ {2}legacy:\n(?: {4}.*\n)+/, '')
+    .replace(/ {2}- name: legacy-team\n(?: {4}.*\n)+/, '');
+
+/** Runs tasks with at most `limit` child processes at a time (each loads aws-cdk-lib). */
+async function limited<T>(limit: number, tasks: (() => Promise<T>)[]): Promise<T[]> {
+  const out = new Array<T>(tasks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const i = next++;
+      out[i] = await tasks[i]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  return out;
+}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'bifrost-app-'));
@@ -67,17 +97,22 @@ beforeAll(async () => {
   const deploymentError = example.replace(/^ {2}certificateArn: .*$/m, '').replace('allowedCidrs: [203.0.113.0/24]', 'allowedCidrs: []');
   // Internal in a new VPC of no chosen range, and internet-facing open to private ranges only.
   const networkError = `${filled(example).replace('internetFacing: true', 'internetFacing: false')}\n# and\n`;
-  const [schema, deployment, yaml, missing, exampleRun, network] = await Promise.all([
-    runApp('schema', { config: configFile('schema', schemaError) }),
+  // Every child process of this file, a few at a time, the three that synthesize (the longest) first.
+  const [filledRun, reserved, athenaOnly, schema, deployment, yaml, missing, exampleRun, network] = await limited(4, [
+    () => runApp('filled', { config: configFile('filled', filled(example)), 'aws:cdk:bundling-stacks': [] }, offline),
+    () => runApp('reserved', { config: configFile('reserved', reservedConfig()), 'aws:cdk:bundling-stacks': [] }, offline),
+    () => runApp('athena-only', { config: configFile('athena-only', athenaOnlyConfig()), 'aws:cdk:bundling-stacks': [] }, offline),
+    () => runApp('schema', { config: configFile('schema', schemaError) }),
     // The environment variable is the fallback when no -c config=... is given.
-    runApp('deployment', {}, { BIFROST_CONFIG: configFile('deployment', deploymentError) }),
-    runApp('yaml', { config: configFile('yaml', 'version: 1\ntargets: [unclosed\n') }),
-    runApp('missing', { config: join(dir, 'no-such-file.yaml') }),
-    runApp('example', { config: join(projectRoot, 'config/bifrost.example.yaml') }),
-    runApp('network', { config: configFile('network', networkError) }),
+    () => runApp('deployment', {}, { BIFROST_CONFIG: configFile('deployment', deploymentError) }),
+    () => runApp('yaml', { config: configFile('yaml', 'version: 1\ntargets: [unclosed\n') }),
+    () => runApp('missing', { config: join(dir, 'no-such-file.yaml') }),
+    () => runApp('example', { config: join(projectRoot, 'config/bifrost.example.yaml') }),
+    () => runApp('network', { config: configFile('network', networkError) }),
   ]);
   runs = { schema: schema!, deployment: deployment!, yaml: yaml!, missing: missing!, example: exampleRun!, network: network! };
-}, 120_000);
+  synths = { filled: filledRun!, reserved: reserved!, athenaOnly: athenaOnly! };
+}, 300_000);
 
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -137,8 +172,8 @@ describe('bin/bifrost.ts refuses a bad config before synth', () => {
 });
 
 describe('bin/bifrost.ts with the example config, its placeholders filled in', () => {
-  it('synthesizes offline with cdk-nag on, without context lookups (bundling skipped here; stack.test.ts bundles)', async () => {
-    const run = await runApp('filled', { config: configFile('filled', filled(example)), 'aws:cdk:bundling-stacks': [] }, { CDK_DEFAULT_ACCOUNT: '', CDK_DEFAULT_REGION: '', AWS_REGION: '', AWS_DEFAULT_REGION: '' });
+  it('synthesizes offline with cdk-nag on, without context lookups (bundling skipped here; stack.test.ts bundles)', () => {
+    const run = synths.filled;
     expect(run.stderr).not.toMatch(/AwsSolutions|Error/);
     expect(run.code).toBe(0);
     const manifest = JSON.parse(readFileSync(join(run.outdir, 'manifest.json'), 'utf8')) as { missing?: unknown[]; artifacts: Record<string, { environment?: string; type: string }> };
@@ -146,30 +181,24 @@ describe('bin/bifrost.ts with the example config, its placeholders filled in', (
     // The Region comes from the certificate; the account stays open. No reservations: one stack.
     expect(manifest.artifacts['Bifrost-production']?.environment).toBe('aws://unknown-account/us-east-1');
     expect(Object.entries(manifest.artifacts).filter(([, a]) => a.type === 'aws:cloudformation:stack').map(([id]) => id)).toEqual(['Bifrost-production']);
-  }, 120_000);
+  });
 
-  it('adds the capacity stack, after the gateway\'s, when the reservation is switched on', async () => {
-    const reserved = filled(example)
-      .replace(/(workgroup: critical-[ab]\n(?: +#.*\n)?) +capacity: on-demand/g, '$1    capacity: provisioned')
-      .replace('# capacityReservations:\n#   critical:\n#     targetDpus: 24\n#     targets: [critical-a, critical-b]', 'capacityReservations:\n  critical:\n    targetDpus: 24\n    targets: [critical-a, critical-b]');
-    const run = await runApp('reserved', { config: configFile('reserved', reserved), 'aws:cdk:bundling-stacks': [] }, { CDK_DEFAULT_ACCOUNT: '', CDK_DEFAULT_REGION: '', AWS_REGION: '', AWS_DEFAULT_REGION: '' });
+  it('adds the capacity stack, after the gateway\'s, when the reservation is switched on', () => {
+    expect(reservedConfig()).toContain('capacityReservations:\n  critical:\n    targetDpus: 24');
+    const run = synths.reserved;
     expect(run.code).toBe(0);
     const manifest = JSON.parse(readFileSync(join(run.outdir, 'manifest.json'), 'utf8')) as { artifacts: Record<string, { type: string; dependencies?: string[]; environment?: string }> };
     const capacity = manifest.artifacts['Bifrost-production-Capacity']!;
     expect(capacity).toMatchObject({ type: 'aws:cloudformation:stack', environment: 'aws://unknown-account/us-east-1' });
     expect(capacity.dependencies).toContain('Bifrost-production');
     expect(manifest.artifacts['Bifrost-production']!.dependencies ?? []).not.toContain('Bifrost-production-Capacity');
-  }, 120_000);
+  });
 });
 
 describe('bin/bifrost.ts with an Athena-only config', () => {
-  it('runs no function in the VPC, so the VPC has no NAT gateway, no interface endpoint and no route out', async () => {
-    const athenaOnly = filled(example)
-      .replace(/ {2}legacy-trino:\n(?: {4}.*\n)+/, '')
-      .replace(/ {2}legacy:\n(?: {4}.*\n)+/, '')
-      .replace(/ {2}- name: legacy-team\n(?: {4}.*\n)+/, '');
-    expect(athenaOnly).not.toContain('trino.internal');
-    const run = await runApp('athena-only', { config: configFile('athena-only', athenaOnly), 'aws:cdk:bundling-stacks': [] }, { CDK_DEFAULT_ACCOUNT: '', CDK_DEFAULT_REGION: '', AWS_REGION: '', AWS_DEFAULT_REGION: '' });
+  it('runs no function in the VPC, so the VPC has no NAT gateway, no interface endpoint and no route out', () => {
+    expect(athenaOnlyConfig()).not.toContain('trino.internal');
+    const run = synths.athenaOnly;
     expect(run.stderr).not.toMatch(/AwsSolutions|Error/);
     expect(run.code).toBe(0);
     const resources = Object.values((JSON.parse(readFileSync(join(run.outdir, 'Bifrost-production.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> }).Resources);
@@ -178,7 +207,7 @@ describe('bin/bifrost.ts with an Athena-only config', () => {
     expect(functions.filter((f) => f.Properties.VpcConfig)).toEqual([]);
     expect(resources.filter((r) => r.Type === 'AWS::EC2::NatGateway' || (r.Type === 'AWS::EC2::VPCEndpoint' && r.Properties.VpcEndpointType === 'Interface'))).toEqual([]);
     expect(resources.filter((r) => r.Type === 'AWS::EC2::SecurityGroup').map((r) => r.Properties.GroupDescription)).toEqual([expect.stringMatching(/load balancer/)]);
-  }, 120_000);
+  });
 });
 
 describe('deploymentProblems and physicalNameProblems (what bin/bifrost.ts refuses)', () => {

@@ -19,6 +19,8 @@ const BATCH_GET_LIMIT = 100;
 export const slotsKey = (target: string) => `${KEY_PREFIX}${target}`;
 
 export class DynamoTargetSlots implements TargetSlots {
+  private readonly listeners: ((target: string) => void)[] = [];
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -60,7 +62,12 @@ export class DynamoTargetSlots implements TargetSlots {
   }
 
   async release(target: string): Promise<void> {
-    await this.decrement(target, 'active');
+    if (!(await this.decrement(target, 'active'))) return;
+    for (const listener of this.listeners) listener(target);
+  }
+
+  onRelease(listener: (target: string) => void): void {
+    this.listeners.push(listener);
   }
 
   async markWaiting(group: string, targets: readonly string[], delta: 1 | -1): Promise<void> {
@@ -116,8 +123,8 @@ export class DynamoTargetSlots implements TargetSlots {
   }
 
   /** Counts down, never below zero (a second release of the same slot changes nothing then). */
-  private async decrement(target: string, attribute: string): Promise<void> {
-    await this.conditionalUpdate({
+  private async decrement(target: string, attribute: string): Promise<boolean> {
+    return this.conditionalUpdate({
       Key: { queryId: slotsKey(target) },
       UpdateExpression: 'ADD #a :minus',
       ConditionExpression: '#a > :zero',

@@ -2,6 +2,7 @@ import type { Engine, MetadataService, AccessControl, Analyzer, Authenticator, R
 import type { BifrostEvents } from '../events/index.js';
 import type { BudgetGate } from '../budgets/gate.js';
 import { PageTokenSigner } from '../protocol/page-token.js';
+import { WaitingRoom } from '../routing/waiting-room.js';
 import { PollCache } from './poll-cache.js';
 
 export interface GatewayConfig {
@@ -119,11 +120,15 @@ export interface GatewayContext {
   readonly signer: PageTokenSigner;
   /** Items of the queries this instance polls, between their polls (poll-cache.ts). */
   readonly pollCache: PollCache;
+  /** Polls of waiting queries held by this instance, woken by the slots it gives back. */
+  readonly room: WaitingRoom;
 }
 
 const silent: Logger = { info() {}, warn() {}, error() {} };
 
 export function createContext(deps: GatewayDeps): GatewayContext {
   const config = Object.freeze({ ...deps.config });
-  return { deps, config, log: deps.log ?? silent, now: deps.clock ?? Date.now, signer: new PageTokenSigner(config.pageTokenKey), pollCache: new PollCache() };
+  const room = new WaitingRoom();
+  deps.slots?.onRelease?.((target) => room.freed(target));
+  return { deps, config, log: deps.log ?? silent, now: deps.clock ?? Date.now, signer: new PageTokenSigner(config.pageTokenKey), pollCache: new PollCache(), room };
 }

@@ -69,7 +69,7 @@ async function startOrWait(ctx: GatewayContext, request: GatewayRequest, record:
   // submitted once a target has room for it, in arrival order (routing/queueing.ts).
   if (!record.target && record.waitingGroup !== undefined) {
     const { config, deps } = ctx;
-    const queue = { router: deps.router, store: deps.store, ...(deps.slots ? { slots: deps.slots } : {}), now: ctx.now, liveWindowMs: waitingLiveWindowMs(config), pollWaitMs: config.pollWaitMs, pollTouchIntervalMs: config.pollTouchIntervalMs };
+    const queue = { router: deps.router, store: deps.store, ...(deps.slots ? { slots: deps.slots, room: ctx.room } : {}), now: ctx.now, liveWindowMs: waitingLiveWindowMs(config), pollWaitMs: config.pollWaitMs, pollTouchIntervalMs: config.pollTouchIntervalMs };
     await pollWaitingQuery({ ...queue, submit: () => submitToEngine(ctx, record), ended: (r, at) => deps.events?.queryEnded(r, at) }, record);
   } else if (record.target) await submitToEngine(ctx, record);
   if (record.state === 'FAILED') return failedResponse(record, parts);

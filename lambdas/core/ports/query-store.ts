@@ -176,6 +176,8 @@ export interface TargetSlots {
   markWaiting(group: string, targets: readonly string[], delta: 1 | -1): Promise<void>;
   /** The counters of these targets (absent targets have none taken). */
   read(targets: readonly string[]): Promise<Map<string, SlotCount>>;
+  /** Tells `listener` of each slot this process gives back (waiting polls held here take it at once). */
+  onRelease?(listener: (target: string) => void): void;
 }
 
 export interface SlotCount {

@@ -1,4 +1,5 @@
 import { queryError } from '../errors.js';
+import type { WaitingRoom } from './waiting-room.js';
 import type { Analysis, Router, RoutingDecision, RoutingRequest, ClientSession, QueryRecord, QueryStore, StoredRoutingRequest, TargetSlots } from '../ports/index.js';
 
 /**
@@ -149,6 +150,8 @@ export interface WaitingPollContext extends QueueDeps {
   /** Told when this poll recorded the query's end (routing denied it while it waited). */
   ended?: (record: QueryRecord, at: number) => void;
   sleep?: (ms: number) => Promise<void>;
+  /** Holds a poll that must wait, waking it early when this instance frees a slot (waiting-room.ts). */
+  room?: WaitingRoom;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -161,6 +164,16 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * briefly so clients do not spin. Updates `record` in place.
  */
 export async function pollWaitingQuery(ctx: WaitingPollContext, record: QueryRecord): Promise<void> {
+  // A poll woken by a freed slot routes again at once, within the one hold time.
+  const until = ctx.now() + ctx.pollWaitMs;
+  for (;;) {
+    const woken = await waitingPollOnce(ctx, record, Math.max(0, until - ctx.now()));
+    if (!woken || ctx.now() >= until) return;
+  }
+}
+
+/** One attempt; true when the query still waits and a freed slot woke its hold early. */
+async function waitingPollOnce(ctx: WaitingPollContext, record: QueryRecord, holdMs: number): Promise<boolean> {
   const t = ctx.now();
   const stored = record.routingRequest;
   const decision: RoutingDecision = stored
@@ -178,7 +191,7 @@ export async function pollWaitingQuery(ctx: WaitingPollContext, record: QueryRec
       await ctx.slots?.release(record.slot).catch(() => undefined);
       delete record.slot;
     }
-    return;
+    return false;
   }
   if (decision.outcome === 'deny') {
     const error = queryError('QUERY_REJECTED', `Query rejected by routing while waiting: ${decision.reasons[0] ?? 'no reason given'}`);
@@ -187,10 +200,14 @@ export async function pollWaitingQuery(ctx: WaitingPollContext, record: QueryRec
     record.error = error;
     record.endedAt = t;
     if (applied) ctx.ended?.(record, t);
-    return;
+    return false;
   }
   if (t - (record.lastPollAt ?? record.createdAt) >= ctx.pollTouchIntervalMs) {
     await ctx.store.touch(record.queryId, t).catch(() => undefined);
+    record.lastPollAt = t;
   }
-  if (ctx.pollWaitMs > 0) await (ctx.sleep ?? sleep)(ctx.pollWaitMs);
+  if (holdMs <= 0) return false;
+  if (ctx.room) return ctx.room.hold(record, holdMs);
+  await (ctx.sleep ?? sleep)(holdMs);
+  return false;
 }

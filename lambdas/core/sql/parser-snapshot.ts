@@ -362,7 +362,7 @@ export function restoreParserSnapshot(snapshot: ParserSnapshot, dfas: DFA[] = pa
       start = rebuildState(d.z, atn, contexts, predicates);
       linkEdges(start, d.z, states);
     }
-    if (dfa.isPrecedenceDfa() !== (d.z !== null && typeof d.z === 'object') && d.z !== null) throw new Error(`decision ${d.d}: precedence DFA mismatch`);
+    if (d.z !== null && dfa.isPrecedenceDfa() !== (typeof d.z === 'object')) throw new Error(`decision ${d.d}: a precedence DFA in one grammar and not in the other`);
     return { dfa, states, start };
   });
   for (const { dfa, states, start } of built) {

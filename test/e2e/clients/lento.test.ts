@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalServer } from '../../../lambdas/local/server.js';
-import { BIG_COUNT, BIG_SQL, DENIED_USER, eventually, SLOW_SQL, startClientServer, TYPES_COLUMNS, TYPES_SQL, TYPES_VALUES } from './support.js';
+import { BIG_COUNT, BIG_SQL, DENIED_USER, eventually, raw, SLOW_SQL, startClientServer, TYPES_COLUMNS, TYPES_SQL, TYPES_VALUES } from './support.js';
 
 /**
  * lento, a streaming Presto client (X-Presto-* headers), used as its users do: query() with a
@@ -44,6 +44,27 @@ describe('lento against the local engine', () => {
     const c = client();
     await new Promise<void>((resolve, reject) => c.setTimeout('1h', (error) => (error ? reject(error) : resolve())));
     await new Promise<void>((resolve, reject) => c.resetTimeout((error) => (error ? reject(error) : resolve())));
+  });
+
+  it('lists the session properties the engine honours with session(), the client\'s values where set', async () => {
+    const c = client();
+    const read = () => new Promise<Record<string, { key: string; value: unknown; default: unknown; type: string; description: string }>>((resolve, reject) => c.session((error, s) => (error ? reject(error) : resolve(s as never))));
+    const defaults = await read();
+    expect(Object.keys(defaults).sort()).toEqual(['integer_division', 'time_zone']);
+    expect(defaults.integer_division).toMatchObject({ key: 'integer_division', value: true, default: true, type: 'boolean' });
+    expect(defaults.time_zone!.value).toBe(defaults.time_zone!.default);
+    expect(defaults.time_zone!.description).toMatch(/time zone/);
+    // A value is data: quotes and SQL in it come back as sent.
+    const odd = "x'); DROP TABLE memory.default.t; --";
+    const { rows, columns } = await raw(server.url, "SHOW SESSION LIKE 'time%'", { 'X-Trino-Time-Zone': 'Asia/Tokyo', 'X-Trino-Session': `integer_division=true,other=${encodeURIComponent(odd)}` });
+    expect(columns!.map((col) => col.name)).toEqual(['Name', 'Value', 'Default', 'Type', 'Description']);
+    expect(rows).toEqual([['time_zone', 'Asia/Tokyo', defaults.time_zone!.default, 'varchar', defaults.time_zone!.description]]);
+    const all = await raw(server.url, 'SHOW SESSION', { 'X-Trino-Session': `integer_division=${encodeURIComponent(odd)}` });
+    expect(all.rows[0]!.slice(0, 3)).toEqual(['integer_division', odd, 'true']);
+    // The engine cannot divide otherwise: a session asking for it is refused, not ignored.
+    const refused = await raw(server.url, 'SELECT 7 / 2', { 'X-Trino-Session': 'integer_division=false' });
+    expect(refused.final.error).toMatchObject({ errorName: 'INVALID_SESSION_PROPERTY', errorType: 'USER_ERROR' });
+    expect((await raw(server.url, 'SELECT 7 / 2', { 'X-Trino-Session': 'integer_division=true' })).rows).toEqual([[3]]);
   });
 
   it('reads a row of many types with their names and types', async () => {

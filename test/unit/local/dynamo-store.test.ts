@@ -1,7 +1,9 @@
 import { PutItemCommand, QueryCommand, ScanCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalDynamo, type LocalDynamo } from '../../../lambdas/local/dynamo.js';
 
@@ -74,18 +76,27 @@ describe('the local DynamoDB in memory', () => {
 
 describe('the local DynamoDB in a temporary folder', () => {
   let dynamo: LocalDynamo;
+  // What a killed process left behind (its exit handler never ran): a process that has ended.
+  const gone = spawnSync(process.execPath, ['-e', '']).pid;
+  const abandoned = join(tmpdir(), `bifrost-local-${gone}-test`);
   beforeAll(async () => {
+    mkdirSync(abandoned, { recursive: true });
+    writeFileSync(join(abandoned, 'CURRENT'), 'MANIFEST-000001\n');
     dynamo = await startLocalDynamo([table], { temporary: true });
   });
   afterAll(() => dynamo?.close());
 
   it('closes the iterator of every query and scan', () => readsCloseTheirIterators(dynamo));
 
+  it('removes, at the first start, folders of processes that ended without removing theirs', () => {
+    expect(existsSync(abandoned)).toBe(false);
+  });
+
   it('keeps its tables on disk, in a folder of its own that close removes', async () => {
     const second = await startLocalDynamo([table], { temporary: true });
     const folder = second.path!;
     try {
-      expect(folder.startsWith(tmpdir())).toBe(true);
+      expect(folder.startsWith(join(tmpdir(), `bifrost-local-${process.pid}-`))).toBe(true);
       expect(folder).not.toBe(dynamo.path);
       expect(existsSync(folder)).toBe(true);
     } finally {
