@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { ALBEvent, ALBResult } from 'aws-lambda';
@@ -16,6 +16,7 @@ import { headerAuthenticator } from '../../lambdas/core/auth/header.js';
 import { singleTargetRouter } from '../../lambdas/core/routing/router.js';
 import { startLocalDynamo, type LocalDynamo } from '../../lambdas/local/dynamo.js';
 import { BIG_ROWS, clients, FakeAthena, scenarios } from './athena-support.js';
+import { albEventOf } from '../support/handlers.js';
 
 /**
  * End to end through the ALB door: trino-client speaks HTTP to a stand-in for the load balancer,
@@ -34,27 +35,6 @@ let url: string;
 let fake: FakeAthena;
 const resultSizes: number[] = [];
 
-function toEvent(req: IncomingMessage, body: Buffer): ALBEvent {
-  const [path, query = ''] = (req.url ?? '/').split('?', 2) as [string, string?];
-  const multiValueHeaders: Record<string, string[]> = {};
-  for (let i = 0; i < req.rawHeaders.length; i += 2) (multiValueHeaders[req.rawHeaders[i]!.toLowerCase()] ??= []).push(req.rawHeaders[i + 1]!);
-  multiValueHeaders['x-forwarded-proto'] = ['http'];
-  multiValueHeaders['x-forwarded-port'] = [String((http.address() as AddressInfo).port)];
-  const multiValueQueryStringParameters: Record<string, string[]> = {};
-  for (const pair of query ? query.split('&') : []) {
-    const [k, v = ''] = pair.split('=', 2) as [string, string?];
-    (multiValueQueryStringParameters[k] ??= []).push(v);
-  }
-  return {
-    requestContext: { elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/bifrost/0123456789abcdef' } },
-    httpMethod: req.method ?? 'GET',
-    path,
-    multiValueQueryStringParameters,
-    multiValueHeaders,
-    body: body.toString('base64'),
-    isBase64Encoded: true,
-  };
-}
 
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
@@ -72,7 +52,7 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      void lambda(toEvent(req, Buffer.concat(chunks))).then((result) => {
+      void lambda(albEventOf(req, Buffer.concat(chunks), http)).then((result) => {
         const size = Buffer.byteLength(JSON.stringify(result));
         resultSizes.push(size);
         if (size > ALB_RESPONSE_LIMIT) {

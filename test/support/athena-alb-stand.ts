@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand, StopQueryExecutionCommand, type ColumnInfo } from '@aws-sdk/client-athena';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -7,7 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { configTableDefinition, usersTableDefinition } from '../../lambdas/adapters/aws/tables.js';
 import { ENV } from '../../lambdas/contract.js';
 import { startLocalDynamo, type LocalDynamo } from '../../lambdas/local/dynamo.js';
-import { handlerEnvironment, lambdaContext } from './handlers.js';
+import { albEventOf, handlerEnvironment, lambdaContext } from './handlers.js';
 import { LocalS3 } from './local-s3.js';
 
 /**
@@ -95,7 +95,7 @@ export async function startAlbStand(rows: number, spoolBucket: string | undefine
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      void handler(albEvent(req, Buffer.concat(chunks), http), lambdaContext('bifrost-statement', 1024)).then((result) => {
+      void handler(albEventOf(req, Buffer.concat(chunks), http), lambdaContext('bifrost-statement', 1024)).then((result) => {
         const size = Buffer.byteLength(JSON.stringify(result));
         resultSizes.push(size);
         if (size > ALB_RESPONSE_LIMIT) return void res.writeHead(502).end('Bad Gateway');
@@ -124,24 +124,3 @@ export async function startAlbStand(rows: number, spoolBucket: string | undefine
   };
 }
 
-function albEvent(req: IncomingMessage, body: Buffer, http: Server): ALBEvent {
-  const [path, query = ''] = (req.url ?? '/').split('?', 2) as [string, string?];
-  const multiValueHeaders: Record<string, string[]> = {};
-  for (let i = 0; i < req.rawHeaders.length; i += 2) (multiValueHeaders[req.rawHeaders[i]!.toLowerCase()] ??= []).push(req.rawHeaders[i + 1]!);
-  multiValueHeaders['x-forwarded-proto'] = ['http'];
-  multiValueHeaders['x-forwarded-port'] = [String((http.address() as AddressInfo).port)];
-  const multiValueQueryStringParameters: Record<string, string[]> = {};
-  for (const pair of query ? query.split('&') : []) {
-    const [k, v = ''] = pair.split('=', 2) as [string, string?];
-    (multiValueQueryStringParameters[k] ??= []).push(v);
-  }
-  return {
-    requestContext: { elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/bifrost/0123456789abcdef' } },
-    httpMethod: req.method ?? 'GET',
-    path,
-    multiValueQueryStringParameters,
-    multiValueHeaders,
-    body: body.toString('base64'),
-    isBase64Encoded: true,
-  };
-}

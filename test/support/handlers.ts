@@ -1,5 +1,6 @@
+import type { IncomingMessage, Server } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
-import type { Context } from 'aws-lambda';
+import type { ALBEvent, Context } from 'aws-lambda';
 
 /** A Lambda context as the runtime hands one to a handler, for driving handlers in tests. */
 export function lambdaContext(functionName: string, memoryMb = 256, remainingMs = 30_000): Context {
@@ -39,4 +40,31 @@ export async function closedPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/**
+ * The event an ALB hands a Lambda target for a request that reached a local node:http server:
+ * multi-value headers and query (the target group's setting), the body base64-encoded, and the
+ * forwarding headers the ALB adds.
+ */
+export function albEventOf(req: IncomingMessage, body: Buffer, http: Server): ALBEvent {
+  const [path, query = ''] = (req.url ?? '/').split('?', 2) as [string, string?];
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) (multiValueHeaders[req.rawHeaders[i]!.toLowerCase()] ??= []).push(req.rawHeaders[i + 1]!);
+  multiValueHeaders['x-forwarded-proto'] = ['http'];
+  multiValueHeaders['x-forwarded-port'] = [String((http.address() as AddressInfo).port)];
+  const multiValueQueryStringParameters: Record<string, string[]> = {};
+  for (const pair of query ? query.split('&') : []) {
+    const [k, v = ''] = pair.split('=', 2) as [string, string?];
+    (multiValueQueryStringParameters[k] ??= []).push(v);
+  }
+  return {
+    requestContext: { elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/bifrost/0123456789abcdef' } },
+    httpMethod: req.method ?? 'GET',
+    path,
+    multiValueQueryStringParameters,
+    multiValueHeaders,
+    body: body.toString('base64'),
+    isBase64Encoded: true,
+  };
 }

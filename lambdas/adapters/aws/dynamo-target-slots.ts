@@ -50,14 +50,16 @@ export class DynamoTargetSlots implements TargetSlots {
           ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
+          // A refusal says what the counter holds, for the routing reasons, in the same call.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return { taken: true, ...countOf(out.Attributes) };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      // Full (or a line waits): what the counter holds now, for the routing reasons.
-      const current = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { queryId: slotsKey(target) }, ConsistentRead: true }));
-      return { taken: false, ...countOf(current.Item) };
+      // Full, or a line waits. (An endpoint that does not return the item, as dynalite, reads as full.)
+      const item = (error as { Item?: Record<string, { N?: string }> }).Item;
+      return { taken: false, ...(item ? countOfRaw(item) : { active: request.limit, waiting: {} }) };
     }
   }
 
@@ -148,6 +150,13 @@ function countOf(item: Record<string, unknown> | undefined): SlotCount {
   const waiting: Record<string, number> = {};
   for (const [name, value] of Object.entries(item ?? {})) if (name.startsWith(WAITING_PREFIX) && typeof value === 'number') waiting[name.slice(WAITING_PREFIX.length)] = value;
   return { active: typeof item?.active === 'number' ? item.active : 0, waiting };
+}
+
+/** The counter from a refusal's item, which comes in DynamoDB's own attribute-value form. */
+function countOfRaw(item: Record<string, { N?: string }>): SlotCount {
+  const plain: Record<string, number> = {};
+  for (const [name, value] of Object.entries(item)) if (value?.N !== undefined) plain[name] = Number(value.N);
+  return countOf(plain);
 }
 
 function isConditionFailure(error: unknown): boolean {

@@ -55,16 +55,9 @@ export interface QueryRecord extends QuerySummary {
   endReason?: string;
 }
 
-export interface AuditEntry {
-  id: string;
-  at: number;
-  actor: string;
-  action: string;
-  resource: string;
-  before?: unknown;
-  after?: unknown;
-  detail?: string;
-}
+// The API's own type, shared with the server so the two cannot drift.
+export type { AuditEntry } from '../../core/ports/admin.js';
+import type { AuditEntry } from '../../core/ports/admin.js';
 
 export interface User {
   name: string;

@@ -108,14 +108,17 @@ function headroomOf(decision: RoutingDecision): number | undefined {
  * Only decisions that carry a headroom (a target below its limit in a group that waits) are held;
  * other routers' decisions pass unchanged.
  */
-export async function routeInArrivalOrder(deps: QueueDeps, request: RoutingRequest, query: { queryId: string; createdAt: number }, now: number, liveWindowMs: number): Promise<RoutingDecision> {
+export async function routeInArrivalOrder(deps: QueueDeps, request: RoutingRequest, query: { queryId: string; createdAt: number }, now: number, liveWindowMs: number, woken = false): Promise<RoutingDecision> {
   const decision = await deps.router.route(request);
   if (decision.outcome !== 'target') return decision;
   const headroom = headroomOf(decision);
   if (headroom === undefined || !deps.store.countWaitingAhead) return decision;
   // With slots, a newcomer is kept behind the line by the slot itself (TargetSlots.take): only
-  // the queries in the line are ordered among themselves, here.
-  if (decision.slot && !request.waiting) return decision;
+  // the queries in the line are ordered among themselves, here. A poll the waiting room woke for
+  // a freed slot is already the earliest this instance holds: it takes the slot without counting
+  // (a count would send the slot round every held poll); only a query between two of its polls
+  // at that instant can be passed this way.
+  if (decision.slot && (!request.waiting || woken)) return decision;
   let ahead: number;
   try {
     ahead = await deps.store.countWaitingAhead(decision.group, query, now - liveWindowMs, headroom);
@@ -166,18 +169,19 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export async function pollWaitingQuery(ctx: WaitingPollContext, record: QueryRecord): Promise<void> {
   // A poll woken by a freed slot routes again at once, within the one hold time.
   const until = ctx.now() + ctx.pollWaitMs;
+  let woken = false;
   for (;;) {
-    const woken = await waitingPollOnce(ctx, record, Math.max(0, until - ctx.now()));
+    woken = await waitingPollOnce(ctx, record, Math.max(0, until - ctx.now()), woken);
     if (!woken || ctx.now() >= until) return;
   }
 }
 
 /** One attempt; true when the query still waits and a freed slot woke its hold early. */
-async function waitingPollOnce(ctx: WaitingPollContext, record: QueryRecord, holdMs: number): Promise<boolean> {
+async function waitingPollOnce(ctx: WaitingPollContext, record: QueryRecord, holdMs: number, woken: boolean): Promise<boolean> {
   const t = ctx.now();
   const stored = record.routingRequest;
   const decision: RoutingDecision = stored
-    ? await routeInArrivalOrder(ctx, { ...routingRequestFrom(stored), waiting: true }, record, t, ctx.liveWindowMs)
+    ? await routeInArrivalOrder(ctx, { ...routingRequestFrom(stored), waiting: true }, record, t, ctx.liveWindowMs, woken)
     : { outcome: 'deny', reasons: ['the waiting query has no routing facts to route it with'] };
   if (decision.outcome === 'target') {
     record.target = decision.target;
