@@ -7,7 +7,7 @@ import presto from 'presto-client';
 import { startLocalServer, type LocalServer } from '../../lambdas/local/server.js';
 
 /**
- * Issue 20: the gateway answers as a Trino coordinator does where clients look beyond the
+ * The gateway answers as a Trino coordinator does where clients look beyond the
  * statement protocol (infoUri, /v1/node, /v1/query/{id}), and its last data page carries a
  * nextUri, the final answer no rows.
  */

@@ -61,7 +61,7 @@ add('cte: nested WITH shadowing inside the CTE body', 'WITH orders AS (WITH orde
 // ------------------------------------------------------------------ relation column aliases
 const ALIASES = ['a', 'b', 'cc', 'd', 'e', 'f', 'g', 'h']; // c_custkey, c_name, c_address, c_nationkey, c_phone, c_acctbal, c_mktsegment, c_comment
 const list = ALIASES.join(', ');
-add('alias list: the issue’s example (six names)', 'SELECT a, d, e FROM customer AS c(a, b, cc, d, e, f)');
+add('alias list: a reported bypass (six names)', 'SELECT a, d, e FROM customer AS c(a, b, cc, d, e, f)');
 add('alias list: all eight names, address', `SELECT a, cc FROM customer AS c(${list}) LIMIT 5`);
 add('alias list: without AS', `SELECT max(e) FROM customer c(${list})`);
 add('alias list: qualified reference', `SELECT c.f FROM customer c(${list}) LIMIT 5`);
@@ -83,7 +83,7 @@ add('alias list: the unaliased table name as a row value', 'SELECT customer FROM
 add('alias list: a row value turned into JSON', 'SELECT CAST(c AS json) FROM customer c LIMIT 3');
 
 // ------------------------------------------------------------------ lambdas and ->
-add('arrow: c_acctbal -> $ (the issue’s example)', `SELECT c_acctbal -> '$' FROM customer LIMIT 5`);
+add('arrow: c_acctbal -> $ (a reported bypass)', `SELECT c_acctbal -> '$' FROM customer LIMIT 5`);
 add('arrow: c_phone -> $', `SELECT c_phone -> '$' FROM customer LIMIT 5`);
 add('arrow: c_address -> $', `SELECT c_address -> '$' FROM customer LIMIT 5`);
 add('arrow: parenthesized parameter', `SELECT (c_acctbal) -> '$' FROM customer LIMIT 5`);

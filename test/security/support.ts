@@ -1,6 +1,6 @@
 /**
  * The adversarial suite's harness: the real local server (node:http, the gateway core,
- * dynalite, the embedded DuckDB engine) under the issue's access rules, a raw protocol client
+ * dynalite, the embedded DuckDB engine) under the test access rules, a raw protocol client
  * that runs a statement as alice in either dialect, and an oracle of forbidden data computed from
  * a DuckDB connection of our own over the same generated TPC-H sample.
  *

@@ -65,7 +65,7 @@ function heldResultResponse(ctx: GatewayContext, request: GatewayRequest, record
 
 /** Not on an engine yet: a query waiting at the gateway, or one whose submit is tried again. */
 async function startOrWait(ctx: GatewayContext, request: GatewayRequest, record: QueryRecord, parts: BaseParts, token: PageToken): Promise<GatewayResponse> {
-  // Issue 5: a query waiting at the gateway (no target yet) is routed again on each poll and
+  // A query waiting at the gateway (no target yet) is routed again on each poll and
   // submitted once a target has room for it, in arrival order (routing/queueing.ts).
   if (!record.target && record.waitingGroup !== undefined) {
     const { config, deps } = ctx;

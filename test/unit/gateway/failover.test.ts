@@ -12,7 +12,7 @@ import { MemoryHealthStore } from '../../support/memory-health-store.js';
 import { MemoryQueryStore } from '../../support/memory-store.js';
 
 /**
- * Issue 19: a submit that never reached its target fails over to the next target of the chain,
+ * A submit that never reached its target fails over to the next target of the chain,
  * marks the target unhealthy and says why in the routing reasons; a submit that may have reached
  * the coordinator never does (the query could run twice).
  */

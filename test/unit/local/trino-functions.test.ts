@@ -7,7 +7,7 @@ import { mapDuckType, shortestReal } from '../../../lambdas/local/duckdb-types.j
 import { installTrinoFunctions, jodaFormat, mysqlFormat, rewriteTrinoCalls, TRINO_SETTINGS, trinoFunctionSql, trinoMacroNames } from '../../../lambdas/local/trino-functions.js';
 
 /**
- * Issue 20, "the local engine speaks Trino": each function against the value Trino gives (from
+ * The local engine speaks Trino: each function against the value Trino gives (from
  * Trino's documentation, or its own tests where the documentation shows no value), on a real
  * DuckDB instance set up as the engine sets it up (locked down, Trino's settings, the macros),
  * the statement rewritten as the engine rewrites it.

@@ -4,7 +4,7 @@ import { createRouter } from '../../../lambdas/core/routing/router.js';
 import type { RoutingRequest } from '../../../lambdas/core/ports/index.js';
 import { FixedDepths } from '../../support/memory-store.js';
 
-/** Issue 19: the gateway routes a query again without the targets its submit could not reach. */
+/** The gateway routes a query again without the targets its submit could not reach. */
 const config = parseConfig({
   version: 1,
   targets: { a: { type: 'duckdb' }, b: { type: 'duckdb' } },
