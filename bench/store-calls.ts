@@ -36,10 +36,14 @@ export function countStoreCalls(client: DynamoDBClient, queriesTable?: string): 
   let counts: Record<string, PhaseCounts> = {};
   const inFlight = new Map<string, number>();
   let lastActivity = 0;
+  // Tracking reads the item it just looked up by engine id: that read is tracking's too.
+  const lookedUp = new Set<string>();
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const input = (args as { input?: Record<string, unknown> }).input ?? {};
-      const phase = isTrackingCall(input) ? EVENTS_PHASE : queriesTable && typeof input.TableName === 'string' && input.TableName !== queriesTable ? CONFIG_PHASE : current;
+      const key = (input.Key as { queryId?: unknown } | undefined)?.queryId;
+      const trackingRead = context.commandName === 'GetItemCommand' && typeof key === 'string' && lookedUp.delete(key);
+      const phase = trackingRead || isTrackingCall(input) ? EVENTS_PHASE : queriesTable && typeof input.TableName === 'string' && input.TableName !== queriesTable ? CONFIG_PHASE : current;
       const entry = (counts[phase] ??= { calls: 0, roundTrips: 0, commands: {} });
       entry.calls++;
       const name = String(context.commandName ?? 'unknown').replace(/Command$/, '');
@@ -48,7 +52,12 @@ export function countStoreCalls(client: DynamoDBClient, queriesTable?: string): 
       inFlight.set(phase, (inFlight.get(phase) ?? 0) + 1);
       lastActivity = Date.now();
       try {
-        return await next(args);
+        const out = await next(args);
+        if (input.IndexName === 'by-engine-id') {
+          const items = (out as { output?: { Items?: Record<string, unknown>[] } }).output?.Items ?? [];
+          for (const item of items) if (typeof item.queryId === 'string') lookedUp.add(item.queryId);
+        }
+        return out;
       } finally {
         inFlight.set(phase, inFlight.get(phase)! - 1);
         lastActivity = Date.now();

@@ -184,13 +184,17 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   sweeper.unref();
 
   const secure = Boolean(options.tls);
+  // Requests being answered: close() lets them finish before the store and the engine stop.
+  const answering = new Set<Promise<unknown>>();
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const method = (req.method ?? 'GET').toUpperCase();
-    fromNodeRequest(req, secure)
+    const done = fromNodeRequest(req, secure)
       .then(answer)
       .catch((error) => (error instanceof BodyTooLargeError ? textResponse(413, error.message) : textResponse(400, 'Bad request')))
       .then((response) => writeNodeResponse(res, response, method))
-      .catch(() => res.destroy());
+      .catch(() => res.destroy())
+      .finally(() => answering.delete(done));
+    answering.add(done);
   };
   const server: Server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, handler) : createHttpServer(handler);
   server.keepAliveTimeout = 65_000;
@@ -226,8 +230,12 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       await Promise.allSettled([...inFlight]);
       // What the last queries published reaches its sink before the server is gone.
       await bifrost!.events.flush(2_000);
+      // No new requests; those under way (a poll held up to its wait) end before the store closes.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await Promise.race([Promise.allSettled([...answering]), new Promise((resolve) => setTimeout(resolve, 5_000))]);
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closed;
       duck?.close();
       await dynamo.close();
     },

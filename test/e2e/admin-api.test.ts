@@ -455,7 +455,9 @@ admin:
     expect(limited.session).toBeUndefined();
     expect(limited.body.error.message).toMatch(/^Access Denied: Too many failed sign-in attempts; wait \d+ seconds and try again$/);
     expect(Number(limited.retryAfter)).toBeGreaterThan(0);
-    expect((await loginWith('nobody-at-all', 'x-password-1')).body).toEqual(limited.body);
+    // The same answer for anyone (the seconds left may have ticked down in between).
+    const seconds = (body: unknown) => JSON.parse(JSON.stringify(body).replace(/wait \d+ seconds/g, 'wait N seconds')) as unknown;
+    expect(seconds((await loginWith('nobody-at-all', 'x-password-1')).body)).toEqual(seconds(limited.body));
 
     const statement = await fetch(`${pw.url}/v1/statement`, { method: 'POST', body: 'SELECT 1', headers: { Authorization: `Basic ${Buffer.from('root:root-password-1').toString('base64')}` } });
     expect(statement.status).toBe(401);

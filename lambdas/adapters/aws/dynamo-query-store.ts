@@ -181,10 +181,10 @@ export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHisto
       sets.push('activeKey = :activeKey');
       values[':activeKey'] = activeKey(patch.state, queryId);
       update = `SET ${sets.join(', ')}`;
-      // Without an event's sequence (a poll's write), a query never goes back from RUNNING to
-      // QUEUED: that is a late write of an earlier state. Athena itself may requeue a query
-      // (a retry), which its events tell with a newer sequence number.
-      if (patch.state === 'QUEUED' && patch.eventSequence === undefined) {
+      // A poll's write never takes a query back from RUNNING to QUEUED: that is a late write of
+      // an earlier state. Athena itself may requeue a query (a retry), which its events (with a
+      // newer sequence number) and the sweeper (from the status API) record.
+      if (patch.state === 'QUEUED' && patch.forwardOnly) {
         conditions.push('#state <> :running');
         values[':running'] = 'RUNNING';
       }

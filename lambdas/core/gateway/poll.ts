@@ -109,7 +109,7 @@ async function recordProgress(ctx: GatewayContext, record: QueryRecord, page: En
   try {
     if (page.state !== record.state && !FINAL_STATES.includes(record.state)) {
       const update = page.update ? { updateType: page.update.type, ...(page.update.count !== undefined ? { updateCount: page.update.count } : {}) } : {};
-      const patch = { state: page.state, ...(page.error ? { error: page.error } : {}), ...(page.stats ? { stats: page.stats } : {}), ...update, ...finalAccounting(ctx, record, page) };
+      const patch = { state: page.state, forwardOnly: true, ...(page.error ? { error: page.error } : {}), ...(page.stats ? { stats: page.stats } : {}), ...update, ...finalAccounting(ctx, record, page) };
       const applied = await ctx.deps.store.transition(record.queryId, patch, t);
       // Only the write that recorded the final state publishes it (not a poll that lost the race).
       if (applied && FINAL_STATES.includes(page.state)) ctx.deps.events?.queryEnded({ ...record, ...patch, endedAt: t }, t);

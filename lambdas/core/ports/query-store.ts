@@ -95,6 +95,8 @@ export interface TransitionPatch {
   updateType?: string;
   updateCount?: number;
   eventSequence?: number;
+  /** A poll's write of what it saw: never takes a RUNNING query back to QUEUED (a late write of an earlier state). */
+  forwardOnly?: boolean;
   /** The access record, when the decision changed with the transition (an engine cross-check at submit). */
   access?: Record<string, unknown>;
 }
