@@ -10,7 +10,7 @@ import { startLocalDynamo, type LocalDynamo } from '../../lambdas/local/dynamo.j
 import { startLocalServer, type LocalServer } from '../../lambdas/local/server.js';
 import { ALICE_RULES } from '../support/alice-rules.js';
 import { startFakeEventBridge, type FakeEventBridge, type RecordedEntry } from '../support/event-bridge-server.js';
-import { handlerEnvironment, lambdaContext } from '../support/handlers.js';
+import { albJson, albRequest, handlerEnvironment, lambdaContext } from '../support/handlers.js';
 import { stateEvent } from '../unit/tracking/support.js';
 
 /**
@@ -31,18 +31,7 @@ let athenaEvents: (event: unknown) => Promise<unknown>;
 const context = lambdaContext('bifrost-statement', 1769);
 
 function albEvent(method: string, url: string, body = '', tags?: string): ALBEvent {
-  const parsed = new URL(url, 'http://bifrost.example');
-  const multiValueQueryStringParameters: Record<string, string[]> = {};
-  for (const [k, v] of parsed.searchParams) (multiValueQueryStringParameters[k] ??= []).push(encodeURIComponent(v));
-  return {
-    requestContext: { elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/bifrost/0123456789abcdef' } },
-    httpMethod: method,
-    path: parsed.pathname,
-    multiValueQueryStringParameters,
-    multiValueHeaders: { host: ['bifrost.example'], 'x-forwarded-proto': ['https'], 'x-forwarded-port': ['443'], 'x-trino-user': ['alice'], 'x-trino-source': ['etl-runner'], ...(tags ? { 'x-trino-client-tags': [tags] } : {}) },
-    body: Buffer.from(body).toString('base64'),
-    isBase64Encoded: true,
-  };
+  return albRequest(method, url, body, { 'x-trino-user': ['alice'], 'x-trino-source': ['etl-runner'], ...(tags ? { 'x-trino-client-tags': [tags] } : {}) });
 }
 
 interface Page {
@@ -53,7 +42,7 @@ interface Page {
   stats: { state: string };
 }
 
-const page = (result: ALBResult): Page => JSON.parse(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64').toString('utf8') : (result.body ?? '')) as Page;
+const page = (result: ALBResult): Page => albJson<Page>(result);
 
 /** Runs a statement to its end; the answer, and how long each invocation took. */
 async function run(sql: string, tags?: string): Promise<{ id: string; state: string; rows: unknown[][]; error?: string; invocationsMs: number[] }> {

@@ -12,7 +12,7 @@ import { periodKey } from '../../lambdas/core/budgets/periods.js';
 import { parseConfig } from '../../lambdas/core/config/schema.js';
 import { ENV } from '../../lambdas/handlers/env.js';
 import { startLocalDynamo, type LocalDynamo } from '../../lambdas/local/dynamo.js';
-import { handlerEnvironment, lambdaContext } from '../support/handlers.js';
+import { albRequest, handlerEnvironment, lambdaContext } from '../support/handlers.js';
 import { stateEvent } from '../unit/tracking/support.js';
 
 /**
@@ -99,16 +99,7 @@ afterAll(async () => {
 });
 
 function albEvent(method: string, url: string, user: string, body = ''): ALBEvent {
-  const parsed = new URL(url, 'http://bifrost.example');
-  return {
-    requestContext: { elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/bifrost/0123456789abcdef' } },
-    httpMethod: method,
-    path: parsed.pathname,
-    multiValueQueryStringParameters: {},
-    multiValueHeaders: { host: ['bifrost.example'], 'x-forwarded-proto': ['https'], 'x-forwarded-port': ['443'], 'x-trino-user': [user], 'x-trino-source': ['contract-test'] },
-    body: Buffer.from(body).toString('base64'),
-    isBase64Encoded: true,
-  };
+  return albRequest(method, url, body, { 'x-trino-user': [user], 'x-trino-source': ['contract-test'] });
 }
 
 interface Page {

@@ -8,7 +8,7 @@ import { configTableDefinition, usersTableDefinition } from '../../lambdas/adapt
 import { ENV } from '../../lambdas/handlers/env.js';
 import { startLocalDynamo, type LocalDynamo } from '../../lambdas/local/dynamo.js';
 import { startLocalServer, type LocalServer } from '../../lambdas/local/server.js';
-import { closedPort, handlerEnvironment, lambdaContext } from '../support/handlers.js';
+import { albJson, albRequest, closedPort, handlerEnvironment, lambdaContext } from '../support/handlers.js';
 
 /**
  * Failover as deployed: the statement function's handler module with its real adapters (DynamoDB
@@ -24,18 +24,7 @@ let deadUrl: string;
 
 
 function albEvent(method: string, url: string, body = ''): ALBEvent {
-  const parsed = new URL(url, 'http://bifrost.example');
-  const multiValueQueryStringParameters: Record<string, string[]> = {};
-  for (const [k, v] of parsed.searchParams) (multiValueQueryStringParameters[k] ??= []).push(encodeURIComponent(v));
-  return {
-    requestContext: { elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/bifrost/0123456789abcdef' } },
-    httpMethod: method,
-    path: parsed.pathname,
-    multiValueQueryStringParameters,
-    multiValueHeaders: { host: ['bifrost.example'], 'x-forwarded-proto': ['https'], 'x-forwarded-port': ['443'], 'x-trino-user': ['alice'], 'x-forwarded-for': ['198.51.100.7'] },
-    body: Buffer.from(body).toString('base64'),
-    isBase64Encoded: true,
-  };
+  return albRequest(method, url, body, { 'x-trino-user': ['alice'], 'x-forwarded-for': ['198.51.100.7'] });
 }
 
 interface Page {
@@ -47,8 +36,7 @@ interface Page {
 }
 
 function page(result: ALBResult): Page {
-  const text = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64').toString('utf8') : (result.body ?? '');
-  return JSON.parse(text) as Page;
+  return albJson<Page>(result);
 }
 
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
-import type { ALBEvent, Context } from 'aws-lambda';
+import type { ALBEvent, ALBResult, Context } from 'aws-lambda';
 
 /** A Lambda context as the runtime hands one to a handler, for driving handlers in tests. */
 export function lambdaContext(functionName: string, memoryMb = 256, remainingMs = 30_000): Context {
@@ -67,4 +67,29 @@ export function albEventOf(req: IncomingMessage, body: Buffer, http: Server): AL
     body: body.toString('base64'),
     isBase64Encoded: true,
   };
+}
+
+/**
+ * The event an ALB hands the statement function for a client's request to `url` (relative URLs
+ * on https://bifrost.example): the ALB's forwarding headers plus `headers`, the query as
+ * multi-value parameters, the body base64-encoded.
+ */
+export function albRequest(method: string, url: string, body = '', headers: Record<string, string[]> = {}): ALBEvent {
+  const parsed = new URL(url, 'http://bifrost.example');
+  const multiValueQueryStringParameters: Record<string, string[]> = {};
+  for (const [k, v] of parsed.searchParams) (multiValueQueryStringParameters[k] ??= []).push(encodeURIComponent(v));
+  return {
+    requestContext: { elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/bifrost/0123456789abcdef' } },
+    httpMethod: method,
+    path: parsed.pathname,
+    multiValueQueryStringParameters,
+    multiValueHeaders: { host: ['bifrost.example'], 'x-forwarded-proto': ['https'], 'x-forwarded-port': ['443'], ...headers },
+    body: Buffer.from(body).toString('base64'),
+    isBase64Encoded: true,
+  };
+}
+
+/** The JSON body of a function's answer to the ALB. */
+export function albJson<T>(result: ALBResult): T {
+  return JSON.parse(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64').toString('utf8') : (result.body ?? '')) as T;
 }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type Budget, type BudgetGrant, type Budgets, type Me, type PeriodKind, type SpendCounter, type SpendScopeKind } from './api.js';
-import { bytes, Problem, useLoad, when } from './views.js';
+import { bytes, Problem, RefreshHeading, useLoad, when } from './views.js';
 
 /**
  * Spend and budgets (docs/budgets.md): what queries on targets billed per scan cost, per user,
@@ -296,18 +296,14 @@ export function SpendView({ me }: { me: Me }) {
   const maxTotal = Math.max(0, ...totals.map((t) => (measure === 'cost' ? t.cost : t.bytes)));
   return (
     <section data-testid="spend">
-      <div class="heading">
-        <h2>Spend and budgets</h2>
-        <button
-          data-testid="spend-refresh"
-          onClick={() => {
-            spend.reload();
-            budgets.reload();
-          }}
-        >
-          Refresh
-        </button>
-      </div>
+      <RefreshHeading
+        title="Spend and budgets"
+        testId="spend"
+        onRefresh={() => {
+          spend.reload();
+          budgets.reload();
+        }}
+      />
       <p class="muted">What queries on targets billed per data scanned (Athena on-demand workgroups) cost, per UTC {kind}, with the budgets that limit it. Other targets are not counted.</p>
       <div class="inline">
         <select data-testid="spend-kind" aria-label="period" value={kind} onChange={(e) => {

@@ -247,18 +247,14 @@ export function Dashboard() {
   const limits = new Map(targets.data?.targets.map((t) => [t.name, t.queueLimit]) ?? []);
   return (
     <section data-testid="dashboard">
-      <div class="heading">
-        <h2>Dashboard</h2>
-        <button
-          data-testid="dashboard-refresh"
-          onClick={() => {
-            stats.reload();
-            targets.reload();
-          }}
-        >
-          Refresh
-        </button>
-      </div>
+      <RefreshHeading
+        title="Dashboard"
+        testId="dashboard"
+        onRefresh={() => {
+          stats.reload();
+          targets.reload();
+        }}
+      />
       <Problem error={stats.error ?? targets.error} />
       <div class="cards">
         {targets.data?.targets.map((t) => (
@@ -542,12 +538,7 @@ export function History({ me, selected, onSelect }: { me: Me; selected?: string 
   );
   return (
     <section class="wide">
-      <div class="heading">
-        <h2>Query history</h2>
-        <button data-testid="history-refresh" onClick={() => run(search.filters)}>
-          Refresh
-        </button>
-      </div>
+      <RefreshHeading title="Query history" testId="history" onRefresh={() => run(search.filters)} />
       <form
         class="inline"
         onSubmit={(e) => {
@@ -789,12 +780,7 @@ export function Audit() {
   };
   return (
     <section>
-      <div class="heading">
-        <h2>Audit log</h2>
-        <button data-testid="audit-refresh" onClick={() => run(search.filters)}>
-          Refresh
-        </button>
-      </div>
+      <RefreshHeading title="Audit log" testId="audit" onRefresh={() => run(search.filters)} />
       <p class="muted">Every change made through the admin API. Each query's access decision is kept with the query in the history.</p>
       <form
         class="inline"
@@ -914,5 +900,17 @@ export function Explain() {
       <Problem error={error} />
       {result !== undefined && <pre data-testid="explain-result">{JSON.stringify(result, null, 2)}</pre>}
     </section>
+  );
+}
+
+/** A view's title with its Refresh button (`<testId>-refresh`). */
+export function RefreshHeading({ title, testId, onRefresh }: { title: string; testId: string; onRefresh: () => void }) {
+  return (
+    <div class="heading">
+      <h2>{title}</h2>
+      <button data-testid={`${testId}-refresh`} onClick={onRefresh}>
+        Refresh
+      </button>
+    </div>
   );
 }
