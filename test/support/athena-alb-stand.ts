@@ -7,6 +7,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { configTableDefinition, usersTableDefinition } from '../../lambdas/adapters/aws/tables.js';
 import { ENV } from '../../lambdas/contract.js';
 import { startLocalDynamo, type LocalDynamo } from '../../lambdas/local/dynamo.js';
+import { athenaText } from '../../lambdas/core/engines/athena/decode.js';
+import { parseType } from '../../lambdas/core/protocol/sql-types.js';
 import { albEventOf, handlerEnvironment, lambdaContext } from './handlers.js';
 import { LocalS3 } from './local-s3.js';
 
@@ -19,6 +21,7 @@ import { LocalS3 } from './local-s3.js';
  */
 export const RESULT_BUCKET = 'bifrost-results';
 const ALB_RESPONSE_LIMIT = 1024 * 1024;
+const DOUBLE = parseType('double');
 
 export interface AlbStand {
   url: string;
@@ -38,10 +41,12 @@ export function wideResult(rows: number): { columns: ColumnInfo[]; csv: Buffer }
   const columns = spec.map(([Name, Type]): ColumnInfo => ({ Name, Label: Name, Type, Nullable: 'UNKNOWN', CaseSensitive: Type === 'varchar', ...(Type === 'decimal' ? { Precision: 12, Scale: 2 } : { Precision: 0, Scale: 0 }) }));
   const lines: string[] = [spec.map(([n]) => `"${n}"`).join(',')];
   const modes = ['AIR', 'RAIL', 'SHIP', 'TRUCK', 'MAIL'];
+  // Athena prints a double as Java does (`2.5`, `1.0`, `1.0E7`), a decimal with its scale.
+  const double = (n: number) => athenaText(n, DOUBLE)!;
   for (let i = 0; i < rows; i++) {
     const day = String(1 + (i % 28)).padStart(2, '0');
     lines.push(
-      [i, i % 50, (i * 1.25).toFixed(2), ((i % 10) / 100).toFixed(2), i % 2 === 0, i % 3 ? 'F' : 'O', `2024-01-${day}`, `2024-02-${day}`, modes[i % 5], `comment number ${i} about things`, ((i % 1000) / 7).toFixed(2), i * 3, i % 1000, i % 7, `REGION ${i % 25}`, (i / 3).toFixed(4)]
+      [i, i % 50, double(i * 1.25), double((i % 10) / 100), i % 2 === 0, i % 3 ? 'F' : 'O', `2024-01-${day}`, `2024-02-${day}`, modes[i % 5], `comment number ${i} about things`, ((i % 1000) / 7).toFixed(2), i * 3, i % 1000, i % 7, `REGION ${i % 25}`, double(i / 3)]
         .map((v) => `"${v}"`)
         .join(','),
     );

@@ -81,14 +81,15 @@ export interface EngineSlice {
 export function enginePageSlice(page: EnginePage, token: PageToken, renderRow: ((row: unknown[]) => string) | undefined, maxBytes: number, fit: typeof fitRows = fitRows): EngineSlice {
   const skip = token.s ?? 0;
   const rows = page.rows ?? [];
+  const count = page.jsonRows?.count ?? rows.length;
   let dataJson: string | undefined;
   let taken = 0;
-  if (renderRow && rows.length > skip) {
+  if (renderRow && count > skip) {
     const fitted = fit(rows, skip, renderRow, maxBytes);
     taken = fitted.end - skip;
     dataJson = fitted.json;
   }
-  const consumedPage = skip + taken >= rows.length;
+  const consumedPage = skip + taken >= count;
   const rowsLeft = !consumedPage || page.nextCursor !== undefined;
   // The last rows still get a nextUri: the final answer is the next poll's, without rows.
   const lastRows = !rowsLeft && page.state === 'FINISHED' && taken > 0;
@@ -102,7 +103,7 @@ export function enginePageSlice(page: EnginePage, token: PageToken, renderRow: (
     const cursor = token.c !== undefined ? { c: token.c } : {};
     if (!consumedPage) next = { n: token.n + 1, ...cursor, s: skip + taken };
     else if (page.nextCursor !== undefined) next = { n: token.n + 1, c: page.nextCursor };
-    else next = { n: token.n + 1, ...cursor, ...(rows.length ? { s: rows.length } : {}) };
+    else next = { n: token.n + 1, ...cursor, ...(count ? { s: count } : {}) };
   }
   return { dataJson, more, done, next };
 }

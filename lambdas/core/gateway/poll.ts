@@ -1,8 +1,8 @@
-import type { EnginePage, GatewayRequest, GatewayResponse, SqlType, QueryRecord, TrackedPatch } from '../ports/index.js';
+import type { ClientSession, EnginePage, GatewayRequest, GatewayResponse, SqlType, QueryRecord, TrackedPatch } from '../ports/index.js';
 import { statisticsPatch } from '../tracking/outcome.js';
 import { ResultsExpiredError } from '../engines/engine.js';
 import { GatewayError, QueryFailure, queryError } from '../errors.js';
-import { rowEncoder } from '../protocol/encode.js';
+import { millisecondDatetime, rowEncoder } from '../protocol/encode.js';
 import { sessionUpdateHeaders } from '../protocol/headers.js';
 import type { PageToken } from '../protocol/page-token.js';
 import type { QueryResultsParts } from '../protocol/results.js';
@@ -82,7 +82,8 @@ async function pollEngine(ctx: GatewayContext, record: QueryRecord, token: PageT
     if (!engine) throw QueryFailure.of('CONFIGURATION_INVALID', `Target ${record.target} is no longer configured`);
     const options = { maxWaitMs: ctx.config.pollWaitMs, maxRows: ctx.config.maxRowsPerPage, knownState: record.state, knownStateAt: record.updatedAt };
     // Spooled results are read in far larger pages: they travel as segments, not in the response.
-    if (negotiatedEncoding(ctx, decodePlan(record)?.session)) Object.assign(options, spooledPollOptions(ctx));
+    const session = decodePlan(record)?.session;
+    if (negotiatedEncoding(ctx, session)) Object.assign(options, spooledPollOptions(ctx, !parametricDatetimes(session)));
     return await engine.poll(record.engineHandle!, token.c, options);
   } catch (error) {
     if (error instanceof QueryFailure) return { state: 'FAILED', error: error.error };
@@ -147,7 +148,7 @@ function enginePageResponse(ctx: GatewayContext, request: GatewayRequest, record
     if (page.state !== 'FINISHED') return queryResponse({ ...parts, state: page.state, nextUri: nextUri(ctx, request, record, 'executing', { n: token.n + 1 }) });
     return describeOutputResponse(ctx, request, record, parts, token, page);
   }
-  const parametric = (plan?.session.clientCapabilities ?? []).includes('PARAMETRIC_DATETIME');
+  const parametric = parametricDatetimes(plan?.session);
   const types = page.columns?.map((c) => (parametric ? c.type : withoutDatetimePrecision(c.type)));
   const columns = page.columns && types ? page.columns.map((c, i) => column(c.name, types[i]!)) : undefined;
   const render = types ? rowRenderer(types, parametric) : undefined;
@@ -209,12 +210,17 @@ function typeSize(type: SqlType): number {
   return sizes[type.name] ?? 8;
 }
 
+/** Whether the client reads datetimes at their own precision (else at milliseconds). */
+function parametricDatetimes(session: ClientSession | undefined): boolean {
+  return (session?.clientCapabilities ?? []).includes('PARAMETRIC_DATETIME');
+}
+
 /** Values of datetime columns for clients without PARAMETRIC_DATETIME: millisecond precision. */
 function truncateDatetimes(row: unknown[], types: SqlType[]): unknown[] {
   let copy: unknown[] | undefined;
   types.forEach((t, i) => {
     if (t.kind === 'simple' && /^(time|timestamp)/.test(t.name) && typeof row[i] === 'string') {
-      const v = (row[i] as string).replace(/(\d{2}:\d{2}:\d{2})(?:\.(\d+))?/, (_m, hms: string, frac?: string) => `${hms}.${(frac ?? '').padEnd(3, '0').slice(0, 3)}`);
+      const v = millisecondDatetime(row[i] as string);
       if (v !== row[i]) (copy ??= [...row])[i] = v;
     }
   });

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { GatewayError } from '../errors.js';
 import { header } from '../http.js';
-import type { ClientSession, EnginePage, GatewayRequest, GatewayResponse, QueryRecord, SegmentStore } from '../ports/index.js';
+import type { ClientSession, EnginePage, GatewayRequest, GatewayResponse, JsonRows, PollOptions, QueryRecord, SegmentStore } from '../ports/index.js';
 import { detectDialect, wireName, Header } from '../protocol/headers.js';
 import type { PageToken } from '../protocol/page-token.js';
 import { encodedDataJson, encodeSegment, inlineSegmentJson, selectEncoding, spooledSegmentJson, type SegmentMetadata, type SpoolingEncoding } from '../protocol/spooling.js';
@@ -44,11 +44,14 @@ export function withNegotiatedEncoding(ctx: GatewayContext, request: GatewayRequ
   return encoding ? { ...response, headers: { ...response.headers, ...encodingHeader(encoding) } } : response;
 }
 
-/** What a spooled poll asks of its engine: far larger pages than the inline byte cap allows. */
-export function spooledPollOptions(ctx: GatewayContext): { maxRows: number; maxBytes: number; endCursor: boolean } {
+/**
+ * What a spooled poll asks of its engine: far larger pages than the inline byte cap allows, as
+ * JSON rows where the engine can write them (the rows only pass through into segments).
+ */
+export function spooledPollOptions(ctx: GatewayContext, millisecondDatetimes: boolean): Pick<PollOptions, 'maxRows' | 'maxBytes' | 'endCursor' | 'jsonRows'> {
   const config = spoolingConfig(ctx);
   // The final answer follows the last rows: with an end cursor it does not read the last (large) page again.
-  return { maxRows: config.pollMaxRows, maxBytes: config.pollMaxBytes, endCursor: true };
+  return { maxRows: config.pollMaxRows, maxBytes: config.pollMaxBytes, endCursor: true, jsonRows: { millisecondDatetimes } };
 }
 
 /**
@@ -66,17 +69,22 @@ export async function spooledSlice(
   encoding: SpoolingEncoding,
 ): Promise<EngineSlice> {
   // The pager decides which rows this response takes (all that are left); they are rendered once, below.
-  let from = 0;
-  let to = 0;
-  const takeAll = <T>(rows: readonly T[], start: number) => {
+  const to = page.jsonRows?.count ?? page.rows?.length ?? 0;
+  // Unless the pager takes rows below, none are left to send.
+  let from = to;
+  const takeAll = (_rows: unknown, start: number) => {
     from = start;
-    to = rows.length;
-    return { json: '', end: rows.length };
+    return { json: '', end: to };
   };
   const slice = enginePageSlice(page, token, renderRow, Number.MAX_SAFE_INTEGER, takeAll);
   const offset = token.o ?? 0;
   const next = slice.next ? { ...slice.next, o: offset + to - from } : undefined;
-  const segments = to > from && renderRow ? await writeSegments(ctx, request, record, segmentJson(page.rows!, from, to, renderRow, spoolingConfig(ctx).segmentBytes), offset, encoding) : undefined;
+  const segmentBytes = spoolingConfig(ctx).segmentBytes;
+  let segments: string[] | undefined;
+  if (to > from && renderRow) {
+    const json = page.jsonRows ? jsonRowsSegments(page.jsonRows, from, to, segmentBytes) : segmentJson(page.rows!, from, to, renderRow, segmentBytes);
+    segments = await writeSegments(ctx, request, record, json, offset, encoding);
+  }
   return { more: slice.more, done: slice.done, ...(segments ? { dataJson: encodedDataJson(encoding, segments) } : {}), ...(next ? { next } : {}) };
 }
 
@@ -122,6 +130,36 @@ export function segmentJson(rows: readonly unknown[][], from: number, to: number
   buffer[end++] = 0x5d;
   segments.push({ from: first, rows: to - first, json: buffer.subarray(0, end) });
   return segments;
+}
+
+/**
+ * Rows `from` to `to` of rows the engine wrote as JSON, cut into segments of about `segmentBytes`
+ * between rows (a segment always takes its first row): one copy of each segment's bytes.
+ */
+export function jsonRowsSegments({ bytes, ends }: JsonRows, from: number, to: number, segmentBytes: number): SegmentJson[] {
+  const segments: SegmentJson[] = [];
+  // Row i starts after row i-1's closing bracket and the comma that follows it.
+  const startOf = (i: number) => (i === 0 ? 0 : ends[i - 1]! + 1);
+  let first = from;
+  for (let i = from; i < to; i++) {
+    const size = ends[i]! - startOf(first) + 2;
+    if (i > first && size > segmentBytes) {
+      segments.push(bracketed(bytes, first, i, startOf, ends));
+      first = i;
+    }
+  }
+  segments.push(bracketed(bytes, first, to, startOf, ends));
+  return segments;
+}
+
+function bracketed(bytes: Buffer, from: number, to: number, startOf: (i: number) => number, ends: Uint32Array): SegmentJson {
+  const start = startOf(from);
+  const end = ends[to - 1]!;
+  const json = Buffer.allocUnsafe(end - start + 2);
+  json[0] = 0x5b;
+  bytes.copy(json, 1, start, end);
+  json[json.length - 1] = 0x5d;
+  return { from, rows: to - from, json };
 }
 
 function grown(buffer: Buffer, used: number, need: number): Buffer {

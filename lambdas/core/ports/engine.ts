@@ -64,12 +64,31 @@ export interface PollOptions {
    * whose pages are large). Engines that ignore it read the last page again, as without it.
    */
   endCursor?: boolean;
+  /**
+   * The gateway takes rows already written as the protocol's JSON (EnginePage.jsonRows), rendered
+   * as its own encoder would, datetimes cut to milliseconds when `millisecondDatetimes` (a client
+   * without PARAMETRIC_DATETIME). Engines that cannot write them so answer `rows` as always.
+   */
+  jsonRows?: { millisecondDatetimes: boolean };
+}
+
+/**
+ * Rows already in the protocol's JSON: each row a JSON array, rows separated by commas
+ * (`[1,"a"],[2,"b"]`, no outer brackets), `ends[i]` the offset just past row i's `]`. An engine
+ * that writes them straight from its own result text (Athena's result CSV) builds no value per cell.
+ */
+export interface JsonRows {
+  count: number;
+  bytes: Buffer;
+  ends: Uint32Array;
 }
 
 export interface EnginePage {
   state: EngineState;
   columns?: EngineColumn[];
   rows?: unknown[][];
+  /** Instead of `rows`, when the poll asked for them (PollOptions.jsonRows). */
+  jsonRows?: JsonRows;
   /** Where the next page starts; undefined when this page holds the last rows. */
   nextCursor?: string;
   stats?: EngineStats;

@@ -76,16 +76,19 @@ function encodeInteger(v: unknown): string {
   return invalid('integer', v);
 }
 
+/** A real or double's JSON: a float token, or the string of NaN and the infinities. */
+export function floatText(v: number): string {
+  if (Number.isNaN(v)) return '"NaN"';
+  if (v === Infinity) return '"Infinity"';
+  if (v === -Infinity) return '"-Infinity"';
+  const text = String(v);
+  // An integer token makes the Java decoders throw: 1 must be written 1.0.
+  return text.includes('.') || text.includes('e') ? text : text + '.0';
+}
+
 function encodeFloat(v: unknown): string {
   if (v == null) return 'null';
-  if (typeof v === 'number') {
-    if (Number.isNaN(v)) return '"NaN"';
-    if (v === Infinity) return '"Infinity"';
-    if (v === -Infinity) return '"-Infinity"';
-    const text = String(v);
-    // An integer token makes the Java decoders throw: 1 must be written 1.0.
-    return /[.eE]/.test(text) ? text : text + '.0';
-  }
+  if (typeof v === 'number') return floatText(v);
   if (typeof v === 'string') {
     if (v === 'NaN' || v === 'Infinity' || v === '-Infinity') return JSON.stringify(v);
     if (/^[-+]?inf(inity)?$/i.test(v)) return v.startsWith('-') ? '"-Infinity"' : '"Infinity"';
@@ -96,6 +99,11 @@ function encodeFloat(v: unknown): string {
     }
   }
   return invalid('double', v);
+}
+
+/** A time or timestamp's text at millisecond precision (for clients without PARAMETRIC_DATETIME). */
+export function millisecondDatetime(text: string): string {
+  return text.replace(/(\d{2}:\d{2}:\d{2})(?:\.(\d+))?/, (_m, hms: string, frac?: string) => `${hms}.${(frac ?? '').padEnd(3, '0').slice(0, 3)}`);
 }
 
 function mapKeyText(k: unknown): string {

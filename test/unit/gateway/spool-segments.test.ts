@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { decompress } from 'fzstd';
 import { describe, expect, it } from 'vitest';
-import { segmentJson } from '../../../lambdas/core/gateway/spool.js';
+import { jsonRowsSegments, segmentJson } from '../../../lambdas/core/gateway/spool.js';
 import { encodeSegment, loadZstd } from '../../../lambdas/core/protocol/spooling.js';
 
 const render = (row: unknown[]) => JSON.stringify(row);
@@ -23,6 +23,21 @@ describe('segment JSON', () => {
           next += segment.rows;
         }
         expect(next).toBe(rows.length);
+      }),
+    );
+  });
+
+  it('cuts rows the engine wrote as JSON into the same segments as rows it rendered', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer(), fc.string({ unit: 'binary', maxLength: 40 })), { minLength: 1, maxLength: 300 }), fc.integer({ min: 1, max: 400 }), fc.nat(5), (rows, size, skip) => {
+        const from = Math.min(skip, rows.length - 1);
+        const texts = rows.map(render);
+        const bytes = Buffer.from(texts.join(','));
+        let at = 0;
+        const ends = Uint32Array.from(texts.map((t) => (at += Buffer.byteLength(t) + 1) - 1));
+        const written = jsonRowsSegments({ count: rows.length, bytes, ends }, from, rows.length, size);
+        const rendered = segmentJson(rows, from, rows.length, render, size);
+        expect(written.map((w) => [w.from, w.rows, w.json.toString('utf8')])).toEqual(rendered.map((r) => [r.from, r.rows, r.json.toString('utf8')]));
       }),
     );
   });

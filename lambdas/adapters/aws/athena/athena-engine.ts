@@ -14,7 +14,7 @@ import {
 import { GetTableCommand, type GlueClient } from '@aws-sdk/client-glue';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { EngineBusyError, isFinal, ResultsExpiredError } from '../../../core/engines/engine.js';
-import type { Engine, EngineHealth, EnginePage, EngineStats, EngineSubmission, EngineSubmitted, PollOptions } from '../../../core/ports/index.js';
+import type { Engine, EngineHealth, EnginePage, EngineStats, EngineSubmission, EngineSubmitted, JsonRows, PollOptions, SqlType } from '../../../core/ports/index.js';
 import { DecodeError, type RawValue } from '../../../core/engines/athena/decode.js';
 import { clientRequestToken, decodeCursor, decodeHandle, encodeCursor, encodeHandle, type AthenaCursor, type AthenaHandle } from '../../../core/engines/athena/handle.js';
 import {
@@ -34,7 +34,8 @@ import { complexHints, needsTableColumns, planAthenaStatement, type CatalogColum
 import { athenaQueryError, athenaRequestError, engineState, engineStats } from '../../../core/engines/athena/status.js';
 import { QueryFailure, queryError } from '../../../core/errors.js';
 import { planAthenaParameters } from '../../../core/engines/athena/parameters.js';
-import { csvLocation, CsvUnavailableError, readCsvPage } from './csv-pages.js';
+import { NOT_TRANSCODED, csvJsonPlan } from './csv-json.js';
+import { csvLocation, CsvUnavailableError, readCsvJsonPage, readCsvPage } from './csv-pages.js';
 import { statusOf } from '../athena-status.js';
 
 /** Settings of one Athena target (a workgroup) and the clients it uses. */
@@ -363,18 +364,26 @@ export class AthenaEngine implements Engine {
     const info = await this.columnInfo(handle);
     // A spooled poll asks for far larger pages (PollOptions.maxBytes); the cursor keeps their reading size.
     const pageBytes = options.maxBytes ?? this.options.pageBytes ?? 400_000;
+    const request = {
+      location,
+      offset: cursor.o,
+      ...(cursor.n >= 0 ? { size: cursor.n } : {}),
+      ...(cursor.e ? { etag: cursor.e } : {}),
+      columns: info.length,
+      maxRows: options.maxRows,
+      pageBytes,
+      readBytes: cursor.r ?? this.options.csvReadBytes ?? pageBytes,
+    };
     let page;
     try {
-      page = await readCsvPage(this.s3, {
-        location,
-        offset: cursor.o,
-        ...(cursor.n >= 0 ? { size: cursor.n } : {}),
-        ...(cursor.e ? { etag: cursor.e } : {}),
-        columns: info.length,
-        maxRows: options.maxRows,
-        pageBytes,
-        readBytes: cursor.r ?? this.options.csvReadBytes ?? pageBytes,
-      });
+      // Rows the gateway only passes on (spooled segments) are written as JSON straight from the
+      // file, unless complex-type hints must first be checked against the values (settleTypes).
+      if (options.jsonRows && !cursor.h) {
+        const types = resultTypes(info, undefined);
+        const json = await readCsvJsonPage(this.s3, request, csvJsonPlan(types, options.jsonRows.millisecondDatetimes)).catch(decodeFailure);
+        if (json !== NOT_TRANSCODED) return csvResultPage(info, types, json.rows, nextCsvCursor(cursor, json, json.rows.count > 0, options));
+      }
+      page = await readCsvPage(this.s3, request);
     } catch (error) {
       if (first || !(error instanceof CsvUnavailableError)) throw error;
       // Read before, gone now: the results bucket's lifecycle removed it.
@@ -386,14 +395,7 @@ export class AthenaEngine implements Engine {
     if (first) ({ types, hints: kept } = settleTypes(info, cursor.h, page.rows));
     else types = resultTypes(info, cursor.h);
     const rows = decodeOrFail(types, page.rows);
-    // Asked for (PollOptions.endCursor), the last rows get a cursor at the file's end too: the final answer reads nothing.
-    const more = page.nextOffset < page.size || (options.endCursor === true && rows.length > 0);
-    return {
-      state: 'FINISHED',
-      columns: engineColumns(info, types),
-      rows,
-      ...(more ? { nextCursor: encodeCursor({ p: 'csv', o: page.nextOffset, n: page.size, l: cursor.l, ...(page.etag ? { e: page.etag } : {}), r: page.readBytes, ...(kept ? { h: kept } : {}) }) } : {}),
-    };
+    return csvResultPage(info, types, rows, nextCsvCursor({ ...cursor, ...(kept ? { h: kept } : {}) }, page, rows.length > 0, options));
   }
 
   /** Column metadata for CSV pages: from memory, else one GetQueryResults row. */
@@ -488,13 +490,37 @@ function rawRows(out: GetQueryResultsOutput): RawValue[][] {
   return result;
 }
 
+type CsvCursor = Extract<AthenaCursor, { p: 'csv' }>;
+
+/** The cursor after a page of the result file; undefined after its last rows unless the poll asked for an end cursor. */
+function nextCsvCursor(cursor: CsvCursor, page: { nextOffset: number; size: number; etag?: string; readBytes: number }, hadRows: boolean, options: PollOptions): string | undefined {
+  // Asked for (PollOptions.endCursor), the last rows get a cursor at the file's end too: the final answer reads nothing.
+  const more = page.nextOffset < page.size || (options.endCursor === true && hadRows);
+  if (!more) return undefined;
+  return encodeCursor({ p: 'csv', o: page.nextOffset, n: page.size, l: cursor.l, ...(page.etag ? { e: page.etag } : {}), r: page.readBytes, ...(cursor.h ? { h: cursor.h } : {}) });
+}
+
+function csvResultPage(info: ColumnInfo[], types: SqlType[], rows: unknown[][] | JsonRows, nextCursor: string | undefined): EnginePage {
+  return {
+    state: 'FINISHED',
+    columns: engineColumns(info, types),
+    ...(Array.isArray(rows) ? { rows } : { jsonRows: rows }),
+    ...(nextCursor !== undefined ? { nextCursor } : {}),
+  };
+}
+
+/** A value the transcoder's decoders refuse fails the query as a decoding failure does. */
+function decodeFailure(error: unknown): never {
+  if (error instanceof DecodeError) throw new QueryFailure(queryError('GENERIC_INTERNAL_ERROR', `Could not decode Athena's result: ${error.message}`), { cause: error });
+  throw error;
+}
+
 /** Decodes a page's raw rows, which the engine owns and needs no more: in place. */
 function decodeOrFail(types: Parameters<typeof decodeRows>[0], raw: RawValue[][]): unknown[][] {
   try {
     return decodeRows(types, raw, true);
   } catch (error) {
-    if (error instanceof DecodeError) throw new QueryFailure(queryError('GENERIC_INTERNAL_ERROR', `Could not decode Athena's result: ${error.message}`), { cause: error });
-    throw error;
+    return decodeFailure(error);
   }
 }
 

@@ -1,6 +1,8 @@
 import { isAscii } from 'node:buffer';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { RawValue } from '../../../core/engines/athena/decode.js';
+import type { JsonRows } from '../../../core/ports/index.js';
+import { NOT_TRANSCODED, transcodeCsv, type CsvJsonPlan } from './csv-json.js';
 import { CsvShapeError, scanCsv } from './csv-scanner.js';
 
 /**
@@ -69,40 +71,88 @@ export interface CsvPage {
 
 const MAX_READ_BYTES = 256 * 1024 * 1024;
 
-export async function readCsvPage(s3: S3Client, request: CsvPageRequest): Promise<CsvPage> {
-  const { location, offset, columns } = request;
+/** A page's records taken from the bytes read: where they end, and the next read's size. */
+interface Taken<T> {
+  page: T;
+  /** Bytes of the range the page took (whole records). */
+  end: number;
+  /** Bytes the next page should read to fill its budget, from this page's density. */
+  nextReadBytes: number;
+}
+
+/**
+ * The page that starts at `request.offset`: reads a range sized by `request.readBytes`, takes
+ * whole records from it (`take`, given the bytes, whether they reach the end of the file and the
+ * header records to leave out), and reads a larger range while not one whole record is there.
+ */
+async function readPage<T>(s3: S3Client, request: CsvPageRequest, empty: T, take: (bytes: Buffer, eof: boolean, skip: number) => Taken<T> | undefined): Promise<{ page: T; nextOffset: number; size: number; etag?: string; readBytes: number }> {
+  const { location, offset } = request;
   let size = request.size;
   let etag = request.etag;
-  if (size !== undefined && offset >= size) return { rows: [], nextOffset: offset, size, readBytes: request.readBytes, ...(etag ? { etag } : {}) };
+  if (size !== undefined && offset >= size) return { page: empty, nextOffset: offset, size, readBytes: request.readBytes, ...(etag ? { etag } : {}) };
   let readBytes = Math.min(MAX_READ_BYTES, Math.max(1024, request.readBytes));
   for (;;) {
     const last = (size !== undefined ? Math.min(offset + readBytes, size) : offset + readBytes) - 1;
     const { bytes, total, tag } = await getRange(s3, location, offset, last, etag);
     size = total;
     etag = tag ?? etag;
-    if (bytes.length === 0) return { rows: [], nextOffset: offset, size, readBytes, ...(etag ? { etag } : {}) };
+    if (bytes.length === 0) return { page: empty, nextOffset: offset, size, readBytes, ...(etag ? { etag } : {}) };
     const eof = offset + bytes.length >= total;
-    const skip = offset === 0 ? 1 : 0;
-    const taken = takePage(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), eof, { columns, parser: request.parser ?? scanCsv }, skip, request.maxRows, request.pageBytes);
+    const taken = take(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), eof, offset === 0 ? 1 : 0);
     if (taken) {
-      const { rows, end, estimate } = taken;
-      const data = skip ? rows.slice(1) : rows;
-      // The next range is sized from this page's density, so that it needs no second cut.
-      const next = Math.min(request.pageBytes * (end / Math.max(1, estimate)), request.maxRows * (end / Math.max(1, data.length)));
-      return {
-        rows: data,
-        ...(skip && rows.length > 0 ? { header: rows[0]! } : {}),
-        nextOffset: offset + end,
-        size,
-        readBytes: Math.round(Math.min(MAX_READ_BYTES, Math.max(1024, next))),
-        ...(etag ? { etag } : {}),
-      };
+      return { page: taken.page, nextOffset: offset + taken.end, size, readBytes: Math.round(Math.min(MAX_READ_BYTES, Math.max(1024, taken.nextReadBytes))), ...(etag ? { etag } : {}) };
     }
-    if (eof) return { rows: [], nextOffset: offset + bytes.length, size, readBytes, ...(etag ? { etag } : {}) };
+    if (eof) return { page: empty, nextOffset: offset + bytes.length, size, readBytes, ...(etag ? { etag } : {}) };
     // Not one whole record in the range: read more.
     if (readBytes >= MAX_READ_BYTES) throw new Error(`A row of the result file is larger than ${MAX_READ_BYTES} bytes`);
     readBytes *= 4;
   }
+}
+
+export async function readCsvPage(s3: S3Client, request: CsvPageRequest): Promise<CsvPage> {
+  const shape = { columns: request.columns, parser: request.parser ?? scanCsv };
+  const read = await readPage<{ rows: RawValue[][]; header?: RawValue[] }>(s3, request, { rows: [] }, (bytes, eof, skip) => {
+    const taken = takePage(bytes, eof, shape, skip, request.maxRows, request.pageBytes);
+    if (!taken) return undefined;
+    const { rows, end, estimate } = taken;
+    const data = skip ? rows.slice(1) : rows;
+    // The next range is sized from this page's density, so that it needs no second cut.
+    const nextReadBytes = Math.min(request.pageBytes * (end / Math.max(1, estimate)), request.maxRows * (end / Math.max(1, data.length)));
+    return { page: { rows: data, ...(skip && rows.length > 0 ? { header: rows[0]! } : {}) }, end, nextReadBytes };
+  });
+  const { page, ...rest } = read;
+  return { ...page, ...rest };
+}
+
+/**
+ * The page that starts at `request.offset` as the protocol's JSON rows (csv-json.ts), or
+ * NOT_TRANSCODED when its bytes are outside Athena's dialect (read it with readCsvPage then).
+ */
+export async function readCsvJsonPage(s3: S3Client, request: CsvPageRequest, plan: CsvJsonPlan): Promise<CsvJsonRead | typeof NOT_TRANSCODED> {
+  let outside = false;
+  const read = await readPage<JsonRows>(s3, request, { count: 0, bytes: Buffer.alloc(0), ends: new Uint32Array(0) }, (bytes, eof, skip) => {
+    const taken = outside ? undefined : transcodeCsv(bytes, eof, plan, { skip, maxRows: request.maxRows, maxBytes: request.pageBytes });
+    if (taken === NOT_TRANSCODED) {
+      outside = true;
+      // Taken, so that nothing more is read: the caller reads the page the general way.
+      return { page: { count: 0, bytes: Buffer.alloc(0), ends: new Uint32Array(0) }, end: 0, nextReadBytes: request.readBytes };
+    }
+    if (!taken) return undefined;
+    const { end, ...rows } = taken;
+    const nextReadBytes = Math.min(request.pageBytes * (end / Math.max(1, rows.bytes.length)), request.maxRows * (end / Math.max(1, rows.count)));
+    return { page: rows, end, nextReadBytes };
+  });
+  if (outside) return NOT_TRANSCODED;
+  const { page, ...rest } = read;
+  return { rows: page, ...rest };
+}
+
+export interface CsvJsonRead {
+  rows: JsonRows;
+  nextOffset: number;
+  size: number;
+  etag?: string;
+  readBytes: number;
 }
 
 /** A page's budget in estimated protocol JSON may be overrun by this much before it is cut again. */

@@ -19,6 +19,7 @@ import { EngineBusyError } from '../../../../lambdas/core/engines/engine.js';
 import type { EnginePage, EngineSubmission, PollOptions, ClientSession } from '../../../../lambdas/core/ports/index.js';
 import { QueryFailure } from '../../../../lambdas/core/errors.js';
 import { formatType } from '../../../../lambdas/core/protocol/sql-types.js';
+import { rowEncoder } from '../../../../lambdas/core/protocol/encode.js';
 import type { RawValue } from '../../../../lambdas/core/engines/athena/decode.js';
 import { AthenaResult, columnInfo, execution, EXECUTION_ID, fixture, RESULT_BUCKET, RESULT_KEY, serveObject } from './support.js';
 
@@ -371,6 +372,24 @@ describe('poll: results from the result CSV in S3', () => {
     expect(viaApi.pages.map((p) => p.rows!.length)).toEqual([499, ...new Array(5).fill(500), 7]);
     expect(viaCsv.rows).toEqual(viaApi.rows);
     expect(viaCsv.pages.every((p) => p.rows!.length <= 500)).toBe(true);
+  });
+
+  it('writes the rows as the protocol JSON when asked (spooled polls), exactly as the gateway renders the decoded rows', async () => {
+    const result = new AthenaResult(columns, tricky);
+    serveResults(result);
+    serveObject(s3Mock, RESULT_BUCKET, RESULT_KEY, result.csv());
+    const e = engine({ csvReadBytes: 4096 });
+    const decoded = await readAll(e, await submitted(e, 'SELECT * FROM t'), { ...finished, maxBytes: 30_000 });
+    const asJson = await readAll(e, await submitted(e, 'SELECT * FROM t'), { ...finished, maxBytes: 30_000, jsonRows: { millisecondDatetimes: true } });
+    expect(asJson.pages.every((p) => p.rows === undefined && p.jsonRows !== undefined)).toBe(true);
+    expect(asJson.pages.length).toBeGreaterThan(3);
+    const texts = asJson.pages.flatMap((p) => {
+      const { bytes, ends, count } = p.jsonRows!;
+      return Array.from({ length: count }, (_, i) => bytes.toString('utf8', i === 0 ? 0 : ends[i - 1]! + 1, ends[i]!));
+    });
+    const encode = rowEncoder(decoded.pages[0]!.columns!.map((c) => c.type));
+    expect(texts).toEqual(decoded.rows.map(encode));
+    expect(asJson.pages.map((p) => p.columns)).toEqual(asJson.pages.map(() => decoded.pages[0]!.columns));
   });
 
   it('falls back to GetQueryResults when S3 refuses the read', async () => {
