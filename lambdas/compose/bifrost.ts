@@ -131,6 +131,12 @@ export function enginePageBytes(maxPageBytes: number): number {
   return Math.floor(maxPageBytes * 0.8);
 }
 
+/** A target's queue limit, when it takes queries at all (not draining, disabled or unknown). */
+function queueLimitOf(config: BifrostConfig, target: string): number | undefined {
+  const spec = config.targets[target];
+  return spec?.state === 'active' ? spec.queueLimit : undefined;
+}
+
 function once<T>(build: () => T): () => T {
   let built: { value: T } | undefined;
   return () => (built ??= { value: build() }).value;
@@ -153,6 +159,7 @@ export function composeBifrost(home: BifrostHome): Bifrost {
     environment: config.gateway.environment,
     maxPageBytes: config.gateway.maxPageBytes,
     pollWaitMs: config.gateway.pollWaitMs,
+    waitingPollWaitMs: config.gateway.waitingPollWaitMs,
     historyRetentionDays: config.gateway.historyRetentionDays,
     ...(config.gateway.publicUrl ? { publicBaseUrl: config.gateway.publicUrl } : {}),
     ...overrides.gateway,
@@ -200,7 +207,7 @@ export function composeBifrost(home: BifrostHome): Bifrost {
     store,
     statusFor: (target) => (target === undefined ? undefined : athenaTargets.has(target) ? athenaStatus() : own[target]?.status),
     // The gateway's own poll timing: the sweeper never takes a client that still polls for gone.
-    settings: trackingSettings(config, { pollTouchIntervalMs: gatewayConfig.pollTouchIntervalMs, pollWaitMs: gatewayConfig.pollWaitMs }),
+    settings: trackingSettings(config, { pollTouchIntervalMs: gatewayConfig.pollTouchIntervalMs, pollWaitMs: gatewayConfig.pollWaitMs, waitingPollWaitMs: gatewayConfig.waitingPollWaitMs }),
     ...(events.enabled ? { events } : {}),
     log,
     ...(home.trackingMetrics ? { metrics: home.trackingMetrics } : {}),
@@ -277,7 +284,8 @@ export function composeBifrost(home: BifrostHome): Bifrost {
       store,
       engineFor: (target) => engines[target],
       router,
-      ...(overrides.router ? {} : { slots: store.slots }),
+      // The waiting room finds slots given back by other instances with the limits routing uses.
+      ...(overrides.router ? {} : { slots: store.slots, queueLimit: async (target: string) => queueLimitOf((await configSource.current()).config, target) }),
       authenticator: overrides.authenticator ?? createAuthenticator(config, authDeps, { mode }),
       accessControl,
       analyzer,

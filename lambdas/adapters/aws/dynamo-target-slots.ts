@@ -90,7 +90,8 @@ export class DynamoTargetSlots implements TargetSlots {
       const keys = unique.slice(i, i + BATCH_GET_LIMIT).map((t) => ({ queryId: slotsKey(t) }));
       const answer = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
       for (const item of answer.Responses?.[this.tableName] ?? []) out.set(String(item.queryId).slice(KEY_PREFIX.length), countOf(item));
-      // Keys left unprocessed (throttling) read as nothing taken: only `repair` and the admin views read here.
+      // Keys left unprocessed (throttling) read as nothing taken: the waiting room, which reads
+      // here, then wakes a poll that still takes its slot conditionally.
     }
     for (const t of unique) if (!out.has(t)) out.set(t, { active: 0, waiting: {} });
     return out;

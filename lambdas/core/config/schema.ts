@@ -6,7 +6,11 @@ import { eventsConfigSchema } from '../events/config.js';
 import { budgetsSectionSchema } from '../budgets/config.js';
 import { athenaWorkgroupDeployment, checkCapacityReservations, deploymentSections } from './deployment.js';
 import { configName as name } from './names.js';
-import { livePollAgeMs, minimumClientTimeoutMs, POLL_TOUCH_INTERVAL_MS } from '../tracking/abandonment.js';
+import { livePollAgeMs, longestPollHoldMs, minimumClientTimeoutMs, POLL_TOUCH_INTERVAL_MS } from '../tracking/abandonment.js';
+
+/** A waiting query's poll hold: long enough to save round trips, well under clients' request timeouts. */
+const DEFAULT_WAITING_POLL_WAIT_MS = 5_000;
+const MAX_WAITING_POLL_WAIT_MS = 20_000;
 
 /**
  * The one config file: targets, routing, the Athena and Glue resources to create, and the
@@ -136,6 +140,13 @@ export const configSchema = z
          */
         maxPageBytes: z.number().int().min(16_384).max(450_000).default(400_000),
         pollWaitMs: z.number().int().min(0).max(10_000).default(1_000),
+        /**
+         * How long a poll of a query waiting at the gateway (its targets full) is held before it
+         * answers QUEUED: at least pollWaitMs, at most 20 s, well under clients' request timeouts
+         * (Trino's Python client: 30 s). A freed slot wakes it at once; held polls look for slots
+         * freed elsewhere every pollWaitMs. Default 5,000, or pollWaitMs when that is longer.
+         */
+        waitingPollWaitMs: z.number().int().min(0).max(MAX_WAITING_POLL_WAIT_MS).optional(),
         historyRetentionDays: z.number().int().min(1).default(30),
         /**
          * Cancel queries whose client has not polled for this long (Trino's default is 5 minutes).
@@ -147,6 +158,7 @@ export const configSchema = z
         pricePerTerabyteUsd: z.number().min(0).default(5),
       })
       .strict()
+      .transform(({ waitingPollWaitMs, ...gateway }) => ({ ...gateway, waitingPollWaitMs: waitingPollWaitMs ?? Math.max(DEFAULT_WAITING_POLL_WAIT_MS, gateway.pollWaitMs) }))
       .prefault({}),
     /** Presto catalog names as clients see them, mapped to Athena data catalogs. */
     catalogs: z.record(z.string(), z.object({ athenaCatalog: z.string().min(1) }).strict()).default({}),
@@ -196,13 +208,21 @@ export const configSchema = z
       workgroups.set(target.workgroup, targetName);
     }
     checkCapacityReservations(config, ctx);
-    const { clientTimeoutSeconds, pollWaitMs } = config.gateway;
-    const minimumSeconds = minimumClientTimeoutMs({ pollTouchIntervalMs: POLL_TOUCH_INTERVAL_MS, pollWaitMs }) / 1000;
+    const { clientTimeoutSeconds, pollWaitMs, waitingPollWaitMs } = config.gateway;
+    if (waitingPollWaitMs < pollWaitMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['gateway', 'waitingPollWaitMs'],
+        message: `gateway.waitingPollWaitMs (${waitingPollWaitMs}) must be at least gateway.pollWaitMs (${pollWaitMs}): a waiting query's poll is held at least as long as a running one's`,
+      });
+    }
+    const timing = { pollTouchIntervalMs: POLL_TOUCH_INTERVAL_MS, pollWaitMs, waitingPollWaitMs };
+    const minimumSeconds = minimumClientTimeoutMs(timing) / 1000;
     if (clientTimeoutSeconds < minimumSeconds) {
       ctx.addIssue({
         code: 'custom',
         path: ['gateway', 'clientTimeoutSeconds'],
-        message: `gateway.clientTimeoutSeconds (${clientTimeoutSeconds}) must be at least ${minimumSeconds} s with gateway.pollWaitMs ${pollWaitMs}: a client's last poll is recorded every ${POLL_TOUCH_INTERVAL_MS / 1000} s, so a client still polling may look ${livePollAgeMs({ pollTouchIntervalMs: POLL_TOUCH_INTERVAL_MS, pollWaitMs }) / 1000} s gone`,
+        message: `gateway.clientTimeoutSeconds (${clientTimeoutSeconds}) must be at least ${minimumSeconds} s with gateway.pollWaitMs ${pollWaitMs} and gateway.waitingPollWaitMs ${waitingPollWaitMs}: a client's last poll is recorded every ${POLL_TOUCH_INTERVAL_MS / 1000} s and a poll may be held ${longestPollHoldMs(timing) / 1000} s, so a client still polling may look ${livePollAgeMs(timing) / 1000} s gone`,
       });
     }
   });

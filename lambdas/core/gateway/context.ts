@@ -17,8 +17,13 @@ export interface GatewayConfig {
   maxPageBytes: number;
   /** Upper bound on rows fetched from an engine for one page. */
   maxRowsPerPage: number;
-  /** Long-poll wait for state changes or data. */
+  /** Long-poll wait for state changes or data; how often held waiting polls look for free slots. */
   pollWaitMs: number;
+  /**
+   * How long a poll of a query waiting at the gateway is held (never less than `pollWaitMs`): the
+   * waiting room wakes it as soon as a slot is free, so a longer hold only saves round trips.
+   */
+  waitingPollWaitMs: number;
   /** Athena's limit on query text, applied to every engine. */
   maxSqlBytes: number;
   /** How often a poll records that the client is still there (one write per interval). */
@@ -52,6 +57,7 @@ export const DEFAULT_GATEWAY_CONFIG: Omit<GatewayConfig, 'pageTokenKey'> = Objec
   maxPageBytes: 480_000,
   maxRowsPerPage: 20_000,
   pollWaitMs: 1_000,
+  waitingPollWaitMs: 5_000,
   maxSqlBytes: 262_144,
   pollTouchIntervalMs: 30_000,
   historyRetentionDays: 30,
@@ -74,6 +80,11 @@ export interface GatewayDeps {
   router: Router;
   /** The targets' queue slots the router takes (decisions with `slot`); the gateway gives back those it does not use. */
   slots?: TargetSlots;
+  /**
+   * A target's queue limit as routing sees it now (undefined: it takes no query), with `slots`:
+   * the waiting room counts free slots with it to find those given back by other instances.
+   */
+  queueLimit?(target: string): Promise<number | undefined>;
   authenticator: Authenticator;
   accessControl: AccessControl;
   analyzer?: Analyzer;
@@ -120,7 +131,7 @@ export interface GatewayContext {
   readonly signer: PageTokenSigner;
   /** Items of the queries this instance polls, between their polls (poll-cache.ts). */
   readonly pollCache: PollCache;
-  /** Polls of waiting queries held by this instance, woken by the slots it gives back. */
+  /** Polls of waiting queries held by this instance, woken by the slots it gives back or finds free. */
   readonly room: WaitingRoom;
 }
 
@@ -128,7 +139,8 @@ const silent: Logger = { info() {}, warn() {}, error() {} };
 
 export function createContext(deps: GatewayDeps): GatewayContext {
   const config = Object.freeze({ ...deps.config });
-  const room = new WaitingRoom();
+  const counters = deps.slots && deps.queueLimit ? { slots: deps.slots, queueLimit: deps.queueLimit.bind(deps) } : undefined;
+  const room = new WaitingRoom({ holdMs: config.waitingPollWaitMs, recheckMs: config.pollWaitMs, ...(counters ? { counters } : {}) });
   deps.slots?.onRelease?.((target) => room.freed(target));
   return { deps, config, log: deps.log ?? silent, now: deps.clock ?? Date.now, signer: new PageTokenSigner(config.pageTokenKey), pollCache: new PollCache(), room };
 }

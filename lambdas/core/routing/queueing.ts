@@ -1,5 +1,5 @@
 import { queryError } from '../errors.js';
-import type { WaitingRoom } from './waiting-room.js';
+import type { Wake, WaitingRoom } from './waiting-room.js';
 import type { Analysis, Router, RoutingDecision, RoutingRequest, ClientSession, QueryRecord, QueryStore, StoredRoutingRequest, TargetSlots } from '../ports/index.js';
 
 /**
@@ -25,9 +25,10 @@ export interface QueueDeps {
 }
 
 /** How recently a waiting query's client must have been seen for it to hold its place. */
-export function waitingLiveWindowMs(config: { pollTouchIntervalMs: number; pollWaitMs: number }): number {
-  // Waiting polls record the client's presence once per touch interval (see pollWaitingQuery).
-  return 2 * config.pollTouchIntervalMs + config.pollWaitMs + 5_000;
+export function waitingLiveWindowMs(config: { pollTouchIntervalMs: number; pollWaitMs: number; waitingPollWaitMs?: number }): number {
+  // Waiting polls record the client's presence once per touch interval (see pollWaitingQuery),
+  // and each is held up to the longer waiting hold.
+  return 2 * config.pollTouchIntervalMs + Math.max(config.pollWaitMs, config.waitingPollWaitMs ?? 0) + 5_000;
 }
 
 /** For a query that was not analyzed (no analyzer): its statement kind, tables unknown. */
@@ -144,7 +145,7 @@ export async function routeInArrivalOrder(deps: QueueDeps, request: RoutingReque
 export interface WaitingPollContext extends QueueDeps {
   now: () => number;
   liveWindowMs: number;
-  /** How long a poll of a query that still waits is held before answering QUEUED. */
+  /** How long a poll of a query that still waits is held before answering QUEUED, without a room. */
   pollWaitMs: number;
   /** How often a waiting query records that its client still polls. */
   pollTouchIntervalMs: number;
@@ -153,7 +154,10 @@ export interface WaitingPollContext extends QueueDeps {
   /** Told when this poll recorded the query's end (routing denied it while it waited). */
   ended?: (record: QueryRecord, at: number) => void;
   sleep?: (ms: number) => Promise<void>;
-  /** Holds a poll that must wait, waking it early when this instance frees a slot (waiting-room.ts). */
+  /**
+   * Holds a poll that must wait, for the room's longer waiting hold, waking it early when a slot
+   * is given back, here or elsewhere (waiting-room.ts).
+   */
   room?: WaitingRoom;
 }
 
@@ -164,20 +168,23 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * per target of its chain, however many wait); with a target, submit it and record
  * the decision that took it out of the queue; denied (say its only target was disabled while it
  * waited), fail it with the reason; still waiting, note the client's presence and hold the poll
- * briefly so clients do not spin. Updates `record` in place.
+ * so clients do not spin: in the waiting room for its waiting hold, else `pollWaitMs`. Updates
+ * `record` in place.
  */
 export async function pollWaitingQuery(ctx: WaitingPollContext, record: QueryRecord): Promise<void> {
   // A poll woken by a freed slot routes again at once, within the one hold time.
-  const until = ctx.now() + ctx.pollWaitMs;
-  let woken = false;
+  const until = ctx.now() + (ctx.room ? ctx.room.holdMsFor(record) : ctx.pollWaitMs);
+  let woken: Wake | false = false;
   for (;;) {
-    woken = await waitingPollOnce(ctx, record, Math.max(0, until - ctx.now()), woken);
+    // Only a slot given back here skips the count of the line: the room woke its earliest poll.
+    // One found free by the re-check may be woken on every instance at once: the line decides.
+    woken = await waitingPollOnce(ctx, record, Math.max(0, until - ctx.now()), woken === 'released');
     if (!woken || ctx.now() >= until) return;
   }
 }
 
-/** One attempt; true when the query still waits and a freed slot woke its hold early. */
-async function waitingPollOnce(ctx: WaitingPollContext, record: QueryRecord, holdMs: number, woken: boolean): Promise<boolean> {
+/** One attempt; what woke its hold early when the query still waits, else false. */
+async function waitingPollOnce(ctx: WaitingPollContext, record: QueryRecord, holdMs: number, woken: boolean): Promise<Wake | false> {
   const t = ctx.now();
   const stored = record.routingRequest;
   const decision: RoutingDecision = stored

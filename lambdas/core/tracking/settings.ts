@@ -5,13 +5,15 @@ import { minimumClientTimeoutMs, POLL_TOUCH_INTERVAL_MS } from './abandonment.js
 export interface TrackingSettings {
   /**
    * A query whose client has not polled for this long is abandoned (gateway.clientTimeoutSeconds);
-   * never less than `minimumClientTimeoutMs` of the two settings below (see abandonAfterMs).
+   * never less than `minimumClientTimeoutMs` of the settings below (see abandonAfterMs).
    */
   clientTimeoutMs: number;
   /** How often the gateway's polls record the client's presence (GatewayConfig.pollTouchIntervalMs). */
   pollTouchIntervalMs: number;
   /** How long the gateway holds a poll (gateway.pollWaitMs). */
   pollWaitMs: number;
+  /** How long the gateway holds a poll of a query waiting at the gateway (gateway.waitingPollWaitMs). */
+  waitingPollWaitMs: number;
   /** A non-final query whose state has not changed for this long is checked with the engine. */
   reconcileAfterMs: number;
   /**
@@ -43,6 +45,7 @@ export function trackingSettings(config: BifrostConfig, overrides: Partial<Track
     clientTimeoutMs: config.gateway.clientTimeoutSeconds * 1000,
     pollTouchIntervalMs: POLL_TOUCH_INTERVAL_MS,
     pollWaitMs: config.gateway.pollWaitMs,
+    waitingPollWaitMs: config.gateway.waitingPollWaitMs,
     reconcileAfterMs: DEFAULT_RECONCILE_AFTER_MS,
     pricePerTerabyteUsd: (target: string | undefined) => (target !== undefined && perScan.has(target) ? price : undefined),
     ownsWorkgroup: (workgroup: string) => workgroups.has(workgroup),
@@ -56,6 +59,6 @@ export function trackingSettings(config: BifrostConfig, overrides: Partial<Track
  * How long without a recorded poll before a query is abandoned: the client timeout, but never
  * less than the bound under which a client that still polls could look gone (abandonment.ts).
  */
-export function abandonAfterMs(settings: Pick<TrackingSettings, 'clientTimeoutMs' | 'pollTouchIntervalMs' | 'pollWaitMs'>): number {
+export function abandonAfterMs(settings: Pick<TrackingSettings, 'clientTimeoutMs' | 'pollTouchIntervalMs' | 'pollWaitMs' | 'waitingPollWaitMs'>): number {
   return Math.max(settings.clientTimeoutMs, minimumClientTimeoutMs(settings));
 }

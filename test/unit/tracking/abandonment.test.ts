@@ -3,6 +3,7 @@ import { parseConfig } from '../../../lambdas/core/config/schema.js';
 import { DEFAULT_GATEWAY_CONFIG } from '../../../lambdas/core/gateway/context.js';
 import type { AthenaStatusBatch, QueryRecord } from '../../../lambdas/core/ports/index.js';
 import { livePollAgeMs, minimumClientTimeoutMs, POLL_TOUCH_INTERVAL_MS } from '../../../lambdas/core/tracking/abandonment.js';
+import { abandonAfterMs, trackingSettings } from '../../../lambdas/core/tracking/settings.js';
 import { sweep } from '../../../lambdas/core/tracking/sweeper.js';
 import { FakeAthena, T0, executionId, trackingFixture, type TrackingFixture } from './support.js';
 
@@ -40,26 +41,39 @@ afterEach(async () => {
 describe('the abandonment bound', () => {
   const base = { version: 1, targets: { t: { type: 'duckdb' } }, routingGroups: { g: { targets: ['t'] } }, defaultRoutingGroup: 'g' };
 
-  it('is the gateway touch interval plus the poll wait plus a client pause, with a touch interval of margin', () => {
+  it('is the gateway touch interval plus the longest poll hold plus a client pause, with a touch interval of margin', () => {
     expect(POLL_TOUCH_INTERVAL_MS).toBe(DEFAULT_GATEWAY_CONFIG.pollTouchIntervalMs);
-    expect(livePollAgeMs({ pollTouchIntervalMs: 30_000, pollWaitMs: 1_000 })).toBe(46_000);
-    expect(minimumClientTimeoutMs({ pollTouchIntervalMs: 30_000, pollWaitMs: 1_000 })).toBe(76_000);
-    expect(minimumClientTimeoutMs({ pollTouchIntervalMs: 30_000, pollWaitMs: 10_000 })).toBe(85_000);
+    expect(livePollAgeMs({ pollTouchIntervalMs: 30_000, pollWaitMs: 1_000, waitingPollWaitMs: 1_000 })).toBe(46_000);
+    expect(livePollAgeMs({ pollTouchIntervalMs: 30_000, pollWaitMs: 1_000, waitingPollWaitMs: 5_000 })).toBe(50_000);
+    expect(minimumClientTimeoutMs({ pollTouchIntervalMs: 30_000, pollWaitMs: 1_000, waitingPollWaitMs: 5_000 })).toBe(80_000);
+    expect(minimumClientTimeoutMs({ pollTouchIntervalMs: 30_000, pollWaitMs: 10_000, waitingPollWaitMs: 10_000 })).toBe(85_000);
+    expect(minimumClientTimeoutMs({ pollTouchIntervalMs: 30_000, pollWaitMs: 1_000, waitingPollWaitMs: 20_000 })).toBe(95_000);
   });
 
-  it('is enforced by the config, naming both settings', () => {
-    expect(() => parseConfig({ ...base, gateway: { clientTimeoutSeconds: 30 } })).toThrow(/gateway\.clientTimeoutSeconds \(30\) must be at least 76 s with gateway\.pollWaitMs 1000/);
-    expect(() => parseConfig({ ...base, gateway: { clientTimeoutSeconds: 80, pollWaitMs: 10_000 } })).toThrow(/at least 85 s with gateway\.pollWaitMs 10000/);
-    expect(parseConfig({ ...base, gateway: { clientTimeoutSeconds: 76 } }).gateway.clientTimeoutSeconds).toBe(76);
+  it('is enforced by the config, naming the poll settings it depends on', () => {
+    expect(() => parseConfig({ ...base, gateway: { clientTimeoutSeconds: 30 } })).toThrow(
+      /gateway\.clientTimeoutSeconds \(30\) must be at least 80 s with gateway\.pollWaitMs 1000 and gateway\.waitingPollWaitMs 5000: .* a poll may be held 5 s, so a client still polling may look 50 s gone/,
+    );
+    expect(() => parseConfig({ ...base, gateway: { clientTimeoutSeconds: 79 } })).toThrow(/at least 80 s/);
+    expect(() => parseConfig({ ...base, gateway: { clientTimeoutSeconds: 84, pollWaitMs: 10_000 } })).toThrow(/at least 85 s with gateway\.pollWaitMs 10000 and gateway\.waitingPollWaitMs 10000/);
+    expect(() => parseConfig({ ...base, gateway: { clientTimeoutSeconds: 90, waitingPollWaitMs: 20_000 } })).toThrow(/at least 95 s with gateway\.pollWaitMs 1000 and gateway\.waitingPollWaitMs 20000/);
+    expect(parseConfig({ ...base, gateway: { clientTimeoutSeconds: 80 } }).gateway.clientTimeoutSeconds).toBe(80);
+    expect(parseConfig({ ...base, gateway: { clientTimeoutSeconds: 76, waitingPollWaitMs: 1_000 } }).gateway.clientTimeoutSeconds).toBe(76);
     expect(parseConfig(base).gateway.clientTimeoutSeconds).toBe(300);
+  });
+
+  it("follows the waiting poll hold into tracking's settings", () => {
+    expect(trackingSettings(parseConfig({ ...base, gateway: { waitingPollWaitMs: 12_000 } }))).toMatchObject({ pollWaitMs: 1_000, waitingPollWaitMs: 12_000 });
+    expect(abandonAfterMs({ ...trackingSettings(parseConfig({ ...base, gateway: { waitingPollWaitMs: 12_000, clientTimeoutSeconds: 87 } })), clientTimeoutMs: 30_000 })).toBe(87_000);
   });
 
   it('keeps the sweeper from ending the query of a client that still polls, even with a shorter timeout in its settings', async () => {
     const deps = { ...f.deps, settings: { ...f.deps.settings, clientTimeoutMs: 30 * SECOND } };
     const q = await running();
     let lastPollAt = T0;
-    // The client polls every poll wait plus its own pause; each poll records itself once per touch interval (poll.ts).
-    const every = deps.settings.pollWaitMs + 15 * SECOND;
+    // The client polls every poll hold (the longer one of a waiting query) plus its own pause; each
+    // poll records itself once per touch interval (poll.ts, queueing.ts).
+    const every = Math.max(deps.settings.pollWaitMs, deps.settings.waitingPollWaitMs) + 15 * SECOND;
     for (let t = T0; t < T0 + 10 * MINUTE; t += every) {
       f.clock.now = t;
       if (t - lastPollAt >= deps.settings.pollTouchIntervalMs) {
@@ -72,9 +86,32 @@ describe('the abandonment bound', () => {
     }
     expect((await f.store.get(q.queryId))!.state).toBe('RUNNING');
     expect(f.athena.stopped).toEqual([]);
-    // Once the client is gone for the bound, it is ended.
-    f.clock.now = lastPollAt + 77 * SECOND;
+    // Once the client is gone for the bound (80 s with the default poll holds), it is ended.
+    f.clock.now = lastPollAt + 80 * SECOND;
+    expect((await sweep(deps)).abandoned).toBe(0);
+    f.clock.now = lastPollAt + 81 * SECOND;
     expect((await sweep(deps)).abandoned).toBe(1);
+  });
+});
+
+describe("the waiting query's poll hold (gateway.waitingPollWaitMs)", () => {
+  const base = { version: 1, targets: { t: { type: 'duckdb' } }, routingGroups: { g: { targets: ['t'] } }, defaultRoutingGroup: 'g' };
+  const hold = (gateway: Record<string, unknown>) => parseConfig({ ...base, gateway }).gateway.waitingPollWaitMs;
+
+  it("is 5 s by default, the gateway's own default, or the poll wait when that is longer", () => {
+    expect(hold({})).toBe(5_000);
+    expect(hold({})).toBe(DEFAULT_GATEWAY_CONFIG.waitingPollWaitMs);
+    expect(hold({ pollWaitMs: 8_000 })).toBe(8_000);
+    expect(hold({ pollWaitMs: 0 })).toBe(5_000);
+  });
+
+  it('is at least the poll wait and at most 20 s, under the request timeouts of clients', () => {
+    expect(hold({ waitingPollWaitMs: 20_000 })).toBe(20_000);
+    expect(hold({ pollWaitMs: 2_000, waitingPollWaitMs: 2_000 })).toBe(2_000);
+    expect(() => hold({ waitingPollWaitMs: 20_001 })).toThrow(/gateway\.waitingPollWaitMs: /);
+    expect(() => hold({ waitingPollWaitMs: -1 })).toThrow(/gateway\.waitingPollWaitMs: /);
+    expect(() => hold({ waitingPollWaitMs: 1.5 })).toThrow(/gateway\.waitingPollWaitMs: /);
+    expect(() => hold({ pollWaitMs: 3_000, waitingPollWaitMs: 2_000 })).toThrow(/gateway\.waitingPollWaitMs \(2000\) must be at least gateway\.pollWaitMs \(3000\)/);
   });
 });
 
