@@ -7,7 +7,9 @@
  * (spooling-client-worker.ts), the same for both; runs are interleaved (bench/stats.ts), each
  * full size. BENCH_SPOOLING_ROWS and BENCH_SPOOLING_REPS change the size and the repetitions.
  */
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
+import { DuckDBInstance } from '@duckdb/node-api';
 import type { BenchResult } from './run.js';
 import { collectGarbage, interleave, perSecond, round, type Repeated } from './stats.js';
 import type { ClientAnswer, ClientRequest } from './spooling-client-worker.js';
@@ -50,11 +52,15 @@ async function timedRun(client: Client, server: string, sql: string, encoding?: 
   return perSecond(ROWS, answer.ms);
 }
 
-/** Inline, spooled and the client's JSON.parse of the same rows, interleaved (the order rotating each round). */
-async function measure(client: Client, prefix: string, server: string, sql: string): Promise<Repeated> {
+/**
+ * Inline, spooled and the client's JSON.parse of the same rows, interleaved (the order rotating
+ * each round), with `extra` cases of the same rounds.
+ */
+async function measure(client: Client, prefix: string, server: string, sql: string, extra: Record<string, () => Promise<Record<string, number>>> = {}): Promise<Repeated> {
   await client.ask({ kind: 'capture', server, sql, encoding: 'json+zstd' });
   const repeated = await interleave(
     {
+      ...extra,
       [`${prefix}Inline`]: async () => ({ [`${prefix}InlineRowsPerSecond`]: await timedRun(client, server, sql) }),
       [`${prefix}Spooled`]: async () => ({ [`${prefix}SpooledRowsPerSecond`]: await timedRun(client, server, sql, 'json+zstd') }),
       [`${prefix}Parse`]: async () => {
@@ -85,7 +91,23 @@ export default async function run(): Promise<BenchResult> {
     const local = await startLocalServer();
     let localRuns: Repeated;
     try {
-      localRuns = await measure(client, 'local', local.url, LOCAL_SQL);
+      // What the local engine's reading of DuckDB's result alone allows: the node binding's getRows()
+      // of the same statement, which the engine calls before it converts a value.
+      const duck = await DuckDBInstance.create(':memory:');
+      const connection = await duck.connect();
+      try {
+        localRuns = await measure(client, 'local', local.url, LOCAL_SQL, {
+          localEngineRead: async () => {
+            const start = performance.now();
+            const rows = await (await connection.run(LOCAL_SQL)).getRows();
+            if (rows.length !== ROWS) throw new Error(`DuckDB read ${rows.length} rows`);
+            return { localEngineReadRowsPerSecond: perSecond(ROWS, performance.now() - start) };
+          },
+        });
+      } finally {
+        connection.closeSync();
+      }
+      localRuns.derive('localSpooledOverEngineRead', (get) => round(get('localSpooledRowsPerSecond') / get('localEngineReadRowsPerSecond'), 3));
     } finally {
       await local.close();
     }
@@ -93,7 +115,7 @@ export default async function run(): Promise<BenchResult> {
     const l = localRuns.report();
     const figures = { ...a.figures, ...l.figures };
     return {
-      title: `A ${ROWS.toLocaleString('en')}-row, 16-column result to a client, inline vs spooled (json+zstd), ${REPS} interleaved runs each: through the statement function behind an emulated ALB (Athena result CSV and segments in a local S3), and on the local server (DuckDB); the ceiling is the client's JSON.parse of the same rows. The client runs on a thread of its own, the same for inline and spooled: it asks for the next page while reading the current one, downloads a response's segments in parallel and counts rows. Medians over the runs.`,
+      title: `A ${ROWS.toLocaleString('en')}-row, 16-column result to a client, inline vs spooled (json+zstd), ${REPS} interleaved runs each: through the statement function behind an emulated ALB (Athena result CSV and segments in a local S3), and on the local server (DuckDB); the ceiling is the client's JSON.parse of the same rows, and locally also the DuckDB node binding's own reading of the result (getRows), which bounds the local engine. The client runs on a thread of its own, the same for inline and spooled: it asks for the next page while reading the current one, downloads a response's segments in parallel and counts rows. Medians over the runs.`,
       figures: { rows: ROWS, ...figures },
       repetitions: REPS,
       spreads: { ...a.spreads, ...l.spreads },

@@ -152,12 +152,12 @@ export function jsonRowsSegments({ bytes, ends }: JsonRows, from: number, to: nu
   return segments;
 }
 
-function bracketed(bytes: Buffer, from: number, to: number, startOf: (i: number) => number, ends: Uint32Array): SegmentJson {
+function bracketed(bytes: Uint8Array, from: number, to: number, startOf: (i: number) => number, ends: Uint32Array): SegmentJson {
   const start = startOf(from);
   const end = ends[to - 1]!;
   const json = Buffer.allocUnsafe(end - start + 2);
   json[0] = 0x5b;
-  bytes.copy(json, 1, start, end);
+  json.set(bytes.subarray(start, end), 1);
   json[json.length - 1] = 0x5d;
   return { from, rows: to - from, json };
 }

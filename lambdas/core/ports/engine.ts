@@ -79,7 +79,7 @@ export interface PollOptions {
  */
 export interface JsonRows {
   count: number;
-  bytes: Buffer;
+  bytes: Uint8Array;
   ends: Uint32Array;
 }
 

@@ -385,7 +385,7 @@ describe('poll: results from the result CSV in S3', () => {
     expect(asJson.pages.length).toBeGreaterThan(3);
     const texts = asJson.pages.flatMap((p) => {
       const { bytes, ends, count } = p.jsonRows!;
-      return Array.from({ length: count }, (_, i) => bytes.toString('utf8', i === 0 ? 0 : ends[i - 1]! + 1, ends[i]!));
+      return Array.from({ length: count }, (_, i) => Buffer.from(bytes.subarray(i === 0 ? 0 : ends[i - 1]! + 1, ends[i]!)).toString('utf8'));
     });
     const encode = rowEncoder(decoded.pages[0]!.columns!.map((c) => c.type));
     expect(texts).toEqual(decoded.rows.map(encode));
