@@ -161,6 +161,7 @@ export function composeBifrost(home: BifrostHome): Bifrost {
     pollWaitMs: config.gateway.pollWaitMs,
     waitingPollWaitMs: config.gateway.waitingPollWaitMs,
     historyRetentionDays: config.gateway.historyRetentionDays,
+    spooling: config.gateway.spooling,
     ...(config.gateway.publicUrl ? { publicBaseUrl: config.gateway.publicUrl } : {}),
     ...overrides.gateway,
   };

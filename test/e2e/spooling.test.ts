@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_GATEWAY_CONFIG } from '../../lambdas/core/gateway/index.js';
+import { parseConfig } from '../../lambdas/core/config/schema.js';
 import { startLocalServer, type LocalServer } from '../../lambdas/local/server.js';
 import { runSpooled, type SpoolingResult } from '../support/spooling-client.js';
 
@@ -137,4 +138,28 @@ describe('segments', () => {
     expect(await shortLived.segments.sweep(Date.now())).toBe(result.spooled.length);
     expect(shortLived.segments.size).toBe(0);
   }, 60_000);
+});
+
+describe('the config file', () => {
+  it('decides what is offered (gateway.spooling): the encodings, and none at all', async () => {
+    const local = { version: 1, targets: { local: { type: 'duckdb' } }, routingGroups: { local: { targets: ['local'] } }, defaultRoutingGroup: 'local' };
+    const plainOnly = await startLocalServer({ config: parseConfig({ ...local, gateway: { pollWaitMs: 50, spooling: { encodings: ['json'], inlineMaxBytes: 100 } } }) });
+    const off = await startLocalServer({ config: parseConfig({ ...local, gateway: { pollWaitMs: 50, spooling: { encodings: [] } } }) });
+    try {
+      const plain = await runSpooled(NATION, { server: plainOnly.url, headers: tpch, encoding: 'json+zstd, json' });
+      expect(plain.responseEncodings[0]).toBe('json');
+      expect(plain.rows).toHaveLength(25);
+      // 25 nations take more than 100 bytes of JSON: a spooled segment, not an inline one.
+      expect(plain.spooled.length).toBeGreaterThan(0);
+      const none = await runSpooled(NATION, { server: off.url, headers: tpch, encoding: 'json+zstd, json' });
+      expect(none.responseEncodings[0]).toBeNull();
+      expect(none.encodings).toEqual([]);
+      expect(none.rows).toHaveLength(25);
+    } finally {
+      await plainOnly.close();
+      await off.close();
+    }
+    expect(() => parseConfig({ ...local, gateway: { spooling: { encodings: ['arrow'] } } })).toThrow(/encodings/);
+    expect(() => parseConfig({ ...local, gateway: { spooling: { inlineMaxBytes: 900_000 } } })).toThrow(/inlineMaxBytes/);
+  });
 });

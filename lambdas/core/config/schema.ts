@@ -156,6 +156,28 @@ export const configSchema = z
         clientTimeoutSeconds: z.number().int().min(1).default(300),
         /** Price per TB scanned, for cost estimates in history. */
         pricePerTerabyteUsd: z.number().min(0).default(5),
+        /**
+         * The spooling protocol (docs/spooling.md), offered to Trino clients that ask for it where
+         * the gateway has a segment store (deployed: the results bucket; locally: its own memory).
+         */
+        spooling: z
+          .object({
+            /** Encodings offered; the client's order decides among them. [] turns spooling off. */
+            encodings: z.array(z.enum(['json+zstd', 'json+lz4', 'json'])).default(['json+zstd', 'json+lz4', 'json']),
+            /** A page of at most this many bytes of JSON goes inline, base64 in the response (under the load balancer's 1 MB). */
+            inlineMaxBytes: z.number().int().min(0).max(300_000).default(128_000),
+            /** Bytes of JSON per spooled segment, before compression. */
+            segmentBytes: z.number().int().min(65_536).max(64 * 1024 * 1024).default(8 * 1024 * 1024),
+            /** Segments smaller than this go uncompressed (Trino's default: 8 kB). */
+            compressionThreshold: z.number().int().min(0).max(1024 * 1024).default(8192),
+            /** How long a segment's URI works (the pre-signed URL's expiry); unread segments are deleted after it. */
+            urlTtlSeconds: z.number().int().min(30).max(3600).default(300),
+            /** Engine rows and bytes read for one spooled response: they are held in the function's memory. */
+            pollMaxRows: z.number().int().min(1000).max(1_000_000).default(40_000),
+            pollMaxBytes: z.number().int().min(1024 * 1024).max(64 * 1024 * 1024).default(8 * 1024 * 1024),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .transform(({ waitingPollWaitMs, ...gateway }) => ({ ...gateway, waitingPollWaitMs: waitingPollWaitMs ?? Math.max(DEFAULT_WAITING_POLL_WAIT_MS, gateway.pollWaitMs) }))
