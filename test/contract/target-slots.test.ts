@@ -54,6 +54,33 @@ describe('target slots', () => {
     expect((await store.slots.read([t])).get(t)!.active).toBe(0);
   });
 
+  it('gathers a burst of changes to one counter into few writes, each applied exactly once and never below zero', async () => {
+    const t = target();
+    let writes = 0;
+    const counting = (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+      if ((args as { input?: { Key?: { queryId?: string } } }).input?.Key?.queryId === `#slots#${t}`) writes++;
+      return next(args);
+    };
+    dynamo.client.middlewareStack.add(counting as never, { step: 'initialize', name: `count-${t}` });
+    try {
+      await Promise.all(Array.from({ length: 150 }, () => store.slots.markWaiting('g', [t], 1)));
+      expect((await store.slots.read([t])).get(t)!.waiting).toEqual({ g: 150 });
+      const released: boolean[] = [];
+      await Promise.all(Array.from({ length: 120 }, () => store.slots.take(t, { limit: 1000, group: 'h', newcomer: true })));
+      writes = 0;
+      const seen: string[] = [];
+      store.slots.onRelease((released) => seen.push(released));
+      // 200 releases of 120 slots: 120 apply, 80 find the counter at zero.
+      await Promise.all(Array.from({ length: 200 }, async () => released.push(await store.slots.release(t).then(() => true))));
+      await Promise.all(Array.from({ length: 150 }, () => store.slots.markWaiting('g', [t], -1)));
+      expect((await store.slots.read([t])).get(t)).toEqual({ active: 0, waiting: { g: 0 } });
+      expect(seen.filter((x) => x === t)).toHaveLength(120);
+      expect(writes).toBeLessThan(40);
+    } finally {
+      dynamo.client.middlewareStack.remove(`count-${t}`);
+    }
+  });
+
   it('gives a slot back exactly once, with the write that ends its query, whoever writes it', async () => {
     const t = target();
     await store.slots.take(t, { limit: 3, group: 'g', newcomer: true });

@@ -18,8 +18,18 @@ const BATCH_GET_LIMIT = 100;
 
 export const slotsKey = (target: string) => `${KEY_PREFIX}${target}`;
 
+interface CounterBatch {
+  target: string;
+  attribute: string;
+  delta: 1 | -1;
+  waiters: { resolve: (applied: boolean) => void; reject: (error: unknown) => void }[];
+}
+
 export class DynamoTargetSlots implements TargetSlots {
   private readonly listeners: ((target: string) => void)[] = [];
+  /** Counter changes waiting for the write under way to the same counter (see `change`). */
+  private readonly pending = new Map<string, CounterBatch>();
+  private readonly writing = new Set<string>();
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -64,7 +74,7 @@ export class DynamoTargetSlots implements TargetSlots {
   }
 
   async release(target: string): Promise<void> {
-    if (!(await this.decrement(target, 'active'))) return;
+    if (!(await this.change(target, 'active', -1))) return;
     for (const listener of this.listeners) listener(target);
   }
 
@@ -74,13 +84,7 @@ export class DynamoTargetSlots implements TargetSlots {
 
   async markWaiting(group: string, targets: readonly string[], delta: 1 | -1): Promise<void> {
     const attribute = WAITING_PREFIX + group;
-    await Promise.all(
-      targets.map((target) =>
-        delta > 0
-          ? this.doc.send(new UpdateCommand({ TableName: this.tableName, Key: { queryId: slotsKey(target) }, UpdateExpression: 'ADD #w :one', ExpressionAttributeNames: { '#w': attribute }, ExpressionAttributeValues: { ':one': 1 } }))
-          : this.decrement(target, attribute),
-      ),
-    );
+    await Promise.all(targets.map((target) => this.change(target, attribute, delta)));
   }
 
   async read(targets: readonly string[]): Promise<Map<string, SlotCount>> {
@@ -125,15 +129,67 @@ export class DynamoTargetSlots implements TargetSlots {
     return 'suspect';
   }
 
-  /** Counts down, never below zero (a second release of the same slot changes nothing then). */
-  private async decrement(target: string, attribute: string): Promise<boolean> {
-    return this.conditionalUpdate({
-      Key: { queryId: slotsKey(target) },
-      UpdateExpression: 'ADD #a :minus',
-      ConditionExpression: '#a > :zero',
-      ExpressionAttributeNames: { '#a': attribute },
-      ExpressionAttributeValues: { ':minus': -1, ':zero': 0 },
+  /**
+   * Adds one to a counter or takes one off (never below zero: a second release of the same slot
+   * changes nothing then); true when applied. The changes this instance asks for while a write to
+   * the same counter is under way go together in the next write (a group commit): a burst of ends
+   * or cancels (a thousand DELETEs of waiting queries) costs a few writes to the counter item, not
+   * one each, since writes to one item are serialized. One request alone is written at once.
+   */
+  private change(target: string, attribute: string, delta: 1 | -1): Promise<boolean> {
+    const key = `${target}\u0000${attribute}\u0000${delta}`;
+    return new Promise((resolve, reject) => {
+      let batch = this.pending.get(key);
+      if (!batch) {
+        batch = { target, attribute, delta, waiters: [] };
+        this.pending.set(key, batch);
+      }
+      batch.waiters.push({ resolve, reject });
+      if (!this.writing.has(key)) void this.flush(key);
     });
+  }
+
+  /** Writes the changes gathered for one counter, then the next batch if more came meanwhile. */
+  private async flush(key: string): Promise<void> {
+    this.writing.add(key);
+    try {
+      for (let batch = this.pending.get(key); batch; batch = this.pending.get(key)) {
+        this.pending.delete(key);
+        try {
+          const applied = await this.apply(batch.target, batch.attribute, batch.delta, batch.waiters.length);
+          batch.waiters.forEach((w, i) => w.resolve(i < applied));
+        } catch (error) {
+          for (const w of batch.waiters) w.reject(error);
+        }
+      }
+    } finally {
+      this.writing.delete(key);
+    }
+  }
+
+  /**
+   * `count` changes in one write; how many applied. Taking off `count` when the counter holds
+   * fewer (releases of slots already given back) takes off what it holds: never below zero.
+   */
+  private async apply(target: string, attribute: string, delta: 1 | -1, count: number): Promise<number> {
+    const Key = { queryId: slotsKey(target) };
+    const ExpressionAttributeNames = { '#a': attribute };
+    if (delta > 0) {
+      await this.doc.send(new UpdateCommand({ TableName: this.tableName, Key, UpdateExpression: 'ADD #a :n', ExpressionAttributeNames, ExpressionAttributeValues: { ':n': count } }));
+      return count;
+    }
+    const takeOff = (n: number) => this.conditionalUpdate({ Key, UpdateExpression: 'ADD #a :minus', ConditionExpression: '#a >= :n', ExpressionAttributeNames, ExpressionAttributeValues: { ':minus': -n, ':n': n } });
+    if (await takeOff(count)) return count;
+    // Fewer than asked for: take off what the counter holds, read again if another writer moved it.
+    let applied = 0;
+    for (let attempt = 0; applied < count && attempt < 5; attempt++) {
+      const item = (await this.doc.send(new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }))).Item;
+      const held = typeof item?.[attribute] === 'number' ? (item[attribute] as number) : 0;
+      const n = Math.min(count - applied, held);
+      if (n <= 0) break;
+      if (await takeOff(n)) applied += n;
+    }
+    return applied;
   }
 
   private async conditionalUpdate(input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>): Promise<boolean> {
