@@ -57,8 +57,8 @@ export const HANDLERS = {
 } as const;
 
 /**
- * The SQL parser's prediction caches, written next to the statement function's handler when it is
- * bundled (lambdas/core/sql/parser-snapshot.ts): restoring them replaces the parser's warm-up.
+ * The SQL parser's and lexer's prediction caches, written next to the statement function's handler
+ * when it is bundled (lambdas/core/sql/parser-snapshot.ts): restoring them replaces the warm-up.
  */
 export const PARSER_SNAPSHOT_FILE = 'trino-parser-dfa.json';
 

@@ -63,9 +63,9 @@ export interface GatewayFunctionProps {
    */
   readonly bundledSites?: Readonly<Record<string, string>>;
   /**
-   * Write the SQL parser's prediction caches, as its warm-up builds them, next to the handler
-   * (PARSER_SNAPSHOT_FILE): a handler that restores them at init skips the warm-up, most of its
-   * cold start. They are taken from the lock file's parser, which the bundle holds. @default false
+   * Write the SQL parser's and lexer's prediction caches, as the warm-up builds them, next to the
+   * handler (PARSER_SNAPSHOT_FILE): a handler that restores them at init skips the warm-up, most of
+   * its cold start. They are taken from the lock file's parser, which the bundle holds. @default false
    */
   readonly parserSnapshot?: boolean;
   /** Reserved concurrency. @default unreserved (the account's pool) */

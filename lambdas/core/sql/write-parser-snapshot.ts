@@ -1,11 +1,11 @@
 /**
  * `tsx lambdas/core/sql/write-parser-snapshot.ts FILE`: warms the parser up as a Lambda's init
- * would, writes its prediction caches to FILE (JSON), and checks the file first: restored into
- * empty DFAs, it must give back the same snapshot. Run when a function is bundled.
+ * would, writes its prediction caches and the lexer's to FILE (JSON), and checks the file first:
+ * restored into empty DFAs, it must give back the same snapshot. Run when a function is bundled.
  */
 import { writeFileSync } from 'node:fs';
 import { analyze, warmUpAnalyzer } from './analyze.js';
-import { emptyParserDfas, restoreParserSnapshot, takeParserSnapshot, type ParserSnapshot } from './parser-snapshot.js';
+import { emptyLexerDfas, emptyParserDfas, restoreParserSnapshot, takeParserSnapshot, type ParserSnapshot } from './parser-snapshot.js';
 
 const file = process.argv[2];
 if (!file) throw new Error('usage: write-parser-snapshot.ts FILE');
@@ -33,5 +33,6 @@ warmUpAnalyzer();
 for (const sql of FIRST_STATEMENTS) if (!analyze(sql).ok) throw new Error(`not analyzed: ${sql}`);
 const text = JSON.stringify(takeParserSnapshot());
 const restored = emptyParserDfas();
-if (!restoreParserSnapshot(JSON.parse(text) as ParserSnapshot, restored) || JSON.stringify(takeParserSnapshot(restored)) !== text) throw new Error('the parser snapshot does not restore to itself');
+const restoredLexer = emptyLexerDfas();
+if (!restoreParserSnapshot(JSON.parse(text) as ParserSnapshot, restored, restoredLexer) || JSON.stringify(takeParserSnapshot(restored, restoredLexer)) !== text) throw new Error('the parser snapshot does not restore to itself');
 writeFileSync(file, text);

@@ -1,22 +1,24 @@
 /**
- * The parser's prediction caches, saved after the warm-up and restored into a new process's empty
- * DFAs (what the statement function does at init), must change nothing but the time: the restored
- * caches are the warm-up's own, and every statement analyzed with them gets the analysis a cold
- * parser gives, syntax errors and their positions included.
+ * The parser's and the lexer's prediction caches, saved after the warm-up and restored into a new
+ * process's empty DFAs (what the statement function does at init), must change nothing but the
+ * time: the restored caches are the warm-up's own, and every statement analyzed with them gets the
+ * analysis a cold parser gives, syntax errors and their positions included.
  */
 import type { DFA } from 'antlr4ng';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyze, restoreAnalyzerSnapshot, warmUpAnalyzer } from '../../../lambdas/core/sql/index.js';
-import { emptyParserDfas, parserDfas, restoreParserSnapshot, takeParserSnapshot, type ParserSnapshot } from '../../../lambdas/core/sql/parser-snapshot.js';
+import { emptyLexerDfas, emptyParserDfas, lexerDfas, parserDfas, restoreParserSnapshot, takeParserSnapshot, type ParserSnapshot } from '../../../lambdas/core/sql/parser-snapshot.js';
 import { fullCorpusPath, readCorpus, SAMPLE_PATH } from './corpus-support.js';
 
-/** Puts these DFAs in the parser's place (the parser reads the array it was built with). */
-function install(dfas: DFA[]): void {
+/** Puts these DFAs in the parser's place, and the lexer's (each reads the array it was built with). */
+function install(dfas: DFA[], lexer: DFA[] = emptyLexerDfas()): void {
   parserDfas().splice(0, dfas.length, ...dfas);
+  lexerDfas().splice(0, lexer.length, ...lexer);
 }
 
 const original = [...parserDfas()];
-afterAll(() => install(original));
+const originalLexer = [...lexerDfas()];
+afterAll(() => install(original, originalLexer));
 
 install(emptyParserDfas());
 warmUpAnalyzer();
@@ -42,6 +44,9 @@ const statements = [
   'SELECT 1; SELECT 2',
   'SHOW TABLES FROM c.s LIKE \'x%\'',
   'EXPLAIN ANALYZE SELECT * FROM t',
+  // The lexer's cache: hidden channels, characters past its edge table, a token that never ends.
+  "SELECT /* a comment */ \"Ünïcode\" -- another\nFROM \"tàble\" WHERE x = 'é€𝄞'",
+  "SELECT 'unterminated FROM t",
 ];
 
 function analyses(): string[] {
@@ -49,11 +54,23 @@ function analyses(): string[] {
 }
 
 describe('the parser snapshot', () => {
-  it('restores to itself: the restored DFAs are the warmed ones', () => {
+  it('restores to itself: the restored DFAs are the warmed ones, the lexer\'s included', () => {
     const restored = emptyParserDfas();
-    expect(restoreParserSnapshot(JSON.parse(text) as ParserSnapshot, restored)).toBe(true);
-    expect(JSON.stringify(takeParserSnapshot(restored))).toBe(text);
+    const restoredLexer = emptyLexerDfas();
+    expect(restoreParserSnapshot(JSON.parse(text) as ParserSnapshot, restored, restoredLexer)).toBe(true);
+    expect(JSON.stringify(takeParserSnapshot(restored, restoredLexer))).toBe(text);
     expect(warmed.dfas.length).toBeGreaterThan(10);
+    expect(warmed.lexer.dfas[0]!.s.length).toBeGreaterThan(100);
+  });
+
+  it('keeps a lexer cache in use, and restores the parser\'s all the same', () => {
+    const lexer = emptyLexerDfas();
+    expect(restoreParserSnapshot(JSON.parse(text) as ParserSnapshot, emptyParserDfas(), lexer)).toBe(true);
+    const inUse = lexer[0]!.states;
+    const restored = emptyParserDfas();
+    expect(restoreParserSnapshot(JSON.parse(text) as ParserSnapshot, restored, lexer)).toBe(true);
+    expect(lexer[0]!.states).toBe(inUse);
+    expect(restored.some((d) => d.states.length > 0)).toBe(true);
   });
 
   it('is refused for another grammar, another format, or DFAs already in use', () => {
@@ -83,5 +100,6 @@ describe('the parser snapshot', () => {
     expect(restoreAnalyzerSnapshot('{"format":1,')).toBe('refused');
     expect(restoreAnalyzerSnapshot(JSON.stringify({ ...warmed, grammar: 'other' }))).toBe('refused');
     expect(parserDfas().every((d) => d.states.length === 0)).toBe(true);
+    expect(lexerDfas().every((d) => d.states.length === 0)).toBe(true);
   });
 });
