@@ -42,7 +42,11 @@ export interface BifrostStackProps extends StackProps {
   readonly projectRoot: string;
   /** Deploy the admin function (lambdas/handlers/admin.ts) behind /admin* and /api/admin*. @default false */
   readonly admin?: boolean;
-  /** Statement function timeout: long polls (gateway.pollWaitMs, at most 10 s) plus engine calls. @default Duration.seconds(30) */
+  /**
+   * Statement function timeout: a held poll (gateway.pollWaitMs, or gateway.waitingPollWaitMs for a
+   * query waiting at the gateway, at most 20 s) plus engine and store calls; at least 10 s more than
+   * the longer hold. @default Duration.seconds(30)
+   */
   readonly statementTimeout?: Duration;
 }
 
@@ -75,6 +79,11 @@ export class BifrostStack extends Stack {
     const { config } = props;
     const d = config.deployment;
     const timeout = props.statementTimeout ?? Duration.seconds(30);
+    // A poll is held, then routes, submits or reads a page: it must end before the function times out.
+    const longestHoldMs = Math.max(config.gateway.pollWaitMs, config.gateway.waitingPollWaitMs);
+    if (timeout.toMilliseconds() < longestHoldMs + 10_000) {
+      throw new Error(`statementTimeout (${timeout.toSeconds()} s) must be at least 10 s longer than the longest poll hold (${longestHoldMs / 1000} s, gateway.waitingPollWaitMs or gateway.pollWaitMs)`);
+    }
 
     this.names = physicalNames(config);
     const names = this.names;

@@ -4,7 +4,7 @@
  * Its placeholders (certificate, host name, client range) are what bin/bifrost.ts refuses; the
  * stacks are built from it as it is. environments.test.ts covers the variants it does not reach.
  */
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Duration, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
@@ -21,7 +21,7 @@ import { PARSER_SNAPSHOT_FILE } from '../../lambdas/contract.js';
 import { grammarFingerprint } from '../../lambdas/core/sql/parser-snapshot.js';
 import { ENV } from '../../lambdas/handlers/env.js';
 import { addBifrostStacks, FEATURE_FLAGS, type BifrostStacks } from '../../lib/app.js';
-import { BUNDLED_CONFIG_NAME, ENV_NAMES, type BifrostStack } from '../../lib/bifrost-stack.js';
+import { BifrostStack, BUNDLED_CONFIG_NAME, ENV_NAMES } from '../../lib/bifrost-stack.js';
 import { FUNCTION_NODE_OPTIONS } from '../../lib/constructs/gateway-function.js';
 import { QUEUE_DEPTH_METRIC } from '../../lib/constructs/monitoring.js';
 import { LAMBDA_NODE_OPTIONS } from '../../lib/lambda-node-options.js';
@@ -153,6 +153,12 @@ describe('functions', () => {
     expect(statement.Properties.Timeout).toBeLessThan(idle);
     expect(statement.Properties.MemorySize).toBe(config.deployment.statementMemoryMb);
     expect(config.deployment.statementMemoryMb).toBe(1769);
+  });
+
+  it('refuses a statement timeout that a held waiting poll and its calls would not fit in', () => {
+    const held = { ...config, gateway: { ...config.gateway, waitingPollWaitMs: 20_000 } };
+    const build = (seconds: number) => () => new BifrostStack(new App(), 'Held', { config: held, configFile, projectRoot, env: { region: 'us-east-1' }, statementTimeout: Duration.seconds(seconds) });
+    expect(build(25)).toThrow(/statementTimeout \(25 s\) must be at least 10 s longer than the longest poll hold \(20 s/);
   });
 
   it('pass the handlers their environment by the names lambdas/handlers/env.ts uses', () => {
