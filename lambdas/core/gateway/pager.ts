@@ -1,5 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { EnginePage, GatewayResult } from '../ports/index.js';
+import type { EnginePage, GatewayResult, JsonRows } from '../ports/index.js';
 import type { PageToken } from '../protocol/page-token.js';
 
 /**
@@ -41,6 +41,26 @@ export function enveloped(text: string): number {
     else if (c < 0x20) extra += 5;
   }
   return Buffer.byteLength(text, 'utf8') + extra;
+}
+
+/**
+ * fitRows for rows the engine wrote as JSON (EnginePage.jsonRows): each row measured as `enveloped`
+ * measures its text (a quote or a backslash counts twice; the JSON holds no raw control character).
+ */
+export function fitJsonRows({ bytes, ends, count }: JsonRows, start: number, maxBytes: number): { json: string; end: number } {
+  const first = start === 0 ? 0 : ends[start - 1]! + 1;
+  let size = 2;
+  let end = start;
+  for (let from = first; end < count; end++) {
+    const to = ends[end]!;
+    let row = to - from + 1;
+    for (let i = from; i < to; i++) if (bytes[i] === 0x22 || bytes[i] === 0x5c) row++;
+    if (end > start && size + row > maxBytes) break;
+    size += row;
+    from = to + 1;
+  }
+  const last = end > start ? ends[end - 1]! : first;
+  return { json: '[' + Buffer.from(bytes.buffer, bytes.byteOffset + first, last - first).toString('utf8') + ']', end };
 }
 
 export interface HeldPage {
@@ -85,7 +105,7 @@ export function enginePageSlice(page: EnginePage, token: PageToken, renderRow: (
   let dataJson: string | undefined;
   let taken = 0;
   if (renderRow && count > skip) {
-    const fitted = fit(rows, skip, renderRow, maxBytes);
+    const fitted = page.jsonRows && fit === fitRows ? fitJsonRows(page.jsonRows, skip, maxBytes) : fit(rows, skip, renderRow, maxBytes);
     taken = fitted.end - skip;
     dataJson = fitted.json;
   }

@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodePlan, encodePlan } from '../../../lambdas/core/gateway/plan.js';
-import { enginePageSlice, fitRows, heldResultPage, compactResult } from '../../../lambdas/core/gateway/pager.js';
+import { enginePageSlice, fitJsonRows, fitRows, heldResultPage, compactResult } from '../../../lambdas/core/gateway/pager.js';
 import type { ClientSession, EnginePage, QueryRecord } from '../../../lambdas/core/ports/index.js';
 
 const session: ClientSession = {
@@ -111,5 +112,20 @@ describe('the pager', () => {
     expect(final).toMatchObject({ more: false, done: true, next: undefined });
     expect(final.dataJson).toBeUndefined();
     expect(enginePageSlice({ state: 'FINISHED', columns: [], rows: [] }, { n: 1 }, render, 10)).toMatchObject({ more: false, done: true });
+  });
+});
+
+describe('rows the engine wrote as JSON', () => {
+  it('are cut into the same pages as the same rows rendered one by one, escapes counted as behind the load balancer', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer(), fc.string({ unit: 'binary', maxLength: 30 })), { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 300 }), fc.nat(10), (values, cap, skip) => {
+        const texts = values.map((v) => JSON.stringify(v));
+        const bytes = Buffer.from(texts.join(','));
+        let at = 0;
+        const ends = Uint32Array.from(texts.map((t) => (at += Buffer.byteLength(t) + 1) - 1));
+        const start = Math.min(skip, texts.length - 1);
+        expect(fitJsonRows({ count: texts.length, bytes, ends }, start, cap)).toEqual(fitRows(texts, start, (r) => r, cap));
+      }),
+    );
   });
 });
