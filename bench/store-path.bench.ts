@@ -14,7 +14,7 @@ const headers = { 'X-Trino-User': 'bench', 'X-Trino-Catalog': 'tpch', 'X-Trino-S
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const max = (values: number[]) => Math.max(...values);
 
-/** The poll that records the end writes it, then gives the queue slot back: told apart from the others. */
+/** The poll that records the end writes it and gives the queue slot back alongside: told apart from the others. */
 function ending(trace: QueryTrace): number {
   return trace.polls.findIndex((p) => (p.commands.UpdateItem ?? 0) > 0 && p === trace.polls.filter((q) => (q.commands.UpdateItem ?? 0) > 0).at(-1));
 }
@@ -51,7 +51,7 @@ export default async function bench(): Promise<BenchResult> {
       figures,
       targets: [
         { name: 'at most 2 sequential store round trips on the POST', met: figures.postRoundTripsMax <= 2, detail: `${figures.postRoundTripsMax} at most (${figures.postCommands}); besides, a POST that finds the instance's copy of the run-time config and access rules older than 5 s reads it first (${figures.configRefreshCalls} such reads over the run, counted apart)` },
-        { name: 'at most 1 store round trip per poll', met: figures.pollRoundTripsMax <= 1, detail: `${figures.pollRoundTripsMax} on every poll but the one that records the end, which takes ${figures.endingPollRoundTripsMax}: the end is written, then the queue slot given back (only after the write applied, or a slot could be given back twice)` },
+        { name: 'at most 1 store round trip per poll', met: figures.pollRoundTripsMax <= 1 && figures.endingPollRoundTripsMax <= 1, detail: `${figures.pollRoundTripsMax} at most on the polls, ${figures.endingPollRoundTripsMax} on the one that records the end: the query's marked queue slot goes back alongside that write (the mark makes the release happen once)` },
         { name: 'at most 8 store calls from submit to the final answer, tracking included', met: figures.totalCallsMax <= 8, detail: `median ${figures.totalCallsMedian}, max ${figures.totalCallsMax}` },
       ],
     };

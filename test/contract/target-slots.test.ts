@@ -81,6 +81,31 @@ describe('target slots', () => {
     }
   });
 
+  it('gives a marked slot back once per holder, however often and from wherever it is asked, alongside the write that ends its query', async () => {
+    const t = target();
+    const q = `q-mark-${t}`;
+    expect((await store.slots.take(t, { limit: 5, group: 'g', newcomer: true, holder: q })).taken).toBe(true);
+    expect((await store.slots.take(t, { limit: 5, group: 'g', newcomer: true, holder: 'other' })).taken).toBe(true);
+    await store.create(record(q, { target: t, engineHandle: 'h', slot: t, slotMark: true }));
+    const given: string[] = [];
+    store.slots.onRelease((released) => given.push(released));
+    // A poll gives the slot back alongside its write of the end; an event and a sweeper end it too.
+    const results = await Promise.all([
+      store.transition(q, { state: 'FINISHED', slotGivenBack: true }, T0 + 1),
+      store.slots.release(t, q),
+      store.transition(q, { state: 'FINISHED', eventSequence: 9 }, T0 + 2),
+      store.transition(q, { state: 'CANCELED', endReason: 'abandoned' }, T0 + 3),
+      store.slots.release(t, q),
+    ]);
+    expect(results.filter((r) => r === true)).toHaveLength(1);
+    expect(given.filter((x) => x === t)).toHaveLength(1);
+    expect((await store.slots.read([t])).get(t)!.active).toBe(1);
+    expect((await store.get(q))?.slot).toBeUndefined();
+    // The other holder's slot is still there, and goes back once.
+    await Promise.all([store.slots.release(t, 'other'), store.slots.release(t, 'other')]);
+    expect((await store.slots.read([t])).get(t)!.active).toBe(0);
+  });
+
   it('gives a slot back exactly once, with the write that ends its query, whoever writes it', async () => {
     const t = target();
     await store.slots.take(t, { limit: 3, group: 'g', newcomer: true });

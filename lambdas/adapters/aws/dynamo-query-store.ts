@@ -119,6 +119,8 @@ export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHisto
     if (start.slot !== undefined) {
       sets.push('slot = :slot');
       values[':slot'] = start.slot;
+      if (start.slotMark) sets.push('slotMark = :mark');
+      if (start.slotMark) values[':mark'] = true;
     }
     if (start.routing !== undefined) {
       // A waiting query leaves the line in the same write that starts it.
@@ -176,7 +178,7 @@ export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHisto
       }
       // Leaving the active index: the query no longer counts towards its target's depth; its
       // slot and its place in a waiting line are given back once this write has applied.
-      update = `SET ${sets.join(', ')} REMOVE activeKey, ${open ? '' : 'openShard, '}waitingGroup, slot, waitingOn`;
+      update = `SET ${sets.join(', ')} REMOVE activeKey, ${open ? '' : 'openShard, '}waitingGroup, slot, slotMark, waitingOn`;
     } else {
       sets.push('activeKey = :activeKey');
       values[':activeKey'] = activeKey(patch.state, queryId);
@@ -197,7 +199,8 @@ export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHisto
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     });
-    if (old && final) await this.settle(old, { slot: true, waiting: true });
+    // A writer that gives the marked slot back itself (alongside this write) leaves it to itself.
+    if (old && final) await this.settle(old, { slot: !(patch.slotGivenBack && old.slotMark === true), waiting: true });
     if (old && due) await this.countQuery({ ...old, queryId } as unknown as TrackedRecord, due);
     return old !== undefined;
   }
@@ -234,7 +237,7 @@ export class DynamoQueryStore implements TrackingStore, TargetDepths, QueryHisto
    */
   private async settle(old: Record<string, unknown>, what: { slot: boolean; waiting: boolean }): Promise<void> {
     const work: Promise<unknown>[] = [];
-    if (what.slot && typeof old.slot === 'string') work.push(this.slots.release(old.slot));
+    if (what.slot && typeof old.slot === 'string') work.push(this.slots.release(old.slot, old.slotMark === true ? String(old.queryId) : undefined));
     const group = old[WAITING_INDEX.partitionKey];
     if (what.waiting && typeof group === 'string' && Array.isArray(old.waitingOn) && old.waitingOn.length) work.push(this.slots.markWaiting(group, old.waitingOn as string[], -1));
     await Promise.allSettled(work);

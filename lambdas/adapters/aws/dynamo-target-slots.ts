@@ -5,7 +5,9 @@ import type { SlotAttempt, SlotCount, TargetSlots } from '../../core/ports/index
 /**
  * Queue slots as one counter item per target in the queries table, keyed apart from every query
  * id (`#slots#<target>`: a query id never starts with '#'). `active` counts the slots taken;
- * `w:<group>` counts the queries of a group waiting for the target.
+ * `w:<group>` counts the queries of a group waiting for the target; `h:<queryId>` marks a slot
+ * taken with its query as holder, removed in the same write that gives it back, so that a holder
+ * gives its slot back once however often it asks (a poll and an event ending the same query).
  *
  * Exactness: a slot is taken by one conditional ADD, so concurrent gateways can never take more
  * than the limit between them. A slot is given back by the write that ends its query (the store's
@@ -14,6 +16,8 @@ import type { SlotAttempt, SlotCount, TargetSlots } from '../../core/ports/index
  */
 const KEY_PREFIX = '#slots#';
 const WAITING_PREFIX = 'w:';
+/** A slot's holder (a query id) marks the counter item while it holds the slot. */
+const HOLDER_PREFIX = 'h:';
 const BATCH_GET_LIMIT = 100;
 
 export const slotsKey = (target: string) => `${KEY_PREFIX}${target}`;
@@ -36,9 +40,14 @@ export class DynamoTargetSlots implements TargetSlots {
     private readonly tableName: string,
   ) {}
 
-  async take(target: string, request: { limit: number; group: string; newcomer: boolean; force?: boolean }): Promise<SlotAttempt> {
+  async take(target: string, request: { limit: number; group: string; newcomer: boolean; force?: boolean; holder?: string }): Promise<SlotAttempt> {
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ':one': 1 };
+    if (request.holder !== undefined) {
+      // The holder's mark, removed with the slot: a second release by the same holder finds none.
+      names['#h'] = HOLDER_PREFIX + request.holder;
+      values[':at'] = Date.now();
+    }
     const conditions: string[] = [];
     if (!request.force) {
       conditions.push('(attribute_not_exists(active) OR active < :limit)');
@@ -55,7 +64,7 @@ export class DynamoTargetSlots implements TargetSlots {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { queryId: slotsKey(target) },
-          UpdateExpression: 'ADD active :one',
+          UpdateExpression: `ADD active :one${request.holder !== undefined ? ' SET #h = :at' : ''}`,
           ...(conditions.length ? { ConditionExpression: conditions.join(' AND ') } : {}),
           ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
           ExpressionAttributeValues: values,
@@ -73,8 +82,18 @@ export class DynamoTargetSlots implements TargetSlots {
     }
   }
 
-  async release(target: string): Promise<void> {
-    if (!(await this.change(target, 'active', -1))) return;
+  async release(target: string, holder?: string): Promise<void> {
+    const applied =
+      holder === undefined
+        ? await this.change(target, 'active', -1)
+        : await this.conditionalUpdate({
+            Key: { queryId: slotsKey(target) },
+            UpdateExpression: 'REMOVE #h ADD active :minus',
+            ConditionExpression: 'attribute_exists(#h) AND active > :zero',
+            ExpressionAttributeNames: { '#h': HOLDER_PREFIX + holder },
+            ExpressionAttributeValues: { ':minus': -1, ':zero': 0 },
+          });
+    if (!applied) return;
     for (const listener of this.listeners) listener(target);
   }
 

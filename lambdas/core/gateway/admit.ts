@@ -145,7 +145,7 @@ async function route(ctx: GatewayContext, record: QueryRecord, admission: Admiss
   }
   record.target = decision.target;
   // Held from here: the POST gives it back if the query does not run (submit.ts recordQuery).
-  if (decision.slot) record.slot = decision.target;
+  if (decision.slot) Object.assign(record, { slot: decision.target, slotMark: true });
   const metadata = ctx.deps.metadataFor?.(decision.target);
   const answered = metadata && !plan.describeOutput ? await metadata.answer(engineSql, session, principal) : undefined;
   if (answered) {

@@ -113,7 +113,13 @@ async function recordProgress(ctx: GatewayContext, record: QueryRecord, page: En
     if (page.state !== record.state && !FINAL_STATES.includes(record.state)) {
       const update = page.update ? { updateType: page.update.type, ...(page.update.count !== undefined ? { updateCount: page.update.count } : {}) } : {};
       const patch = { state: page.state, forwardOnly: true, ...(page.error ? { error: page.error } : {}), ...(page.stats ? { stats: page.stats } : {}), ...update, ...finalAccounting(ctx, record, page) };
-      const applied = await ctx.deps.store.transition(record.queryId, patch, t);
+      // The engine says the query ended, so its marked slot goes back alongside the write that
+      // records the end (one round trip): the mark makes the release happen once, whoever asks.
+      const slot = FINAL_STATES.includes(page.state) && record.slotMark && record.slot !== undefined && ctx.deps.slots ? record.slot : undefined;
+      const [applied] = await Promise.all([
+        ctx.deps.store.transition(record.queryId, slot !== undefined ? { ...patch, slotGivenBack: true } : patch, t),
+        slot !== undefined ? ctx.deps.slots!.release(slot, record.queryId).catch((cause: unknown) => ctx.log.warn('could not give a queue slot back', { queryId: record.queryId, target: slot, error: String(cause) })) : undefined,
+      ]);
       // Only the write that recorded the final state publishes it (not a poll that lost the race).
       if (applied && FINAL_STATES.includes(page.state)) ctx.deps.events?.queryEnded({ ...record, ...patch, endedAt: t }, t);
       // The item this instance keeps between polls follows its own writes (poll-cache.ts).

@@ -142,7 +142,7 @@ async function failOver(ctx: GatewayContext, record: QueryRecord, error: EngineU
   }
   let decision: RoutingDecision;
   try {
-    decision = await ctx.deps.router.route({ ...request, exclude: { ...unreachable } });
+    decision = await ctx.deps.router.route({ ...request, exclude: { ...unreachable }, queryId: record.queryId });
   } catch (cause) {
     decision = { outcome: 'deny', reasons: [`routing failed: ${String((cause as Error)?.message ?? cause)}`] };
   }
@@ -159,8 +159,8 @@ async function failOver(ctx: GatewayContext, record: QueryRecord, error: EngineU
   if (decision.outcome === 'target' && decision.slot) {
     // The slot on the dead target is given back; the decision took one on the next.
     await releaseSlot(ctx, record);
-    if (next) record.slot = next;
-    else await ctx.deps.slots?.release(decision.target).catch(() => undefined);
+    if (next) Object.assign(record, { slot: next, slotMark: true });
+    else await ctx.deps.slots?.release(decision.target, record.queryId).catch(() => undefined);
   }
   if (!next) return false;
   ctx.log.info('failing over', { queryId: record.queryId, from: dead, to: next });
@@ -205,7 +205,7 @@ async function attach(ctx: GatewayContext, record: QueryRecord, engine: Engine, 
   let attached: boolean;
   try {
     // A waiting query leaves its line in the same write, with the decision that placed it.
-    const start = { ...(record.slot ? { slot: record.slot } : {}), ...(record.waitingGroup !== undefined && record.routing ? { routing: { ...record.routing, waitedMs: ctx.now() - record.createdAt } } : {}) };
+    const start = { ...(record.slot ? { slot: record.slot, ...(record.slotMark ? { slotMark: true } : {}) } : {}), ...(record.waitingGroup !== undefined && record.routing ? { routing: { ...record.routing, waitedMs: ctx.now() - record.createdAt } } : {}) };
     attached = await ctx.deps.store.attachHandle(record.queryId, record.target!, submitted.handle, submitted.engineQueryId, start);
   } catch (cause) {
     // The engine runs a query the item does not know of: nothing could track or cancel it
@@ -280,8 +280,10 @@ async function planQuery(ctx: GatewayContext, record: QueryRecord, principal: Pr
 export async function releaseSlot(ctx: GatewayContext, record: QueryRecord): Promise<void> {
   const target = record.slot;
   if (target === undefined) return;
+  const holder = record.slotMark ? record.queryId : undefined;
   delete record.slot;
-  await ctx.deps.slots?.release(target).catch((cause: unknown) => ctx.log.warn('could not give a queue slot back', { queryId: record.queryId, target, error: String(cause) }));
+  delete record.slotMark;
+  await ctx.deps.slots?.release(target, holder).catch((cause: unknown) => ctx.log.warn('could not give a queue slot back', { queryId: record.queryId, target, error: String(cause) }));
 }
 
 /**

@@ -71,6 +71,8 @@ export interface QueryRecord {
   access?: Record<string, unknown>;
   /** The target whose queue slot the query holds (TargetSlots): given back when the query ends. */
   slot?: string;
+  /** The slot carries the query's mark (taken with the query as holder): giving it back is idempotent. */
+  slotMark?: boolean;
   /** Targets on which the query is marked as waiting in its group (TargetSlots): unmarked when it stops waiting. */
   waitingOn?: string[];
   /** Epoch seconds after which history may be deleted. */
@@ -97,6 +99,8 @@ export interface TransitionPatch {
   eventSequence?: number;
   /** A poll's write of what it saw: never takes a RUNNING query back to QUEUED (a late write of an earlier state). */
   forwardOnly?: boolean;
+  /** The writer gives the query's marked slot back itself, alongside this write: the store does not. */
+  slotGivenBack?: boolean;
   /** The access record, when the decision changed with the transition (an engine cross-check at submit). */
   access?: Record<string, unknown>;
 }
@@ -139,6 +143,7 @@ export interface QueryStore {
 /** What a query's start records besides its handle (see attachHandle). */
 export interface AttachOptions {
   slot?: string;
+  slotMark?: boolean;
   routing?: Record<string, unknown>;
 }
 
@@ -171,9 +176,13 @@ export interface TargetSlots {
    * Takes a slot on `target` when fewer than `limit` are taken and, for a `newcomer`, no query of
    * `group` waits for the target. `force` takes one whatever the count (a group's use-last overflow).
    */
-  take(target: string, request: { limit: number; group: string; newcomer: boolean; force?: boolean }): Promise<SlotAttempt>;
-  /** Gives a slot back (a query that ends, or one that did not use the slot it took). */
-  release(target: string): Promise<void>;
+  take(target: string, request: { limit: number; group: string; newcomer: boolean; force?: boolean; holder?: string }): Promise<SlotAttempt>;
+  /**
+   * Gives a slot back (a query that ends, or one that did not use the slot it took). A slot taken
+   * with a `holder` is given back by that holder at most once, however often it is asked: its
+   * release can go alongside the write that ends the query instead of after it.
+   */
+  release(target: string, holder?: string): Promise<void>;
   /** Counts a query of `group` in (+1) or out of (-1) the waiting line of each target. */
   markWaiting(group: string, targets: readonly string[], delta: 1 | -1): Promise<void>;
   /** The counters of these targets (absent targets have none taken). */

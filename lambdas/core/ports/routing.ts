@@ -16,6 +16,8 @@ export interface RoutingRequest {
   exclude?: Readonly<Record<string, string>>;
   /** The query already waits in its group's line (a poll of a waiting query): it is not a newcomer. */
   waiting?: boolean;
+  /** The query routed: a slot taken for it carries its id (TargetSlots.take's holder). */
+  queryId?: string;
 }
 
 export type RoutingDecision =

@@ -110,7 +110,8 @@ function headroomOf(decision: RoutingDecision): number | undefined {
  * other routers' decisions pass unchanged.
  */
 export async function routeInArrivalOrder(deps: QueueDeps, request: RoutingRequest, query: { queryId: string; createdAt: number }, now: number, liveWindowMs: number, woken = false): Promise<RoutingDecision> {
-  const decision = await deps.router.route(request);
+  // The query's id marks a slot taken for it: its release is then idempotent (TargetSlots).
+  const decision = await deps.router.route({ ...request, queryId: query.queryId });
   if (decision.outcome !== 'target') return decision;
   const headroom = headroomOf(decision);
   if (headroom === undefined || !deps.store.countWaitingAhead) return decision;
@@ -129,7 +130,7 @@ export async function routeInArrivalOrder(deps: QueueDeps, request: RoutingReque
   if (ahead < headroom) {
     return ahead === 0 ? decision : { ...decision, reasons: [...decision.reasons, `${ahead} older quer${ahead === 1 ? 'y waits' : 'ies wait'} in group '${decision.group}'; target '${decision.target}' has room for ${headroom}`] };
   }
-  if (decision.slot) await deps.slots?.release(decision.target).catch(() => undefined);
+  if (decision.slot) await deps.slots?.release(decision.target, query.queryId).catch(() => undefined);
   const { headroom: _h, target: _t, slot: _s, ...rest } = decision as RoutingDecision & { headroom?: number; target: string; slot?: boolean };
   return {
     ...rest,
@@ -192,15 +193,16 @@ async function waitingPollOnce(ctx: WaitingPollContext, record: QueryRecord, hol
     : { outcome: 'deny', reasons: ['the waiting query has no routing facts to route it with'] };
   if (decision.outcome === 'target') {
     record.target = decision.target;
-    if (decision.slot) record.slot = decision.target;
+    if (decision.slot) Object.assign(record, { slot: decision.target, slotMark: true });
     // The submit may fail over to another target and replace this with its own reasons. Its
     // write of the handle takes the query out of the line, with this decision (attachHandle).
     record.routing = { ...decision };
     await ctx.submit();
     if (!record.engineHandle && record.slot !== undefined) {
       // Not started (the engine was busy, or refused it): the slot is not this query's yet.
-      await ctx.slots?.release(record.slot).catch(() => undefined);
+      await ctx.slots?.release(record.slot, record.queryId).catch(() => undefined);
       delete record.slot;
+      delete record.slotMark;
     }
     return false;
   }

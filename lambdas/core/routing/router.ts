@@ -236,7 +236,7 @@ function depthProbe(depths: TargetDepths): RoomProbe {
  */
 function slotProbe(slots: TargetSlots, request: RoutingRequest, taken: { target?: string }): RoomProbe {
   return async (target, limit, group) => {
-    const attempt = await slots.take(target, { limit, group, newcomer: !request.waiting });
+    const attempt = await slots.take(target, { limit, group, newcomer: !request.waiting, ...(request.queryId !== undefined ? { holder: request.queryId } : {}) });
     const line = attempt.waiting[group] ?? 0;
     if (attempt.taken) {
       taken.target = target;
@@ -264,7 +264,7 @@ export function createRouter(deps: RouterDeps): BifrostRouter {
       const decision = decisionOf(await evaluate(await source.current(), request, slotProbe(deps.slots, request, taken), health, allowed, false));
       if (decision.outcome !== 'target') return decision;
       // An overflow (use-last) takes its slot whatever the count: it still counts while it runs.
-      if (taken.target !== decision.target) await deps.slots.take(decision.target, { limit: 0, group: decision.group, newcomer: false, force: true });
+      if (taken.target !== decision.target) await deps.slots.take(decision.target, { limit: 0, group: decision.group, newcomer: false, force: true, ...(request.queryId !== undefined ? { holder: request.queryId } : {}) });
       return { ...decision, slot: true };
     },
     async explain(request) {
