@@ -98,14 +98,15 @@ export interface EngineSlice {
  * The part of an engine page that fits one client page, from token.s on. `renderRow` writes a
  * row as JSON text in the client's encoding; undefined when the page carries no columns yet.
  */
-export function enginePageSlice(page: EnginePage, token: PageToken, renderRow: ((row: unknown[]) => string) | undefined, maxBytes: number, fit: typeof fitRows = fitRows): EngineSlice {
+export function enginePageSlice(page: EnginePage, token: PageToken, renderRow: ((row: unknown[]) => string) | undefined, maxBytes: number, fit?: typeof fitRows): EngineSlice {
   const skip = token.s ?? 0;
   const rows = page.rows ?? [];
   const count = page.jsonRows?.count ?? rows.length;
   let dataJson: string | undefined;
   let taken = 0;
   if (renderRow && count > skip) {
-    const fitted = page.jsonRows && fit === fitRows ? fitJsonRows(page.jsonRows, skip, maxBytes) : fit(rows, skip, renderRow, maxBytes);
+    // A caller's own fit (spooling takes every row left), else the pages clients read.
+    const fitted = fit ? fit(rows, skip, renderRow, maxBytes) : page.jsonRows ? fitJsonRows(page.jsonRows, skip, maxBytes) : fitRows(rows, skip, renderRow, maxBytes);
     taken = fitted.end - skip;
     dataJson = fitted.json;
   }

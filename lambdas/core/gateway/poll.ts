@@ -80,12 +80,11 @@ async function pollEngine(ctx: GatewayContext, record: QueryRecord, token: PageT
   const engine = ctx.deps.engineFor(record.target!);
   try {
     if (!engine) throw QueryFailure.of('CONFIGURATION_INVALID', `Target ${record.target} is no longer configured`);
-    const options = { maxWaitMs: ctx.config.pollWaitMs, maxRows: ctx.config.maxRowsPerPage, knownState: record.state, knownStateAt: record.updatedAt };
-    // Spooled results are read in far larger pages: they travel as segments, not in the response.
     const session = decodePlan(record)?.session;
     // Rows only pass through to the client: engines that can write them as JSON straight away do.
-    Object.assign(options, { jsonRows: { millisecondDatetimes: !parametricDatetimes(session) } });
-    if (negotiatedEncoding(ctx, session)) Object.assign(options, spooledPollOptions(ctx, !parametricDatetimes(session)));
+    const options = { maxWaitMs: ctx.config.pollWaitMs, maxRows: ctx.config.maxRowsPerPage, knownState: record.state, knownStateAt: record.updatedAt, jsonRows: { millisecondDatetimes: !parametricDatetimes(session) } };
+    // Spooled results are read in far larger pages: they travel as segments, not in the response.
+    if (negotiatedEncoding(ctx, session)) Object.assign(options, spooledPollOptions(ctx));
     return await engine.poll(record.engineHandle!, token.c, options);
   } catch (error) {
     if (error instanceof QueryFailure) return { state: 'FAILED', error: error.error };

@@ -44,14 +44,11 @@ export function withNegotiatedEncoding(ctx: GatewayContext, request: GatewayRequ
   return encoding ? { ...response, headers: { ...response.headers, ...encodingHeader(encoding) } } : response;
 }
 
-/**
- * What a spooled poll asks of its engine: far larger pages than the inline byte cap allows, as
- * JSON rows where the engine can write them (the rows only pass through into segments).
- */
-export function spooledPollOptions(ctx: GatewayContext, millisecondDatetimes: boolean): Pick<PollOptions, 'maxRows' | 'maxBytes' | 'endCursor' | 'jsonRows'> {
+/** What a spooled poll asks of its engine: far larger pages than the inline byte cap allows. */
+export function spooledPollOptions(ctx: GatewayContext): Pick<PollOptions, 'maxRows' | 'maxBytes' | 'endCursor'> {
   const config = spoolingConfig(ctx);
   // The final answer follows the last rows: with an end cursor it does not read the last (large) page again.
-  return { maxRows: config.pollMaxRows, maxBytes: config.pollMaxBytes, endCursor: true, jsonRows: { millisecondDatetimes } };
+  return { maxRows: config.pollMaxRows, maxBytes: config.pollMaxBytes, endCursor: true };
 }
 
 /**

@@ -1,8 +1,8 @@
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BIG_ROWS } from '../athena-support.js';
 import { API_USER, MANY_TYPES_COLUMNS, MANY_TYPES_VALUES, startAthenaClientServer, type AthenaClientServer } from './athena-server.js';
 import { DENIED_USER, eventually } from './support.js';
+import { Client, streamRows } from './presto-stream.js';
 
 /**
  * presto-stream-client (X-Presto-* headers, the nextUri sent as the request path) against Athena
@@ -11,21 +11,6 @@ import { DENIED_USER, eventually } from './support.js';
  * GetQueryResults pages, Athena's failures and Bifrost's own errors, and cancel() stopping the
  * Athena query.
  */
-const require = createRequire(import.meta.url);
-
-interface Statement {
-  query_id: string;
-  columns: { name: string; type: string }[] | null;
-  on(event: 'data', f: (row: Record<string, unknown>) => void): Statement;
-  on(event: 'end', f: () => void): Statement;
-  on(event: 'error', f: (error: Error & { data?: { error?: { errorName: string; errorType: string; message: string } } }) => void): Statement;
-  on(event: 'state_change', f: (state: string) => void): Statement;
-  cancel(): Promise<void>;
-}
-interface PrestoStreamClient {
-  execute(options: { query: string }): Promise<Statement>;
-}
-const { Client } = require('presto-stream-client') as { Client: new (options: Record<string, unknown>) => PrestoStreamClient };
 
 let athena: AthenaClientServer;
 beforeAll(async () => {
@@ -38,15 +23,7 @@ beforeEach(() => athena.reset());
 
 const client = (user = 'alice') => new Client({ host: '127.0.0.1', port: athena.server.port, user, catalog: 'hive', schema: 'mydatabase', pollInterval: 20, objectMode: true });
 
-async function rows(sql: string, c = client()): Promise<{ rows: Record<string, unknown>[]; statement: Statement }> {
-  const statement = await c.execute({ query: sql });
-  const out: Record<string, unknown>[] = [];
-  return new Promise((resolve, reject) => {
-    statement.on('data', (row) => out.push(row));
-    statement.on('end', () => resolve({ rows: out, statement }));
-    statement.on('error', reject);
-  });
-}
+const rows = (sql: string, c = client()) => streamRows(c, sql);
 
 describe('presto-stream-client against Athena', () => {
   it('discovers catalogs, schemas, tables and columns from Glue, without running anything in Athena', async () => {

@@ -1,28 +1,13 @@
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalServer } from '../../../lambdas/local/server.js';
 import { BIG_COUNT, BIG_SQL, DENIED_USER, eventually, SLOW_SQL, startClientServer, TYPES_COLUMNS, TYPES_SQL, TYPES_VALUES } from './support.js';
+import { Client, streamRows } from './presto-stream.js';
 
 /**
  * presto-stream-client (X-Presto-* headers over node:http, the nextUri sent as the request
  * path), used as its users do: execute() gives a Readable of rows, read through its data, end
  * and error events; cancel() sends DELETE /v1/query/{id}.
  */
-const require = createRequire(import.meta.url);
-
-interface Statement {
-  query_id: string;
-  columns: { name: string; type: string }[] | null;
-  on(event: 'data', f: (row: Record<string, unknown>) => void): Statement;
-  on(event: 'end', f: () => void): Statement;
-  on(event: 'error', f: (error: Error & { data?: { error?: { errorName: string; errorType: string } } }) => void): Statement;
-  on(event: 'state_change', f: (state: string) => void): Statement;
-  cancel(): Promise<void>;
-}
-interface PrestoStreamClient {
-  execute(options: { query: string; timezone?: string }): Promise<Statement>;
-}
-const { Client } = require('presto-stream-client') as { Client: new (options: Record<string, unknown>) => PrestoStreamClient };
 
 let server: LocalServer;
 beforeAll(async () => {
@@ -34,15 +19,7 @@ afterAll(async () => {
 
 const client = (user = 'alice') => new Client({ host: '127.0.0.1', port: server.port, user, catalog: 'tpch', schema: 'tiny', pollInterval: 20, objectMode: true });
 
-async function rows(sql: string, c = client()): Promise<{ rows: Record<string, unknown>[]; statement: Statement }> {
-  const statement = await c.execute({ query: sql });
-  const out: Record<string, unknown>[] = [];
-  return new Promise((resolve, reject) => {
-    statement.on('data', (row) => out.push(row));
-    statement.on('end', () => resolve({ rows: out, statement }));
-    statement.on('error', reject);
-  });
-}
+const rows = (sql: string, c = client()) => streamRows(c, sql);
 
 describe('presto-stream-client against the local engine', () => {
   it('discovers catalogs, schemas, tables and columns', async () => {

@@ -129,22 +129,18 @@ export async function readCsvPage(s3: S3Client, request: CsvPageRequest): Promis
  * NOT_TRANSCODED when its bytes are outside Athena's dialect (read it with readCsvPage then).
  */
 export async function readCsvJsonPage(s3: S3Client, request: CsvPageRequest, plan: CsvJsonPlan): Promise<CsvJsonRead | typeof NOT_TRANSCODED> {
-  let outside = false;
-  const read = await readPage<JsonRows>(s3, request, { count: 0, bytes: Buffer.alloc(0), ends: new Uint32Array(0) }, (bytes, eof, skip) => {
-    const taken = outside ? undefined : transcodeCsv(bytes, eof, plan, { skip, maxRows: request.maxRows, maxBytes: request.pageBytes });
-    if (taken === NOT_TRANSCODED) {
-      outside = true;
-      // Taken, so that nothing more is read: the caller reads the page the general way.
-      return { page: { count: 0, bytes: Buffer.alloc(0), ends: new Uint32Array(0) }, end: 0, nextReadBytes: request.readBytes };
-    }
+  const empty: JsonRows = { count: 0, bytes: Buffer.alloc(0), ends: new Uint32Array(0) };
+  const read = await readPage<JsonRows | typeof NOT_TRANSCODED>(s3, request, empty, (bytes, eof, skip) => {
+    const taken = transcodeCsv(bytes, eof, plan, { skip, maxRows: request.maxRows, maxBytes: request.pageBytes });
+    // Taken as it is, so that nothing more is read: the caller reads the page the general way.
+    if (taken === NOT_TRANSCODED) return { page: NOT_TRANSCODED, end: 0, nextReadBytes: request.readBytes };
     if (!taken) return undefined;
     const { end, ...rows } = taken;
     const nextReadBytes = Math.min(request.pageBytes * (end / Math.max(1, rows.bytes.length)), request.maxRows * (end / Math.max(1, rows.count)));
     return { page: rows, end, nextReadBytes };
   });
-  if (outside) return NOT_TRANSCODED;
   const { page, ...rest } = read;
-  return { rows: page, ...rest };
+  return page === NOT_TRANSCODED ? NOT_TRANSCODED : { rows: page, ...rest };
 }
 
 export interface CsvJsonRead {
