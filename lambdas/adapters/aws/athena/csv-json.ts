@@ -110,6 +110,9 @@ export interface CsvJsonPage extends JsonRows {
 /** The input is outside the dialect: read it the general way (csv-pages.ts). */
 export const NOT_TRANSCODED = 'not transcoded';
 
+/** Room for the longest escape (a control character's \u00XX) and a closing quote. */
+const ESCAPE_ROOM = 8;
+
 /** JSON's escape of each control character, as JSON.stringify writes it. */
 const CONTROL_ESCAPES: Uint8Array[] = Array.from({ length: 0x20 }, (_, c) => Buffer.from(JSON.stringify(String.fromCharCode(c)).slice(1, -1), 'latin1'));
 
@@ -118,18 +121,18 @@ const CONTROL_ESCAPES: Uint8Array[] = Array.from({ length: 0x20 }, (_, c) => Buf
  * else those that end before the bytes do. Undefined when not one whole record is there.
  */
 export function transcodeCsv(src: Buffer, eof: boolean, plan: CsvJsonPlan, limits: CsvJsonLimits): CsvJsonPage | undefined | typeof NOT_TRANSCODED {
-  const writer = new JsonWriter(Math.min(limits.maxBytes + (limits.maxBytes >> 2), src.length + (src.length >> 3)) + 1024);
-  const ends: number[] = [];
   const columns = plan.columns;
   const width = columns.length;
+  // A record's brackets, separator and a null per value: 6 bytes a value at most.
+  const writer = new JsonWriter(Math.min(limits.maxBytes + (limits.maxBytes >> 2), src.length + (src.length >> 3)) + 1024, 6 * width + 4);
+  const ends: number[] = [];
   const n = src.length;
   let skip = limits.skip;
   let p = 0;
   let end = 0;
   records: while (p < n && ends.length < limits.maxRows && writer.length < limits.maxBytes) {
     const rowStart = writer.length;
-    // Room for the brackets, the separator and a null per value; each value reserves its own below.
-    writer.reserve(6 * width + 4);
+    writer.reserve(0);
     if (ends.length > 0) writer.put(COMMA);
     writer.put(0x5b);
     for (let c = 0; ; c++) {
@@ -137,33 +140,25 @@ export function transcodeCsv(src: Buffer, eof: boolean, plan: CsvJsonPlan, limit
       if (c > 0) writer.put(COMMA);
       const b = src[p];
       if (b === QUOTE) {
-        // The closing quote (a doubled quote is one inside), noting whether the value needs JSON escapes.
-        let i = p + 1;
-        let plain = true;
-        for (;;) {
-          if (i >= n) {
-            if (eof) return NOT_TRANSCODED;
-            writer.length = rowStart;
-            break records;
-          }
-          const x = src[i]!;
-          if (x === QUOTE) {
-            // A quote that is the last byte read may be the first of a pair the range cut: undecided.
-            if (i + 1 >= n && !eof) {
-              writer.length = rowStart;
-              break records;
-            }
-            if (src[i + 1] !== QUOTE) break;
-            plain = false;
-            i += 2;
-            continue;
-          }
-          if (x < 0x20 || x === BACKSLASH) plain = false;
-          i++;
-        }
         // The header row's labels are read as text, whatever the column's type: it is left out anyway.
-        writeValue(writer, src, p, i, plain, skip > 0 ? HEADER_COLUMN : columns[c]!);
-        p = i + 1;
+        const column = skip > 0 ? HEADER_COLUMN : columns[c]!;
+        let close: number;
+        if (column.kind === Kind.Text) {
+          // Copied as a JSON string while the closing quote is looked for: one pass over the value.
+          close = writer.quotedString(src, p + 1, n, eof);
+        } else {
+          // Numbers and the like hold no quote: the first one closes the value unless it is doubled.
+          close = p + 1;
+          while (close < n && src[close] !== QUOTE) close++;
+          if (close + 1 < n ? src[close + 1] === QUOTE : close >= n || !eof) close = closingQuote(src, p + 1, n, eof);
+          if (close >= 0) writeValue(writer, src, p, close, column);
+        }
+        if (close === CUT) {
+          if (eof) return NOT_TRANSCODED;
+          writer.length = rowStart;
+          break records;
+        }
+        p = close + 1;
       } else if (b === COMMA || b === LF || b === CR || p >= n) writer.putNull();
       else return NOT_TRANSCODED;
       if (p >= n) {
@@ -202,25 +197,37 @@ export function transcodeCsv(src: Buffer, eof: boolean, plan: CsvJsonPlan, limit
   return { count: ends.length, bytes: writer.bytes(), ends: Uint32Array.from(ends), end };
 }
 
+/** The bytes end before the value does: the record is cut, and ends only at the end of the file. */
+const CUT = -1;
+
 /**
- * One non-null value: `src[open]` is its opening quote, `src[close]` its closing one; `plain`
- * when nothing in between needs an escape in JSON (no quote, backslash or control character).
+ * The closing quote of a value whose text starts at `from` (a doubled quote is one inside), or
+ * CUT. A quote that is the last byte read may be the first of a pair the range cut: undecided.
  */
-function writeValue(writer: JsonWriter, src: Buffer, open: number, close: number, plain: boolean, column: ColumnPlan): void {
+function closingQuote(src: Buffer, from: number, n: number, eof: boolean): number {
+  for (let i = from; i < n; i++) {
+    if (src[i] !== QUOTE) continue;
+    if (i + 1 >= n) return eof ? i : CUT;
+    if (src[i + 1] !== QUOTE) return i;
+    i++;
+  }
+  return CUT;
+}
+
+/**
+ * One non-null value that is not text: `src[open]` is its opening quote, `src[close]` its closing
+ * one. Written as it is when it is in canonical form, else through the decoder and the encoder.
+ */
+function writeValue(writer: JsonWriter, src: Buffer, open: number, close: number, column: ColumnPlan): void {
   const from = open + 1;
   switch (column.kind) {
-    case Kind.Text:
-      // A plain value is the same text in JSON as in the CSV, quotes included.
-      if (plain) writer.copy(src, open, close + 1);
-      else writer.jsonString(src, from, close);
-      return;
     case Kind.Integer:
       if (isCanonicalInteger(src, from, close)) return writer.copy(src, from, close);
       break;
     case Kind.Double:
       if (isPlainDouble(src, from, close)) return writer.copy(src, from, close);
       // Any other float text decodes as Number() reads it (decodeFloat), then encodes as encodeFloat writes it.
-      if (isFloatText(src, from, close)) return writer.text(floatText(Number(src.toString('latin1', from, close))));
+      if (isFloatText(src, from, close)) return writer.ascii(floatText(Number(src.toString('latin1', from, close))));
       break;
     case Kind.Boolean:
       if (isWord(src, from, close, 'true') || isWord(src, from, close, 'false')) return writer.copy(src, from, close);
@@ -315,20 +322,25 @@ function isWord(src: Buffer, from: number, to: number, word: string): boolean {
 }
 
 /**
- * The output: bytes written once into a buffer that grows by doubling. `reserve` makes room
- * ahead for `put` and `putNull`, which do not check; the other writes make their own.
+ * The output: bytes written once into a buffer that grows by doubling. Every reservation keeps
+ * `slack` more bytes free than it asks for: room for a record's brackets, separators and nulls,
+ * which `put` and `putNull` write without a check, whatever its values took before them.
  */
 class JsonWriter {
   private buffer: Buffer;
   length = 0;
 
-  constructor(size: number) {
-    this.buffer = Buffer.allocUnsafe(size);
+  constructor(
+    size: number,
+    private readonly slack: number,
+  ) {
+    this.buffer = Buffer.allocUnsafe(size + slack);
   }
 
+  /** Room for `bytes` more (and the slack); a record reserves 0 before it starts. */
   reserve(bytes: number): void {
-    if (this.length + bytes <= this.buffer.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.length + bytes, 2 * this.buffer.length));
+    if (this.length + bytes + this.slack <= this.buffer.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.length + bytes + this.slack, 2 * this.buffer.length));
     this.buffer.copy(bigger, 0, 0, this.length);
     this.buffer = bigger;
   }
@@ -362,33 +374,64 @@ class JsonWriter {
     this.length = o;
   }
 
-  /**
-   * `src[from, to)` as a JSON string: a doubled quote becomes `\"`, a backslash `\\`, a control
-   * character its escape; every other byte (UTF-8 sequences included) is copied.
-   */
-  jsonString(src: Buffer, from: number, to: number): void {
-    // Six bytes per input byte at most (a control character's \u00XX), and the quotes.
-    this.reserve(6 * (to - from) + 2);
+  /** An ASCII text (a number's), char by char: cheaper than a native write for a few bytes. */
+  ascii(text: string): void {
+    this.reserve(text.length);
     const out = this.buffer;
     let o = this.length;
+    for (let i = 0; i < text.length; i++) out[o++] = text.charCodeAt(i);
+    this.length = o;
+  }
+
+  /**
+   * The quoted value whose text starts at `src[from]`, written as a JSON string while its closing
+   * quote is looked for: a doubled quote becomes `\"`, a backslash `\\`, a control character its
+   * escape; every other byte (UTF-8 sequences included) is copied, so a value that needs no escape
+   * is the same bytes as in the CSV. Returns the closing quote's index, or CUT (closingQuote).
+   */
+  quotedString(src: Buffer, from: number, n: number, eof: boolean): number {
+    this.reserve(ESCAPE_ROOM);
+    let out = this.buffer;
+    let o = this.length;
     out[o++] = QUOTE;
-    for (let i = from; i < to; i++) {
+    let i = from;
+    for (;;) {
+      // Plain bytes as long as there is room for them and for one escape after them.
+      const lim = Math.min(n, i + (out.length - o - ESCAPE_ROOM - this.slack));
+      while (i < lim) {
+        const b = src[i]!;
+        if (b === QUOTE || b < 0x20 || b === BACKSLASH) break;
+        out[o++] = b;
+        i++;
+      }
+      if (i >= n) return CUT;
+      if (i >= lim) {
+        this.length = o;
+        this.reserve(Math.min(n - i, 1 << 20) + ESCAPE_ROOM);
+        out = this.buffer;
+        continue;
+      }
       const b = src[i]!;
-      if (b >= 0x20 && b !== QUOTE && b !== BACKSLASH) out[o++] = b;
-      else if (b === QUOTE) {
+      if (b === QUOTE) {
+        if (i + 1 >= n && !eof) return CUT;
+        if (src[i + 1] !== QUOTE) {
+          out[o++] = QUOTE;
+          this.length = o;
+          return i;
+        }
         out[o++] = BACKSLASH;
         out[o++] = QUOTE;
-        i++;
+        i += 2;
       } else if (b === BACKSLASH) {
         out[o++] = BACKSLASH;
         out[o++] = BACKSLASH;
+        i++;
       } else {
         const escape = CONTROL_ESCAPES[b]!;
         for (let k = 0; k < escape.length; k++) out[o++] = escape[k]!;
+        i++;
       }
     }
-    out[o++] = QUOTE;
-    this.length = o;
   }
 
   bytes(): Buffer {

@@ -139,6 +139,19 @@ describe('Athena result CSV written straight as the protocol JSON', () => {
     expect(rowsOf(page)).toEqual(['[null]', '[""]', JSON.stringify([big]), '[null]', '["z"]']);
   });
 
+  it('grows its output at any point of a record: a value that fills the buffer, then NULLs and escapes after it', () => {
+    // The output starts near the input's size; NULLs (4 bytes out of none) and escapes outgrow it.
+    // Every length of the first value puts the end of the buffer somewhere else in the record.
+    const types = [t('varchar'), ...Array.from({ length: 40 }, () => t('bigint')), t('varchar')];
+    for (let length = 1; length <= 300; length += 1) {
+      const rows: RawValue[][] = Array.from({ length: 40 }, (_, r) => ['x'.repeat(length + r), ...Array.from({ length: 40 }, () => null), '"\u0001'.repeat(r % 3)]);
+      const { bytes } = fileOf({ types, rows, eol: '\n' });
+      const page = transcodeCsv(bytes, true, csvJsonPlan(types, false), UNLIMITED);
+      if (page === NOT_TRANSCODED || page === undefined) throw new Error(`not transcoded: ${String(page)}`);
+      expect(Buffer.from(page.bytes).toString('utf8')).toBe(expectedJson(types, rows, false).join(','));
+    }
+  });
+
   it('stops at the row and byte limits after a whole record, and skips the header only at the start', () => {
     const types = [t('bigint'), t('varchar')];
     const rows: RawValue[][] = Array.from({ length: 50 }, (_, i) => [String(i), `row ${i}`]);
