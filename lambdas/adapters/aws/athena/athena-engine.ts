@@ -262,7 +262,7 @@ export class AthenaEngine implements Engine {
    * The query's execution, read from Athena only when needed: not when a non-final state was
    * recorded moments ago (EventBridge keeps the item current), and while it runs a few spaced
    * calls within the poll's wait. A query already known FINISHED is read once, for its facts.
-   * Undefined when the known state is fresh and the wait is too short to need a call.
+   * Undefined, after the wait, when the known state is still fresh once the wait is over.
    */
   private async awaitExecution(handle: AthenaHandle, options: PollOptions): Promise<QueryExecution | undefined> {
     const start = this.now();
@@ -272,7 +272,11 @@ export class AthenaEngine implements Engine {
     if (known && !isFinal(known) && options.knownStateAt !== undefined) {
       const freshUntil = options.knownStateAt + (this.options.freshStateMs ?? 300);
       if (freshUntil > start) {
-        if (freshUntil > deadline) return undefined;
+        // The poll still waits its time: answered at once, a client asks again at once.
+        if (freshUntil > deadline) {
+          if (deadline > start) await this.sleep(deadline - start);
+          return undefined;
+        }
         await this.sleep(freshUntil - start);
       }
     }

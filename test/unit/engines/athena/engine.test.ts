@@ -219,9 +219,12 @@ describe('poll: states', () => {
   it('trusts a state recorded moments ago instead of calling Athena', async () => {
     const e = engine();
     const handle = await submitted(e, 'SELECT 1');
+    const start = now;
     const page = await e.poll(handle, undefined, { maxWaitMs: 100, maxRows: 100, knownState: 'QUEUED', knownStateAt: now });
     expect(page).toEqual({ state: 'QUEUED' });
     expect(athenaMock.commandCalls(GetQueryExecutionCommand)).toHaveLength(0);
+    // Held for the poll's wait all the same: a client that got QUEUED at once would ask again at once.
+    expect(now - start).toBe(100);
   });
 
   it('answers as soon as the query finishes during the wait', async () => {
