@@ -72,6 +72,7 @@ export async function runSpooled(sql: string, options: SpoolingClientOptions): P
   const doFetch = options.fetch ?? fetch;
   const headers: Record<string, string> = { 'X-Trino-User': options.user ?? 'alice', ...options.headers };
   if (options.encoding !== undefined) headers['X-Trino-Query-Data-Encoding'] = options.encoding;
+  const acks: Promise<void>[] = [];
   const result: SpoolingResult = { rows: [], rowCount: 0, encodings: [], responseEncodings: [], inlineSegments: 0, spooled: [], directPages: 0, bodies: [] };
   let response = await doFetch(`${options.server}/v1/statement`, { method: 'POST', headers, body: sql });
   // The encoding header goes on the POST only: the server keeps it for the query.
@@ -87,13 +88,22 @@ export async function runSpooled(sql: string, options: SpoolingClientOptions): P
     const next = page.nextUri && options.prefetch ? doFetch(page.nextUri, { headers }) : undefined;
     // A prefetched poll that fails while this page's data is read is reported once the data is.
     next?.catch(() => undefined);
-    if (page.data !== undefined) await readData(page.data, result, options, doFetch);
-    if (!page.nextUri) return result;
+    if (page.data !== undefined) await readData(page.data, result, options, doFetch, acks);
+    if (!page.nextUri) {
+      await Promise.all(acks);
+      return result;
+    }
     response = await (next ?? doFetch(page.nextUri, { headers }));
   }
 }
 
-async function readData(data: unknown, result: SpoolingResult, options: SpoolingClientOptions, doFetch: typeof fetch): Promise<void> {
+async function acknowledge(segment: Segment, doFetch: typeof fetch): Promise<void> {
+  const ack = await doFetch(segment.ackUri!, { headers: flatten(segment.headers) });
+  await ack.arrayBuffer();
+  if (ack.status !== 200) throw new Error(`ack answered ${ack.status}`);
+}
+
+async function readData(data: unknown, result: SpoolingResult, options: SpoolingClientOptions, doFetch: typeof fetch, acks: Promise<void>[]): Promise<void> {
   if (Array.isArray(data)) {
     result.directPages++;
     result.rowCount += data.length;
@@ -112,9 +122,12 @@ async function readData(data: unknown, result: SpoolingResult, options: Spooling
     if (rows.length !== segment.metadata.rowsCount) throw new Error(`segment rowsCount ${segment.metadata.rowsCount}, but it holds ${rows.length} rows`);
     result.rowCount += rows.length;
     if (options.keepRows !== false) for (const row of rows) result.rows.push(row);
+    // Sent and not waited for, as Trino's JDBC driver does (an enqueued call); checked at the end.
     if (segment.type === 'spooled' && options.ack !== false && segment.ackUri) {
-      const ack = await doFetch(segment.ackUri, { headers: flatten(segment.headers) });
-      if (ack.status !== 200) throw new Error(`ack answered ${ack.status}`);
+      const ack = acknowledge(segment, doFetch);
+      // A failure is reported once the result is read (Promise.all), never as an unhandled rejection.
+      ack.catch(() => undefined);
+      acks.push(ack);
     }
   }
 }
