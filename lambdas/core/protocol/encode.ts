@@ -81,6 +81,8 @@ export function floatText(v: number): string {
   if (Number.isNaN(v)) return '"NaN"';
   if (v === Infinity) return '"Infinity"';
   if (v === -Infinity) return '"-Infinity"';
+  // String(-0) is "0": the sign is kept, as Trino writes -0.0.
+  if (v === 0 && 1 / v < 0) return '-0.0';
   const text = String(v);
   // An integer token makes the Java decoders throw: 1 must be written 1.0.
   return text.includes('.') || text.includes('e') ? text : text + '.0';

@@ -47,7 +47,7 @@ describe('value encoding (PROTOCOL.md §1.5)', () => {
       fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (d) => {
         const text = enc('double', d);
         expect(/[.eE]/.test(text)).toBe(true);
-        expect(JSON.parse(text)).toBe(d === 0 ? 0 : d);
+        expect(JSON.parse(text)).toBe(d); // -0.0 included, as Trino writes it
       }),
     );
   });

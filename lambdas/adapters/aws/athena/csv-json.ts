@@ -9,7 +9,9 @@ import type { JsonRows, SqlType } from '../../../core/ports/index.js';
  * give, without a JavaScript value per cell: strings are copied with JSON's escapes, numbers and
  * booleans in their canonical form are copied as they are. A value in any other form (a double
  * with an exponent, a bigint past 15 digits, varbinary, a complex type, a datetime to cut to
- * milliseconds) goes through the decoder and the encoder, so the output never differs.
+ * milliseconds) goes through the decoder and the encoder, so the output never differs. One
+ * exception, in text only: a double in plain decimal form keeps Athena's digits (isPlainDouble),
+ * where the encoder would write JavaScript's shortest text of the same double.
  *
  * Anything outside the dialect Athena writes (an unquoted value, a record with the wrong number of
  * values, bytes that are not UTF-8) is not transcoded: the caller then reads the page the general
@@ -32,7 +34,7 @@ const enum Kind {
   Text,
   /** Digits in canonical form are written as they are. */
   Integer,
-  /** A plain decimal in the form JavaScript prints the same double in is written as it is. */
+  /** A plain decimal (Java's text of the double) is written as it is. */
   Double,
   Boolean,
   /** Validated and written as a JSON string. */
@@ -250,15 +252,18 @@ function isCanonicalInteger(src: Buffer, from: number, to: number): boolean {
   return true;
 }
 
+/** Digits a plain double may have to be copied: more than Java ever prints (17 and leading zeros). */
+const MAX_PLAIN_DOUBLE_DIGITS = 25;
+
 /**
- * `-?(0|[1-9][0-9]*)\.[0-9]+`, at most 15 digits, no trailing zero in the fraction (but `.0`),
- * not -0.0, and not below 1e-6 (where JavaScript would print an exponent): a decimal of at most
- * 15 significant digits is the shortest text of its double, so the encoder writes it back as it is.
+ * `-?(0|[1-9][0-9]*)\.[0-9]+`, at most MAX_PLAIN_DOUBLE_DIGITS digits: a JSON number with a
+ * fraction, which every client reads as the double it denotes. Athena prints a double with Java's
+ * Double.toString, whose text reads back as the very double it printed, so it is written as Athena
+ * wrote it: JavaScript's shortest text of the same double may have other digits, never another value.
  */
 function isPlainDouble(src: Buffer, from: number, to: number): boolean {
   let i = from;
-  const negative = src[i] === MINUS;
-  if (negative) i++;
+  if (src[i] === MINUS) i++;
   const intStart = i;
   while (i < to && src[i]! >= ZERO && src[i]! <= NINE) i++;
   const intDigits = i - intStart;
@@ -267,15 +272,7 @@ function isPlainDouble(src: Buffer, from: number, to: number): boolean {
   const fracStart = ++i;
   while (i < to && src[i]! >= ZERO && src[i]! <= NINE) i++;
   const fracDigits = i - fracStart;
-  if (i !== to || fracDigits < 1 || intDigits + fracDigits > 15) return false;
-  const zeroInt = intDigits === 1 && src[intStart] === ZERO;
-  if (src[to - 1] === ZERO) return fracDigits === 1 && !(negative && zeroInt);
-  if (zeroInt) {
-    let leading = 0;
-    while (src[fracStart + leading] === ZERO) leading++;
-    if (leading > 5) return false;
-  }
-  return true;
+  return i === to && fracDigits >= 1 && intDigits + fracDigits <= MAX_PLAIN_DOUBLE_DIGITS;
 }
 
 /** `[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?`: the float text the double decoder reads with Number(). */

@@ -41,11 +41,24 @@ function fileOf({ types, rows, eol }: Table): { bytes: Buffer; ends: number[] } 
   return { bytes: Buffer.from(lines.map((l) => l + eol).join('')), ends };
 }
 
-/** The general path: scanner, decoders, the gateway's datetime cut, the encoder. */
+/** A double's text in plain decimal form, which the transcoder keeps as Athena wrote it. */
+const PLAIN_DOUBLE = /^-?(0|[1-9]\d*)\.\d+$/;
+const isFloat = (type: SqlType) => type.kind === 'simple' && (type.name === 'double' || type.name === 'real');
+
+/**
+ * The general path: scanner, decoders, the gateway's datetime cut, the encoder; a double in plain
+ * decimal form keeps its text (the encoder writes a float text as it is), as the transcoder does.
+ */
 function expectedJson(types: SqlType[], rows: RawValue[][], millis: boolean): string[] {
   const encode = rowEncoder(types);
-  return decodeRows(types, rows).map((row) =>
-    encode(millis ? row.map((v, i) => (types[i]!.kind === 'simple' && /^(time|timestamp)/.test((types[i] as { name: string }).name) && typeof v === 'string' ? millisecondDatetime(v) : v)) : row),
+  return decodeRows(types, rows).map((row, r) =>
+    encode(
+      row.map((v, i) => {
+        const raw = rows[r]![i];
+        if (isFloat(types[i]!) && raw != null && PLAIN_DOUBLE.test(raw) && raw.replace(/\D/g, '').length <= 25) return raw;
+        return millis && types[i]!.kind === 'simple' && /^(time|timestamp)/.test((types[i] as { name: string }).name) && typeof v === 'string' ? millisecondDatetime(v) : v;
+      }),
+    ),
   );
 }
 
@@ -150,6 +163,26 @@ describe('Athena result CSV written straight as the protocol JSON', () => {
       if (page === NOT_TRANSCODED || page === undefined) throw new Error(`not transcoded: ${String(page)}`);
       expect(Buffer.from(page.bytes).toString('utf8')).toBe(expectedJson(types, rows, false).join(','));
     }
+  });
+
+  it('keeps a double in plain decimal form as Athena wrote it: the same double for every reader, -0.0 included', () => {
+    const types = [t('double'), t('real')];
+    // 17 significant digits (Java's longest, not always JavaScript's shortest), a trailing zero, -0.0.
+    const texts = fc.oneof(
+      fc.double({ min: -1e7, max: 1e7, noNaN: true }).map((d) => d.toPrecision(17)),
+      fc.constantFrom('0.10000000000000001', '2.0000000000000004', '333.33333333333337', '1.50', '-0.0', '0.0', '0.0010000000000000000208'),
+    ).filter((text) => PLAIN_DOUBLE.test(text));
+    fc.assert(
+      fc.property(texts, (text) => {
+        const { bytes } = fileOf({ types, rows: [[text, text]], eol: '\n' });
+        const page = transcodeCsv(bytes, true, csvJsonPlan(types, false), UNLIMITED);
+        if (page === NOT_TRANSCODED || page === undefined) throw new Error(`not transcoded: ${String(page)}`);
+        expect(rowsOf(page)).toEqual([`[${text},${text}]`]);
+        const [double] = JSON.parse(rowsOf(page)[0]!) as number[];
+        expect(Object.is(double, Number(text))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('stops at the row and byte limits after a whole record, and skips the header only at the start', () => {
