@@ -149,11 +149,12 @@ export function transcodeCsv(src: Buffer, eof: boolean, plan: CsvJsonPlan, limit
           // Copied as a JSON string while the closing quote is looked for: one pass over the value.
           close = writer.quotedString(src, p + 1, n, eof);
         } else {
-          // Numbers and the like hold no quote: the first one closes the value unless it is doubled.
-          close = p + 1;
-          while (close < n && src[close] !== QUOTE) close++;
-          if (close + 1 < n ? src[close + 1] === QUOTE : close >= n || !eof) close = closingQuote(src, p + 1, n, eof);
-          if (close >= 0) writeValue(writer, src, p, close, column);
+          // An integer or a plain double is copied while it is read; anything else is found, then written.
+          close = column.kind === Kind.Integer || column.kind === Kind.Double ? writer.plainNumber(src, p + 1, n, column.kind === Kind.Double) : CUT;
+          if (close === CUT) {
+            close = valueClose(src, p + 1, n, eof);
+            if (close !== CUT) writeValue(writer, src, p, close, column);
+          }
         }
         if (close === CUT) {
           if (eof) return NOT_TRANSCODED;
@@ -214,6 +215,13 @@ function closingQuote(src: Buffer, from: number, n: number, eof: boolean): numbe
     i++;
   }
   return CUT;
+}
+
+/** closingQuote for a value that is not text: numbers and the like hold no quote, so the first one closes them unless doubled. */
+function valueClose(src: Buffer, from: number, n: number, eof: boolean): number {
+  let close = from;
+  while (close < n && src[close] !== QUOTE) close++;
+  return (close + 1 < n ? src[close + 1] === QUOTE : close >= n || !eof) ? closingQuote(src, from, n, eof) : close;
 }
 
 /**
@@ -378,6 +386,50 @@ class JsonWriter {
     let o = this.length;
     for (let i = 0; i < text.length; i++) out[o++] = text.charCodeAt(i);
     this.length = o;
+  }
+
+  /**
+   * The quoted number whose text starts at `src[from]`, copied when it is an integer in canonical
+   * form (isCanonicalInteger) or, with `fraction`, a double in plain form (isPlainDouble), and its
+   * closing quote is the next byte and not doubled. Returns the closing quote's index, or CUT with
+   * nothing written: the value is then read the general way.
+   */
+  plainNumber(src: Buffer, from: number, n: number, fraction: boolean): number {
+    // Digits past the limits end the copy (the next byte is not a quote), so this room is enough.
+    this.reserve(MAX_PLAIN_DOUBLE_DIGITS + 4);
+    const out = this.buffer;
+    let o = this.length;
+    let i = from;
+    const negative = src[i] === MINUS;
+    if (negative) out[o++] = src[i++]!;
+    const intStart = i;
+    let b = src[i]!;
+    if (b === ZERO) {
+      // A leading zero stands alone, and -0 is not an integer's canonical form.
+      if (negative && !fraction) return CUT;
+      out[o++] = b;
+      b = src[++i]!;
+    } else {
+      while (b >= ZERO && b <= NINE && i - intStart < MAX_PLAIN_DOUBLE_DIGITS) {
+        out[o++] = b;
+        b = src[++i]!;
+      }
+    }
+    if (i === intStart) return CUT;
+    if (fraction) {
+      if (b !== DOT) return CUT;
+      out[o++] = b;
+      const fracStart = ++i;
+      b = src[i]!;
+      while (b >= ZERO && b <= NINE && i - intStart <= MAX_PLAIN_DOUBLE_DIGITS) {
+        out[o++] = b;
+        b = src[++i]!;
+      }
+      if (i === fracStart || i - intStart - 1 > MAX_PLAIN_DOUBLE_DIGITS) return CUT;
+    } else if (i - intStart > 15) return CUT;
+    if (b !== QUOTE || i + 1 >= n || src[i + 1] === QUOTE) return CUT;
+    this.length = o;
+    return i;
   }
 
   /**
