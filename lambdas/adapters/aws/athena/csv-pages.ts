@@ -316,7 +316,44 @@ function estimateJsonBytes(rows: readonly (readonly RawValue[])[], from: number)
   return n;
 }
 
-async function getRange(s3: S3Client, location: CsvLocation, first: number, last: number, etag?: string): Promise<{ bytes: Uint8Array; total: number; tag?: string }> {
+/**
+ * A range above this is read as parts of it at once: S3 serves each connection at a bounded
+ * rate, and parallel byte-range reads are how its clients reach more (a spooled poll reads
+ * megabytes). At most MAX_RANGE_PARTS parts: larger ranges get larger parts.
+ */
+const RANGE_PART_BYTES = 2 * 1024 * 1024;
+const MAX_RANGE_PARTS = 8;
+
+type RangeRead = { bytes: Uint8Array; total: number; tag?: string };
+
+/**
+ * Bytes `first` to `last` of the object. Split into parts only once an earlier page pinned the
+ * object by its ETag, so that every part is of the same object (a part of another answers 412).
+ */
+async function getRange(s3: S3Client, location: CsvLocation, first: number, last: number, etag?: string): Promise<RangeRead> {
+  const length = last - first + 1;
+  if (!etag || length <= RANGE_PART_BYTES) return getOneRange(s3, location, first, last, etag);
+  const partBytes = Math.max(RANGE_PART_BYTES, Math.ceil(length / MAX_RANGE_PARTS));
+  const starts: number[] = [];
+  for (let at = first; at <= last; at += partBytes) starts.push(at);
+  const parts = await Promise.all(starts.map((at) => getOneRange(s3, location, at, Math.min(last, at + partBytes - 1), etag)));
+  // The bytes end at the first part that ends early (the end of the object).
+  let size = 0;
+  for (const [i, part] of parts.entries()) {
+    size += part.bytes.length;
+    if (part.bytes.length < Math.min(last, starts[i]! + partBytes - 1) - starts[i]! + 1) break;
+  }
+  const bytes = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const part of parts) {
+    if (at >= size) break;
+    bytes.set(part.bytes.subarray(0, size - at), at);
+    at += part.bytes.length;
+  }
+  return { bytes, total: parts[0]!.total, tag: parts[0]!.tag ?? etag };
+}
+
+async function getOneRange(s3: S3Client, location: CsvLocation, first: number, last: number, etag?: string): Promise<RangeRead> {
   let response;
   try {
     response = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key, Range: `bytes=${first}-${last}`, ...(etag ? { IfMatch: etag } : {}) }));

@@ -135,6 +135,27 @@ describe('result CSV pages', () => {
     expect(second.nextOffset).toBe(body.length);
   });
 
+  it('reads a large range of a file it has seen as parts at once, pinned by its ETag, with the same rows', async () => {
+    const rows: RawValue[][] = Array.from({ length: 60_000 }, (_, i) => [String(i), `value ${i} ${'x'.repeat(i % 90)}`]);
+    const body = Buffer.from(csvText(['id', 'v'], rows));
+    const served = serveObject(s3Mock, location.bucket, location.key, body);
+    const first = await readCsvPage(s3, { location, offset: 0, columns: 2, maxRows: 10, pageBytes: 1000, readBytes: 1024 });
+    expect(served.ranges).toEqual(['bytes=0-1023']);
+    const rest = await readCsvPage(s3, { location, offset: first.nextOffset, size: first.size, etag: first.etag!, columns: 2, maxRows: 1e6, pageBytes: 64 << 20, readBytes: body.length });
+    expect([...first.rows, ...rest.rows]).toEqual(rows);
+    expect(rest.nextOffset).toBe(body.length);
+    // Contiguous parts of 2 MiB from the page's offset to the end of the file, read at once.
+    const parts = served.ranges.slice(1).map((r) => /^bytes=(\d+)-(\d+)$/.exec(r)!.slice(1).map(Number) as [number, number]);
+    expect(parts.length).toBe(Math.ceil((body.length - first.nextOffset) / (2 << 20)));
+    expect(parts[0]![0]).toBe(first.nextOffset);
+    for (let i = 1; i < parts.length; i++) expect(parts[i]![0]).toBe(parts[i - 1]![1] + 1);
+    expect(parts.at(-1)![1]).toBe(body.length - 1);
+    // A part of another object than the one pinned fails the page, as a whole read would.
+    s3Mock.reset();
+    serveObject(s3Mock, location.bucket, location.key, body, { etag: '"another"' });
+    await expect(readCsvPage(s3, { location, offset: first.nextOffset, size: first.size, etag: first.etag!, columns: 2, maxRows: 1e6, pageBytes: 64 << 20, readBytes: body.length })).rejects.toThrow(/pre-conditions/);
+  });
+
   it('reports an unreadable file so the engine can use the API instead', async () => {
     serveObject(s3Mock, location.bucket, location.key, Buffer.from('"a"\n'), { denied: true });
     await expect(readCsvPage(s3, { location, offset: 0, columns: 1, maxRows: 10, pageBytes: 100, readBytes: 1024 })).rejects.toBeInstanceOf(CsvUnavailableError);
