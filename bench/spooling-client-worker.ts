@@ -2,7 +2,8 @@
  * The spooling bench's client, on a thread of its own so that it never shares an event loop with
  * the server it measures; inline and spooled runs get this same client. It reads a result the way
  * a streaming consumer of Trino's drivers does: it asks for the next page before reading the
- * current one's data, downloads a response's segments in parallel, decompresses Zstandard with the
+ * current one's data, downloads a response's segments in parallel, acknowledges them without waiting
+ * for the answer (as Trino's JDBC driver does), decompresses Zstandard with the
  * WebAssembly build of the reference library (as the server compresses) and counts rows without keeping them. It also
  * measures the ceiling: its own JSON.parse of the same rows, in the segments' JSON texts.
  */

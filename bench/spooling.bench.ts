@@ -115,7 +115,7 @@ export default async function run(): Promise<BenchResult> {
     const l = localRuns.report();
     const figures = { ...a.figures, ...l.figures };
     return {
-      title: `A ${ROWS.toLocaleString('en')}-row, 16-column result to a client, inline vs spooled (json+zstd), ${REPS} interleaved runs each: through the statement function behind an emulated ALB (Athena result CSV and segments in a local S3), and on the local server (DuckDB); the ceiling is the client's JSON.parse of the same rows, and locally also the DuckDB node binding's own reading of the result (getRows), which bounds the local engine. The client runs on a thread of its own, the same for inline and spooled: it asks for the next page while reading the current one, downloads a response's segments in parallel and counts rows. Medians over the runs.`,
+      title: `A ${ROWS.toLocaleString('en')}-row, 16-column result to a client, inline vs spooled (json+zstd), ${REPS} interleaved runs each: through the statement function behind an emulated ALB (Athena result CSV and segments in a local S3), and on the local server (DuckDB); the ceiling is the client's JSON.parse of the same rows, and locally also the DuckDB node binding's own reading of the result (getRows), which bounds the local engine. The client runs on a thread of its own, the same for inline and spooled: it asks for the next page while reading the current one, downloads a response's segments in parallel, acknowledges them without waiting (as Trino's JDBC driver) and counts rows. Medians over the runs.`,
       figures: { rows: ROWS, ...figures },
       repetitions: REPS,
       spreads: { ...a.spreads, ...l.spreads },
