@@ -9,6 +9,7 @@ import { updateTypeOf } from '../core/protocol/statements.js';
 import { formatType } from '../core/protocol/sql-types.js';
 import { GuardSyntaxError, guardedTokens, oneStatement, quoteIdentifier, Refusal } from './duckdb-guard.js';
 import { DuckDbInspector, type InspectedStatement } from './duckdb-inspect.js';
+import { readRows } from './duckdb-read.js';
 import { isKnownZone, mapDuckType, mapDuckTypeInZone, serverZone } from './duckdb-types.js';
 import { tpchTinySql } from './tpch.js';
 import { installTrinoFunctions, integerDivisionRefusal, literalColumnZones, rewriteTrinoCalls, sessionPropertyRows, trinoMacroNames, TRINO_SETTINGS, type SessionPropertyRow } from './trino-functions.js';
@@ -238,8 +239,7 @@ export class DuckDbEngine implements Engine {
       const result = await connection.run(sql);
       const mappings = result.columnTypes().map(mapDuckType);
       const names = result.columnNames();
-      const rows = (await result.getRows()).map((row) => row.map((value, i) => mappings[i]!.convert(value)));
-      return { columns: names.map((name, i) => ({ name, type: mappings[i]!.type })), rows };
+      return { columns: names.map((name, i) => ({ name, type: mappings[i]!.type })), rows: await readRows(result) };
     } catch (error) {
       throw new QueryFailure(mapDuckError(error));
     } finally {
@@ -305,7 +305,8 @@ export class DuckDbEngine implements Engine {
 
   private async collect(query: RunningQuery, result: DuckDBMaterializedResult, translated: Translation): Promise<void> {
     const names = result.columnNames();
-    const mappings = result.columnTypes().map((type, i) => mapDuckTypeInZone(type, translated.columnZones?.[i] ?? translated.timeZone ?? 'UTC'));
+    const zoneOf = (column: number) => translated.columnZones?.[column] ?? translated.timeZone ?? 'UTC';
+    const mappings = result.columnTypes().map((type, i) => mapDuckTypeInZone(type, zoneOf(i)));
     if (translated.describe) {
       const varchar = { kind: 'simple' as const, name: 'varchar', params: [] };
       query.columns = ['Column', 'Type', 'Extra', 'Comment'].map((name) => ({ name, type: varchar }));
@@ -338,16 +339,7 @@ export class DuckDbEngine implements Engine {
       return;
     }
     query.columns = names.map((name, i) => ({ name: translated.columnNames?.[i] ?? name, type: mappings[i]!.type }));
-    const converters = mappings.map((m) => m.convert);
-    const raw = await result.getRows();
-    const rows = new Array<unknown[]>(raw.length);
-    for (let r = 0; r < raw.length; r++) {
-      const source = raw[r]!;
-      const row = new Array<unknown>(converters.length);
-      for (let c = 0; c < converters.length; c++) row[c] = converters[c]!(source[c]!);
-      rows[r] = row;
-    }
-    query.rows = rows;
+    query.rows = await readRows(result, zoneOf);
   }
 
   private setState(query: RunningQuery, state: EngineState): void {

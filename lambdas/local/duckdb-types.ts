@@ -18,6 +18,8 @@ import type { SqlType } from '../core/ports/index.js';
 export interface ColumnMapping {
   type: SqlType;
   convert: (value: DuckDBValue) => unknown;
+  /** For a type DuckDB stores as one int64 (times, timestamps): `convert` of the stored integer. */
+  fromInt64?: (value: bigint) => unknown;
 }
 
 const simple = (name: string, params: number[] = []): SqlType => ({ kind: 'simple', name, params });
@@ -76,22 +78,19 @@ export function mapDuckTypeInZone(type: DuckDBType, zone: string): ColumnMapping
     case DuckDBTypeId.DATE:
       return { type: simple('date'), convert: text };
     case DuckDBTypeId.TIME:
-      return { type: simple('time', [6]), convert: (v) => (v === null ? null : formatTime(BigInt((v as unknown as { micros: bigint }).micros), 6)) };
+      return fromInt64(simple('time', [6]), 'micros', (micros) => formatTime(micros, 6));
     case DuckDBTypeId.TIME_TZ:
       return { type: simple('time with time zone', [6]), convert: (v) => (v === null ? null : timeTz(v)) };
     case DuckDBTypeId.TIMESTAMP_S:
-      return { type: simple('timestamp', [0]), convert: (v) => (v === null ? null : formatTimestamp(BigInt((v as unknown as { seconds: bigint }).seconds) * 1_000_000n, 0)) };
+      return fromInt64(simple('timestamp', [0]), 'seconds', (seconds) => formatTimestamp(seconds * 1_000_000n, 0));
     case DuckDBTypeId.TIMESTAMP_MS:
-      return { type: simple('timestamp', [3]), convert: (v) => (v === null ? null : formatTimestamp(BigInt((v as unknown as { millis: bigint }).millis) * 1000n, 3)) };
+      return fromInt64(simple('timestamp', [3]), 'millis', (millis) => formatTimestamp(millis * 1000n, 3));
     case DuckDBTypeId.TIMESTAMP:
-      return { type: simple('timestamp', [6]), convert: (v) => (v === null ? null : formatTimestamp(BigInt((v as unknown as { micros: bigint }).micros), 6)) };
+      return fromInt64(simple('timestamp', [6]), 'micros', (micros) => formatTimestamp(micros, 6));
     case DuckDBTypeId.TIMESTAMP_NS:
-      return { type: simple('timestamp', [9]), convert: (v) => (v === null ? null : formatTimestampNanos(BigInt((v as unknown as { nanos: bigint }).nanos))) };
+      return fromInt64(simple('timestamp', [9]), 'nanos', formatTimestampNanos);
     case DuckDBTypeId.TIMESTAMP_TZ:
-    {
-      const inZone = zonedFormatter(zone);
-      return { type: simple('timestamp with time zone', [6]), convert: (v) => (v === null ? null : inZone(BigInt((v as unknown as { micros: bigint }).micros))) };
-    }
+      return fromInt64(simple('timestamp with time zone', [6]), 'micros', zonedFormatter(zone));
     case DuckDBTypeId.INTERVAL:
       // DuckDB has one interval type; Presto splits it. Months are folded in as 30 days.
       return { type: simple('interval day to second'), convert: (v) => (v === null ? null : formatInterval(v as DuckDBIntervalValue)) };
@@ -128,6 +127,11 @@ export function mapDuckTypeInZone(type: DuckDBType, zone: string): ColumnMapping
   }
 }
 
+/** A type whose DuckDB value holds one int64 under `field`, converted by `format`. */
+function fromInt64(type: SqlType, field: string, format: (value: bigint) => string): ColumnMapping {
+  return { type, convert: (v) => (v === null ? null : format(BigInt((v as unknown as Record<string, bigint>)[field]!))), fromInt64: format };
+}
+
 const pad = (n: number | bigint, w = 2) => String(n).padStart(w, '0');
 
 /**
@@ -159,13 +163,31 @@ function timeTz(v: DuckDBValue): string {
 }
 
 function formatTimestamp(micros: bigint, precision: number): string {
+  if (micros >= -MAX_SAFE && micros <= MAX_SAFE) return formatTimestampMicros(Number(micros), precision);
   let seconds = micros / 1_000_000n;
   let frac = micros % 1_000_000n;
   if (frac < 0n) {
     frac += 1_000_000n;
     seconds -= 1n;
   }
-  const d = new Date(Number(seconds) * 1000);
+  return formatSeconds(Number(seconds), Number(frac), precision);
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** formatTimestamp of a safe integer, without bigint arithmetic. */
+export function formatTimestampMicros(micros: number, precision: number): string {
+  let frac = micros % 1_000_000;
+  let seconds = (micros - frac) / 1_000_000;
+  if (frac < 0) {
+    frac += 1_000_000;
+    seconds -= 1;
+  }
+  return formatSeconds(seconds, frac, precision);
+}
+
+function formatSeconds(seconds: number, frac: number, precision: number): string {
+  const d = new Date(seconds * 1000);
   const date = `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
   const time = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
   return precision ? `${date} ${time}.${pad(frac, 6).slice(0, precision)}` : `${date} ${time}`;

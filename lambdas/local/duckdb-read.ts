@@ -1,0 +1,308 @@
+import { isAscii } from 'node:buffer';
+import duckdb from '@duckdb/node-bindings';
+import { DuckDBDateValue, DuckDBDecimalValue, DuckDBTypeId, type DuckDBDataChunk, type DuckDBResult, type DuckDBType } from '@duckdb/node-api';
+import { formatTimestampMicros, mapDuckTypeInZone, shortestReal, type ColumnMapping } from './duckdb-types.js';
+
+/**
+ * Reads a DuckDB result into rows of converted values, each exactly what the column's
+ * `mapDuckTypeInZone(type, zone).convert` gives for the binding's value, chunk by chunk and column
+ * by column. The binding's own reading builds an object per cell and tests validity with bigint
+ * arithmetic; the common types are read here straight from the vector's memory instead, and the
+ * others (lists, structs, maps, intervals, blobs...) through the binding's values and `convert`.
+ */
+export async function readRows(result: DuckDBResult, zoneOf: (column: number) => string = () => 'UTC'): Promise<unknown[][]> {
+  const readers = result.columnTypes().map((type, c) => columnReader(type, mapDuckTypeInZone(type, zoneOf(c))));
+  const rows: unknown[][] = [];
+  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    const count = chunk.rowCount;
+    const block = new Array<unknown[]>(count);
+    for (let r = 0; r < count; r++) block[r] = new Array<unknown>(readers.length);
+    for (let c = 0; c < readers.length; c++) readers[c]!(chunk, c, count, block);
+    for (let r = 0; r < count; r++) rows.push(block[r]!);
+  }
+  return rows;
+}
+
+/** Fills `rows[0..count)[column]` from the chunk's vector. */
+type ColumnReader = (chunk: DuckDBDataChunk, column: number, count: number, rows: unknown[][]) => void;
+
+// Vector data is read in the machine's order; the validity mask is a little-endian bit field.
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function columnReader(type: DuckDBType, mapping: ColumnMapping): ColumnReader {
+  const fallback = valuesReader(mapping.convert);
+  if (!LITTLE_ENDIAN || (type.alias === 'JSON' && type.typeId !== DuckDBTypeId.VARCHAR)) return fallback;
+  switch (type.typeId) {
+    case DuckDBTypeId.BOOLEAN:
+      return duckdb.sizeof_bool === 1 ? booleans : fallback;
+    case DuckDBTypeId.TINYINT:
+      return numbers((b, o, n) => new Int8Array(b, o, n), 1);
+    case DuckDBTypeId.SMALLINT:
+      return numbers((b, o, n) => new Int16Array(b, o, n), 2);
+    case DuckDBTypeId.INTEGER:
+      return numbers((b, o, n) => new Int32Array(b, o, n), 4);
+    case DuckDBTypeId.UTINYINT:
+      return numbers((b, o, n) => new Uint8Array(b, o, n), 1);
+    case DuckDBTypeId.USMALLINT:
+      return numbers((b, o, n) => new Uint16Array(b, o, n), 2);
+    case DuckDBTypeId.UINTEGER:
+      return numbers((b, o, n) => new Uint32Array(b, o, n), 4);
+    case DuckDBTypeId.BIGINT:
+      return numbers((b, o, n) => new BigInt64Array(b, o, n), 8);
+    case DuckDBTypeId.DOUBLE:
+      return numbers((b, o, n) => new Float64Array(b, o, n), 8);
+    case DuckDBTypeId.FLOAT:
+      return reals;
+    case DuckDBTypeId.VARCHAR:
+      return strings;
+    case DuckDBTypeId.DATE:
+      return dates();
+    case DuckDBTypeId.DECIMAL: {
+      const { width, scale } = type as unknown as { width: number; scale: number };
+      return decimals(width, scale);
+    }
+    case DuckDBTypeId.HUGEINT:
+      return decimals(38, 0);
+    case DuckDBTypeId.TIMESTAMP:
+      return mapping.fromInt64 ? timestamps(mapping.fromInt64) : fallback;
+    default:
+      return mapping.fromInt64 ? int64s(mapping.fromInt64) : fallback;
+  }
+}
+
+/** Any type: the binding's value for each cell, converted. */
+function valuesReader(convert: ColumnMapping['convert']): ColumnReader {
+  return (chunk, column, count, rows) => {
+    const vector = chunk.getColumnVector(column);
+    for (let r = 0; r < count; r++) rows[r]![column] = convert(vector.getItem(r));
+  };
+}
+
+function vectorOf(chunk: DuckDBDataChunk, column: number): duckdb.Vector {
+  return duckdb.data_chunk_get_vector(chunk.chunk, column);
+}
+
+/** The vector's validity mask (a bit per row, 0 for NULL), or null when no row is NULL. */
+function validityOf(vector: duckdb.Vector, count: number): Uint8Array | null {
+  return duckdb.vector_get_validity(vector, Math.ceil(count / 64) * 8) ?? null;
+}
+
+// A 64-bit integer whose high word is within ±2^21 is a safe integer: read as two words, no bigint.
+const TWO_32 = 2 ** 32;
+const SAFE_HIGH = 2 ** 21;
+
+const isNull = (mask: Uint8Array | null, r: number): boolean => mask !== null && (mask[r >> 3]! & (1 << (r & 7))) === 0;
+
+function dataOf(vector: duckdb.Vector, count: number, width: number): Uint8Array {
+  return duckdb.vector_get_data(vector, count * width);
+}
+
+/** Types whose value is the stored number or bigint itself. */
+function numbers(view: (buffer: ArrayBuffer, offset: number, count: number) => ArrayLike<number | bigint>, width: number): ColumnReader {
+  return (chunk, column, count, rows) => {
+    const vector = vectorOf(chunk, column);
+    const data = dataOf(vector, count, width);
+    const items = view(data.buffer as ArrayBuffer, data.byteOffset, count);
+    const mask = validityOf(vector, count);
+    for (let r = 0; r < count; r++) rows[r]![column] = isNull(mask, r) ? null : items[r];
+  };
+}
+
+const booleans: ColumnReader = (chunk, column, count, rows) => {
+  const vector = vectorOf(chunk, column);
+  const items = dataOf(vector, count, 1);
+  const mask = validityOf(vector, count);
+  for (let r = 0; r < count; r++) rows[r]![column] = isNull(mask, r) ? null : items[r] !== 0;
+};
+
+const reals: ColumnReader = (chunk, column, count, rows) => {
+  const vector = vectorOf(chunk, column);
+  const data = dataOf(vector, count, 4);
+  const items = new Float32Array(data.buffer as ArrayBuffer, data.byteOffset, count);
+  const mask = validityOf(vector, count);
+  for (let r = 0; r < count; r++) rows[r]![column] = isNull(mask, r) ? null : shortestReal(items[r]!);
+};
+
+const decoder = new TextDecoder();
+
+/**
+ * VARCHAR cells are 16 bytes: a uint32 length, then the bytes themselves when they fit in 12,
+ * else a 4-byte prefix and a pointer to them. Fetching through a pointer is a native call that
+ * costs more than the rest of the read, and the strings of a chunk mostly lie end to end in
+ * DuckDB's heap: a run of pointers that each start where the previous string ends is fetched in
+ * one call, which reads only those strings' bytes.
+ */
+const strings: ColumnReader = (chunk, column, count, rows) => {
+  const vector = vectorOf(chunk, column);
+  const data = dataOf(vector, count, 16);
+  const words = new Uint32Array(data.buffer as ArrayBuffer, data.byteOffset, count * 4);
+  const mask = validityOf(vector, count);
+  const pointerAt = (r: number): number => (words[r * 4 + 3]! < SAFE_HIGH ? words[r * 4 + 3]! * TWO_32 + words[r * 4 + 2]! : NaN);
+  const outOfLine = (r: number): boolean => !isNull(mask, r) && words[r * 4]! > 12;
+  let r = 0;
+  while (r < count) {
+    if (isNull(mask, r)) {
+      rows[r++]![column] = null;
+      continue;
+    }
+    const length = words[r * 4]!;
+    if (length <= 12) {
+      rows[r]![column] = shortText(data, r * 16 + 4, length);
+      r++;
+      continue;
+    }
+    // The run r..end-1 of `size` bytes: each string starts where the previous one ends.
+    const start = pointerAt(r);
+    let end = r + 1;
+    let size = length;
+    while (end < count && outOfLine(end) && pointerAt(end) === start + size) size += words[end++ * 4]!;
+    const bytes = duckdb.get_data_from_pointer(data.buffer as ArrayBuffer, data.byteOffset + r * 16 + 8, size);
+    const text = isAscii(bytes) ? decoder.decode(bytes) : undefined;
+    for (let at = 0; r < end; r++) {
+      const next = at + words[r * 4]!;
+      rows[r]![column] = text !== undefined ? text.slice(at, next) : decoder.decode(bytes.subarray(at, next));
+      at = next;
+    }
+  }
+};
+
+/** Inline text: ASCII is copied by code unit (much cheaper than a decoder call for a few bytes). */
+function shortText(bytes: Uint8Array, at: number, length: number): string {
+  let text = '';
+  for (let i = at; i < at + length; i++) {
+    const byte = bytes[i]!;
+    if (byte >= 0x80) return decoder.decode(bytes.subarray(at, at + length));
+    text += String.fromCharCode(byte);
+  }
+  return text;
+}
+
+/**
+ * DATE as the binding's text. A result's dates repeat (a column holds a few thousand days at
+ * most, mostly), so each column keeps the text of the days it has seen: formatted once, stored once.
+ */
+function dates(): ColumnReader {
+  const seen = new Map<number, string>();
+  return (chunk, column, count, rows) => {
+    const vector = vectorOf(chunk, column);
+    const data = dataOf(vector, count, 4);
+    const days = new Int32Array(data.buffer as ArrayBuffer, data.byteOffset, count);
+    const mask = validityOf(vector, count);
+    for (let r = 0; r < count; r++) {
+      if (isNull(mask, r)) {
+        rows[r]![column] = null;
+        continue;
+      }
+      let text = seen.get(days[r]!);
+      if (text === undefined) {
+        text = formatDate(days[r]!);
+        if (seen.size < 100_000) seen.set(days[r]!, text);
+      }
+      rows[r]![column] = text;
+    }
+  };
+}
+
+// 0001-01-01 and 9999-12-31 as days since 1970-01-01.
+const FIRST_DAY = -719162;
+const LAST_DAY = 2932896;
+
+/**
+ * A date as the binding prints it (yyyy-MM-dd), by civil-from-days arithmetic for years 1 to
+ * 9999 (no Date object); outside them (BC, infinity) the binding's own text.
+ */
+export function formatDate(days: number): string {
+  if (days < FIRST_DAY || days > LAST_DAY) return String(new DuckDBDateValue(days));
+  // Howard Hinnant's civil_from_days, in eras of 400 years from 0000-03-01.
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  return `${year < 1000 ? String(year).padStart(4, '0') : year}-${month < 10 ? '0' : ''}${month}-${day < 10 ? '0' : ''}${day}`;
+}
+
+/**
+ * DECIMAL (and HUGEINT as DECIMAL(38,0)) as the binding's text: stored as int16, int32, int64 or
+ * int128 by width. Values that are safe integers are formatted as numbers, the rest as bigints.
+ */
+function decimals(width: number, scale: number): ColumnReader {
+  const bytes = width <= 4 ? 2 : width <= 9 ? 4 : width <= 18 ? 8 : 16;
+  const words = bytes / 4;
+  const factor = 10 ** scale;
+  const format = (value: number): string => {
+    if (scale === 0) return String(value);
+    const abs = Math.abs(value);
+    const fraction = abs % factor;
+    return `${value < 0 ? '-' : ''}${(abs - fraction) / factor}.${String(fraction).padStart(scale, '0')}`;
+  };
+  const formatBig = (value: bigint): string => new DuckDBDecimalValue(value, width, scale).toString();
+  return (chunk, column, count, rows) => {
+    const vector = vectorOf(chunk, column);
+    const data = dataOf(vector, count, bytes);
+    const buffer = data.buffer as ArrayBuffer;
+    const mask = validityOf(vector, count);
+    if (bytes <= 4) {
+      const items = bytes === 2 ? new Int16Array(buffer, data.byteOffset, count) : new Int32Array(buffer, data.byteOffset, count);
+      for (let r = 0; r < count; r++) rows[r]![column] = isNull(mask, r) ? null : format(items[r]!);
+      return;
+    }
+    const low = new Uint32Array(buffer, data.byteOffset, count * words);
+    const signed = new Int32Array(buffer, data.byteOffset, count * words);
+    // The number path needs 10^scale exact in a double, as it is up to 10^22.
+    const numeric = scale <= 22;
+    for (let r = 0; r < count; r++) {
+      if (isNull(mask, r)) {
+        rows[r]![column] = null;
+        continue;
+      }
+      const at = r * words;
+      const high = signed[at + 1]!;
+      const extension = high < 0 ? -1 : 0;
+      const fits = numeric && high > -SAFE_HIGH && high < SAFE_HIGH && (words === 2 || (signed[at + 2] === extension && signed[at + 3] === extension));
+      rows[r]![column] = fits ? format(high * TWO_32 + low[at]!) : formatBig(storedBigInt(buffer, data.byteOffset, at, words));
+    }
+  };
+}
+
+/** The signed int64 (2 words) or int128 (4 words) stored at 32-bit word `word`. */
+function storedBigInt(buffer: ArrayBuffer, offset: number, word: number, words: number): bigint {
+  const halves = new BigUint64Array(buffer, offset + word * 4, words / 2);
+  if (words === 2) return BigInt.asIntN(64, halves[0]!);
+  return (BigInt.asIntN(64, halves[1]!) << 64n) + halves[0]!;
+}
+
+/** Types stored as one int64 (times, timestamps), through the mapping's conversion of it. */
+function int64s(fromInt64: (value: bigint) => unknown): ColumnReader {
+  return (chunk, column, count, rows) => {
+    const vector = vectorOf(chunk, column);
+    const data = dataOf(vector, count, 8);
+    const items = new BigInt64Array(data.buffer as ArrayBuffer, data.byteOffset, count);
+    const mask = validityOf(vector, count);
+    for (let r = 0; r < count; r++) rows[r]![column] = isNull(mask, r) ? null : fromInt64(items[r]!);
+  };
+}
+
+/** TIMESTAMP: safe integers without bigint arithmetic, the rest through the mapping's conversion. */
+function timestamps(fromInt64: (value: bigint) => unknown): ColumnReader {
+  return (chunk, column, count, rows) => {
+    const vector = vectorOf(chunk, column);
+    const data = dataOf(vector, count, 8);
+    const buffer = data.buffer as ArrayBuffer;
+    const low = new Uint32Array(buffer, data.byteOffset, count * 2);
+    const signed = new Int32Array(buffer, data.byteOffset, count * 2);
+    const mask = validityOf(vector, count);
+    for (let r = 0; r < count; r++) {
+      if (isNull(mask, r)) {
+        rows[r]![column] = null;
+        continue;
+      }
+      const high = signed[r * 2 + 1]!;
+      rows[r]![column] = high > -SAFE_HIGH && high < SAFE_HIGH ? formatTimestampMicros(high * TWO_32 + low[r * 2]!, 6) : fromInt64(storedBigInt(buffer, data.byteOffset, r * 2, 2));
+    }
+  };
+}
