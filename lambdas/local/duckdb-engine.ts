@@ -65,7 +65,15 @@ interface RunningQuery {
   startedAt?: number;
   endedAt?: number;
   lastReadAt: number;
+  /** When a read first reached the end of the rows: the client has them all. */
+  readToEndAt?: number;
 }
+
+/**
+ * How long rows read to their end are kept (for a client's retry of its last GET), when that is
+ * shorter than the result TTL: a large result is hundreds of megabytes of heap.
+ */
+const READ_TO_END_KEEP_MS = 30_000;
 
 /**
  * DuckDB's settings for a gateway-fronted engine, fixed when the instance is created: no host
@@ -369,6 +377,7 @@ export class DuckDbEngine implements Engine {
     if (!Number.isSafeInteger(offset) || offset < 0) throw QueryFailure.of('GENERIC_INTERNAL_ERROR', 'Invalid page cursor');
     const rows = query.rows ?? [];
     const end = Math.min(rows.length, offset + options.maxRows);
+    if (end >= rows.length) query.readToEndAt ??= Date.now();
     return {
       state: 'FINISHED',
       columns: query.columns ?? [],
@@ -414,16 +423,18 @@ export class DuckDbEngine implements Engine {
     return this.queries.size;
   }
 
-  private evict(now = Date.now()): void {
+  /** Drops the results kept past their time (run by a timer; `now` for tests). */
+  evict(now = Date.now()): void {
     const ttl = this.resultTtlMs();
     for (const [id, query] of this.queries) {
-      if ((query.state === 'FINISHED' || query.state === 'FAILED' || query.state === 'CANCELED') && now - Math.max(query.lastReadAt, query.endedAt ?? 0) > ttl) this.queries.delete(id);
+      const keep = query.readToEndAt !== undefined ? Math.min(ttl, READ_TO_END_KEEP_MS) : ttl;
+      if ((query.state === 'FINISHED' || query.state === 'FAILED' || query.state === 'CANCELED') && now - Math.max(query.lastReadAt, query.endedAt ?? 0) > keep) this.queries.delete(id);
     }
     // Readings of statements never submitted (denied at the gateway, abandoned while queued).
     for (const [id, checked] of this.checked) if (now - checked.at > 24 * 60 * 60_000) this.checked.delete(id);
   }
 
-  /** How long a final query's results are kept after their last read (default 2 minutes). */
+  /** How long a final query's results are kept after their last read (default 2 minutes; 30 s once read to their end). */
   private resultTtlMs(): number {
     return this.options.resultTtlMs ?? 2 * 60_000;
   }

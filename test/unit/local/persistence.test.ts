@@ -139,3 +139,27 @@ describe('a data folder for the local engine', () => {
     });
   });
 });
+
+describe('results held in memory', () => {
+  it('are dropped 30 s after their last read once read to their end, else after the result TTL', async () => {
+    const engine = await DuckDbEngine.create({ resultTtlMs: 120_000 });
+    try {
+      // One query read to its end, one read only in part.
+      expect((await run(engine, 'SELECT * FROM range(10)')).rows).toHaveLength(10);
+      const partial = await engine.submit({ queryId: 'partial', sql: 'SELECT * FROM range(10)', session: session(), target: 'local' });
+      const first = await engine.poll(partial.handle, undefined, { maxWaitMs: 10_000, maxRows: 4 });
+      expect(first.nextCursor).toBeDefined();
+      expect(engine.heldQueries).toBe(2);
+      engine.evict(Date.now() + 29_000);
+      expect(engine.heldQueries).toBe(2);
+      engine.evict(Date.now() + 31_000);
+      expect(engine.heldQueries).toBe(1);
+      engine.evict(Date.now() + 119_000);
+      expect(engine.heldQueries).toBe(1);
+      engine.evict(Date.now() + 121_000);
+      expect(engine.heldQueries).toBe(0);
+    } finally {
+      engine.close();
+    }
+  });
+});
