@@ -10,6 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { readRows } from '../lambdas/local/duckdb-read.js';
 import type { BenchResult } from './run.js';
 import { collectGarbage, interleave, perSecond, round, type Repeated } from './stats.js';
 import type { ClientAnswer, ClientRequest } from './spooling-client-worker.js';
@@ -91,15 +92,15 @@ export default async function run(): Promise<BenchResult> {
     const local = await startLocalServer();
     let localRuns: Repeated;
     try {
-      // What the local engine's reading of DuckDB's result alone allows: the node binding's getRows()
-      // of the same statement, which the engine calls before it converts a value.
+      // What the local engine's reading of DuckDB's result alone allows: its reader (duckdb-read.ts)
+      // on the same statement, before the gateway renders a row.
       const duck = await DuckDBInstance.create(':memory:');
       const connection = await duck.connect();
       try {
         localRuns = await measure(client, 'local', local.url, LOCAL_SQL, {
           localEngineRead: async () => {
             const start = performance.now();
-            const rows = await (await connection.run(LOCAL_SQL)).getRows();
+            const rows = await readRows(await connection.run(LOCAL_SQL));
             if (rows.length !== ROWS) throw new Error(`DuckDB read ${rows.length} rows`);
             return { localEngineReadRowsPerSecond: perSecond(ROWS, performance.now() - start) };
           },
@@ -115,7 +116,7 @@ export default async function run(): Promise<BenchResult> {
     const l = localRuns.report();
     const figures = { ...a.figures, ...l.figures };
     return {
-      title: `A ${ROWS.toLocaleString('en')}-row, 16-column result to a client, inline vs spooled (json+zstd), ${REPS} interleaved runs each: through the statement function behind an emulated ALB (Athena result CSV and segments in a local S3), and on the local server (DuckDB); the ceiling is the client's JSON.parse of the same rows, and locally also the DuckDB node binding's own reading of the result (getRows), which bounds the local engine. The client runs on a thread of its own, the same for inline and spooled: it asks for the next page while reading the current one, downloads a response's segments in parallel, acknowledges them without waiting (as Trino's JDBC driver) and counts rows. Medians over the runs.`,
+      title: `A ${ROWS.toLocaleString('en')}-row, 16-column result to a client, inline vs spooled (json+zstd), ${REPS} interleaved runs each: through the statement function behind an emulated ALB (Athena result CSV and segments in a local S3), and on the local server (DuckDB); the ceiling is the client's JSON.parse of the same rows, and locally also the local engine's own reading of DuckDB's result (duckdb-read.ts), which bounds it. The client runs on a thread of its own, the same for inline and spooled: it asks for the next page while reading the current one, downloads a response's segments in parallel, acknowledges them without waiting (as Trino's JDBC driver) and counts rows. Medians over the runs.`,
       figures: { rows: ROWS, ...figures },
       repetitions: REPS,
       spreads: { ...a.spreads, ...l.spreads },
