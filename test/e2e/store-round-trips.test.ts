@@ -32,8 +32,11 @@ describe('store round trips of a query', () => {
     for (const poll of trace.polls) expect(poll.roundTrips).toBeLessThanOrEqual(1);
     const ending = trace.polls.filter((p) => (p.commands.UpdateItem ?? 0) >= 2);
     expect(ending).toHaveLength(1);
-    // Tracking gets the end only (no QUEUED or RUNNING events): a lookup, a read, a conditional write.
-    expect(trace.events.calls).toBeLessThanOrEqual(3);
+    // Tracking gets the end only (no QUEUED or RUNNING events): a lookup, a read, a conditional
+    // write; one call more when the poll's own write of the end lands between that read and that
+    // write, which then fails and the statistics are added alone (a race a loaded machine shows).
+    expect(trace.events.calls).toBeLessThanOrEqual(4);
+    expect(trace.events.commands.Query ?? 0).toBeLessThanOrEqual(1);
     expect(trace.totalCalls).toBeLessThanOrEqual(10);
   });
 
