@@ -9,7 +9,7 @@ import { updateTypeOf } from '../core/protocol/statements.js';
 import { formatType } from '../core/protocol/sql-types.js';
 import { GuardSyntaxError, guardedTokens, oneStatement, quoteIdentifier, Refusal } from './duckdb-guard.js';
 import { DuckDbInspector, type InspectedStatement } from './duckdb-inspect.js';
-import { readRows } from './duckdb-read.js';
+import { chunkReader, HeldResult, readRows } from './duckdb-read.js';
 import { isKnownZone, mapDuckType, mapDuckTypeInZone, serverZone } from './duckdb-types.js';
 import { tpchTinySql } from './tpch.js';
 import { installTrinoFunctions, integerDivisionRefusal, literalColumnZones, rewriteTrinoCalls, sessionPropertyRows, trinoMacroNames, TRINO_SETTINGS, type SessionPropertyRow } from './trino-functions.js';
@@ -58,7 +58,10 @@ interface RunningQuery {
   connection?: DuckDBConnection;
   done: Promise<void>;
   columns?: EngineColumn[];
+  /** A result the engine built itself (DESCRIBE, EXPLAIN, update counts). */
   rows?: unknown[][];
+  /** A query's result, left in DuckDB. */
+  held?: HeldResult;
   error?: QueryError;
   update?: { type: string; count?: number };
   createdAt: number;
@@ -347,7 +350,7 @@ export class DuckDbEngine implements Engine {
       return;
     }
     query.columns = names.map((name, i) => ({ name: translated.columnNames?.[i] ?? name, type: mappings[i]!.type }));
-    query.rows = await readRows(result, zoneOf);
+    query.held = new HeldResult(result, chunkReader(result.columnTypes(), zoneOf));
   }
 
   private setState(query: RunningQuery, state: EngineState): void {
@@ -371,18 +374,18 @@ export class DuckDbEngine implements Engine {
       await Promise.race([query.done, new Promise<void>((resolve) => (timer = setTimeout(resolve, options.maxWaitMs)))]);
       clearTimeout(timer);
     }
-    const stats = { elapsedTimeMillis: (query.endedAt ?? Date.now()) - query.createdAt, queuedTimeMillis: (query.startedAt ?? Date.now()) - query.createdAt, processedRows: query.rows?.length ?? 0 };
+    const total = query.held?.count ?? query.rows?.length ?? 0;
+    const stats = { elapsedTimeMillis: (query.endedAt ?? Date.now()) - query.createdAt, queuedTimeMillis: (query.startedAt ?? Date.now()) - query.createdAt, processedRows: total };
     if (query.state !== 'FINISHED') return { state: query.state, ...(query.error ? { error: query.error } : {}), stats };
     const offset = cursor === undefined ? 0 : Number(cursor);
     if (!Number.isSafeInteger(offset) || offset < 0) throw QueryFailure.of('GENERIC_INTERNAL_ERROR', 'Invalid page cursor');
-    const rows = query.rows ?? [];
-    const end = Math.min(rows.length, offset + options.maxRows);
-    if (end >= rows.length) query.readToEndAt ??= Date.now();
+    const end = Math.min(total, offset + options.maxRows);
+    if (end >= total) query.readToEndAt ??= Date.now();
     return {
       state: 'FINISHED',
       columns: query.columns ?? [],
-      rows: rows.slice(offset, end),
-      ...(end < rows.length ? { nextCursor: String(end) } : {}),
+      rows: query.held ? query.held.rows(offset, end) : (query.rows ?? []).slice(offset, end),
+      ...(end < total ? { nextCursor: String(end) } : {}),
       stats: { ...stats, progressPercentage: 100 },
       ...(query.update ? { update: query.update } : {}),
     };

@@ -1,6 +1,6 @@
 import { isAscii } from 'node:buffer';
 import duckdb from '@duckdb/node-bindings';
-import { DuckDBDateValue, DuckDBDecimalValue, DuckDBTypeId, type DuckDBDataChunk, type DuckDBResult, type DuckDBType } from '@duckdb/node-api';
+import { DuckDBDateValue, DuckDBDecimalValue, DuckDBTypeId, type DuckDBDataChunk, type DuckDBMaterializedResult, type DuckDBResult, type DuckDBType } from '@duckdb/node-api';
 import { formatTimestampMicros, mapDuckTypeInZone, shortestReal, type ColumnMapping } from './duckdb-types.js';
 
 /**
@@ -11,16 +11,83 @@ import { formatTimestampMicros, mapDuckTypeInZone, shortestReal, type ColumnMapp
  * others (lists, structs, maps, intervals, blobs...) through the binding's values and `convert`.
  */
 export async function readRows(result: DuckDBResult, zoneOf: (column: number) => string = () => 'UTC'): Promise<unknown[][]> {
-  const readers = result.columnTypes().map((type, c) => columnReader(type, mapDuckTypeInZone(type, zoneOf(c))));
+  const read = chunkReader(result.columnTypes(), zoneOf);
   const rows: unknown[][] = [];
   for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    for (const row of read(chunk)) rows.push(row);
+  }
+  return rows;
+}
+
+/** The rows of one chunk of a result whose columns have these types, as readRows reads them. */
+export function chunkReader(types: readonly DuckDBType[], zoneOf: (column: number) => string = () => 'UTC'): (chunk: DuckDBDataChunk) => unknown[][] {
+  const readers = types.map((type, c) => columnReader(type, mapDuckTypeInZone(type, zoneOf(c))));
+  return (chunk) => {
     const count = chunk.rowCount;
     const block = new Array<unknown[]>(count);
     for (let r = 0; r < count; r++) block[r] = new Array<unknown>(readers.length);
     for (let c = 0; c < readers.length; c++) readers[c]!(chunk, c, count, block);
-    for (let r = 0; r < count; r++) rows.push(block[r]!);
+    return block;
+  };
+}
+
+/**
+ * A finished result left in DuckDB's memory and read a page at a time: as JavaScript values a
+ * million rows are half a gigabyte of heap, which every major garbage collection walks. DuckDB
+ * keeps the result's chunks after its connection closes; the chunks last read are kept converted,
+ * since consecutive pages share the chunk between them.
+ */
+export class HeldResult {
+  /** The first row of each chunk, and the row count at the end. */
+  private readonly starts: number[] = [];
+  private recent: { chunk: number; rows: unknown[][] }[] = [];
+
+  constructor(
+    private readonly result: DuckDBMaterializedResult,
+    private readonly read: (chunk: DuckDBDataChunk) => unknown[][],
+  ) {
+    let start = 0;
+    for (let i = 0; i < result.chunkCount; i++) {
+      this.starts.push(start);
+      start += result.getChunk(i).rowCount;
+    }
+    this.starts.push(start);
   }
-  return rows;
+
+  get count(): number {
+    return this.starts[this.starts.length - 1]!;
+  }
+
+  /** Rows `from` to `to` (not included). */
+  rows(from: number, to: number): unknown[][] {
+    const out: unknown[][] = [];
+    for (let chunk = this.chunkOf(from); chunk < this.starts.length - 1 && this.starts[chunk]! < to; chunk++) {
+      const rows = this.chunkRows(chunk);
+      const start = this.starts[chunk]!;
+      for (let r = Math.max(from, start); r < Math.min(to, start + rows.length); r++) out.push(rows[r - start]!);
+    }
+    return out;
+  }
+
+  /** The chunk that holds row `row` (the last chunk starting at or before it). */
+  private chunkOf(row: number): number {
+    let low = 0;
+    let high = this.starts.length - 2;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (this.starts[mid]! <= row) low = mid;
+      else high = mid - 1;
+    }
+    return low;
+  }
+
+  private chunkRows(chunk: number): unknown[][] {
+    const kept = this.recent.find((r) => r.chunk === chunk);
+    if (kept) return kept.rows;
+    const rows = this.read(this.result.getChunk(chunk));
+    this.recent = [{ chunk, rows }, ...this.recent.slice(0, 1)];
+    return rows;
+  }
 }
 
 /** Fills `rows[0..count)[column]` from the chunk's vector. */

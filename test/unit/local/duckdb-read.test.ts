@@ -1,6 +1,6 @@
 import { DuckDBDateValue, DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatDate, readRows } from '../../../lambdas/local/duckdb-read.js';
+import { chunkReader, formatDate, HeldResult, readRows } from '../../../lambdas/local/duckdb-read.js';
 import { mapDuckTypeInZone } from '../../../lambdas/local/duckdb-types.js';
 
 /**
@@ -173,6 +173,38 @@ describe('readRows agrees with getRows() and convert', () => {
       ]),
       'Europe/Paris',
     );
+  });
+});
+
+describe('a result held in DuckDB, read a page at a time', () => {
+  it('gives every page the rows readRows gives, across chunk boundaries, again on a retry, after its connection closed', async () => {
+    const sql = rows([column('i', 'id'), column(`'row ' || i || ' ' || repeat('x', i % 40)`, 'text'), column('i / 7.0', 'q'), column(`DATE '2024-01-01' + (i % 400)::INTEGER`, 'day')], 9000);
+    const all = await readRows(await connection.run(sql));
+    const own = await instance.connect();
+    const result = await own.run(sql);
+    own.closeSync();
+    const held = new HeldResult(result, chunkReader(result.columnTypes()));
+    expect(held.count).toBe(9000);
+    // Pages of sizes around DuckDB's 2,048-row chunks, read in order, one of them twice.
+    let from = 0;
+    for (const size of [1, 7, 2040, 2048, 2049, 1, 4096, 5000]) {
+      const to = Math.min(held.count, from + size);
+      expect(held.rows(from, to).map(typed)).toStrictEqual(all.slice(from, to).map(typed));
+      if (size === 2049) expect(held.rows(from, to).map(typed)).toStrictEqual(all.slice(from, to).map(typed));
+      from = to;
+    }
+    expect(from).toBe(9000);
+    // Anywhere, in any order, and past the end.
+    for (const [a, b] of [[8999, 9000], [0, 9000], [4095, 4097], [6000, 100], [9000, 9100]] as const) {
+      expect(held.rows(a, Math.min(b, held.count)).map(typed)).toStrictEqual(all.slice(a, Math.min(b, held.count)).map(typed));
+    }
+  });
+
+  it('holds an empty result', async () => {
+    const result = await connection.run('SELECT 1 AS x WHERE false');
+    const held = new HeldResult(result, chunkReader(result.columnTypes()));
+    expect(held.count).toBe(0);
+    expect(held.rows(0, 10)).toEqual([]);
   });
 });
 
