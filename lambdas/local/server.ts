@@ -106,7 +106,10 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   // flight and drops those not yet due, so no write reaches the store after it has stopped.
   const pendingTimers = new Set<NodeJS.Timeout>();
   const inFlight = new Set<Promise<unknown>>();
+  let closing = false;
   const deliverLater = (deliver: () => Promise<unknown>) => {
+    // A query that ends while the server closes (a request still being answered) is not tracked.
+    if (closing) return;
     const timer = setTimeout(() => {
       pendingTimers.delete(timer);
       const delivery = deliver().finally(() => inFlight.delete(delivery));
@@ -177,8 +180,16 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const adminPage = staticAssets(options.adminPageDir ?? fileURLToPath(new URL('../admin-ui/dist', import.meta.url)));
   const answer = async (request: GatewayRequest) => (await admin.handle(request)) ?? (await adminPage(request)) ?? gateway.handle(request);
 
+  // The sweep under way, if any: close() lets it finish before the store stops.
+  let sweeping: Promise<unknown> | undefined;
   const runSweep = async () => {
-    await bifrost!.periodic();
+    const sweep = bifrost!.periodic();
+    sweeping = sweep;
+    try {
+      await sweep;
+    } finally {
+      if (sweeping === sweep) sweeping = undefined;
+    }
   };
   const sweeper = setInterval(() => runSweep().catch((error) => log.warn('sweep failed', { error: String(error) })), options.sweepIntervalMs ?? 30_000);
   sweeper.unref();
@@ -226,16 +237,18 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     capabilities: () => bifrost!.capabilities(),
     close: async () => {
       clearInterval(sweeper);
-      for (const timer of pendingTimers) clearTimeout(timer);
-      await Promise.allSettled([...inFlight]);
-      // What the last queries published reaches its sink before the server is gone.
-      await bifrost!.events.flush(2_000);
       // No new requests; those under way (a poll held up to its wait) end before the store closes.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await Promise.race([Promise.allSettled([...answering]), new Promise((resolve) => setTimeout(resolve, 5_000))]);
       server.closeAllConnections();
       await closed;
+      // Then the state changes: none is taken from now on, those in flight land, those not due are dropped.
+      closing = true;
+      for (const timer of pendingTimers) clearTimeout(timer);
+      await Promise.allSettled([...inFlight, sweeping]);
+      // What the last queries published reaches its sink before the server is gone.
+      await bifrost!.events.flush(2_000);
       duck?.close();
       await dynamo.close();
     },
