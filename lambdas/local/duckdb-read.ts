@@ -34,13 +34,14 @@ export function chunkReader(types: readonly DuckDBType[], zoneOf: (column: numbe
 /**
  * A finished result left in DuckDB's memory and read a page at a time: as JavaScript values a
  * million rows are half a gigabyte of heap, which every major garbage collection walks. DuckDB
- * keeps the result's chunks after its connection closes; the chunks last read are kept converted,
- * since consecutive pages share the chunk between them.
+ * keeps the result's chunks after its connection closes. The chunks of the last read are kept
+ * converted: the next page starts inside it when the gateway sent only part of it.
  */
 export class HeldResult {
   /** The first row of each chunk, and the row count at the end. */
   private readonly starts: number[] = [];
-  private recent: { chunk: number; rows: unknown[][] }[] = [];
+  /** The chunks the last read used, converted. */
+  private recent = new Map<number, unknown[][]>();
 
   constructor(
     private readonly result: DuckDBMaterializedResult,
@@ -61,11 +62,15 @@ export class HeldResult {
   /** Rows `from` to `to` (not included). */
   rows(from: number, to: number): unknown[][] {
     const out: unknown[][] = [];
+    const used = new Map<number, unknown[][]>();
     for (let chunk = this.chunkOf(from); chunk < this.starts.length - 1 && this.starts[chunk]! < to; chunk++) {
-      const rows = this.chunkRows(chunk);
+      const rows = this.recent.get(chunk) ?? this.read(this.result.getChunk(chunk));
+      used.set(chunk, rows);
       const start = this.starts[chunk]!;
       for (let r = Math.max(from, start); r < Math.min(to, start + rows.length); r++) out.push(rows[r - start]!);
     }
+    // The next page starts inside this one when the gateway cut it shorter (its byte cap).
+    this.recent = used;
     return out;
   }
 
@@ -81,13 +86,6 @@ export class HeldResult {
     return low;
   }
 
-  private chunkRows(chunk: number): unknown[][] {
-    const kept = this.recent.find((r) => r.chunk === chunk);
-    if (kept) return kept.rows;
-    const rows = this.read(this.result.getChunk(chunk));
-    this.recent = [{ chunk, rows }, ...this.recent.slice(0, 1)];
-    return rows;
-  }
 }
 
 /** Fills `rows[0..count)[column]` from the chunk's vector. */
