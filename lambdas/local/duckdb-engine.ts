@@ -350,7 +350,7 @@ export class DuckDbEngine implements Engine {
       return;
     }
     query.columns = names.map((name, i) => ({ name: translated.columnNames?.[i] ?? name, type: mappings[i]!.type }));
-    query.held = new HeldResult(result, chunkReader(result.columnTypes(), zoneOf));
+    query.held = new HeldResult(result, chunkReader(result.columnTypes(), mappings));
   }
 
   private setState(query: RunningQuery, state: EngineState): void {

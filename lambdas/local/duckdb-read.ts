@@ -11,7 +11,8 @@ import { formatTimestampMicros, mapDuckTypeInZone, shortestReal, type ColumnMapp
  * others (lists, structs, maps, intervals, blobs...) through the binding's values and `convert`.
  */
 export async function readRows(result: DuckDBResult, zoneOf: (column: number) => string = () => 'UTC'): Promise<unknown[][]> {
-  const read = chunkReader(result.columnTypes(), zoneOf);
+  const types = result.columnTypes();
+  const read = chunkReader(types, types.map((type, c) => mapDuckTypeInZone(type, zoneOf(c))));
   const rows: unknown[][] = [];
   for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
     for (const row of read(chunk)) rows.push(row);
@@ -19,9 +20,9 @@ export async function readRows(result: DuckDBResult, zoneOf: (column: number) =>
   return rows;
 }
 
-/** The rows of one chunk of a result whose columns have these types, as readRows reads them. */
-export function chunkReader(types: readonly DuckDBType[], zoneOf: (column: number) => string = () => 'UTC'): (chunk: DuckDBDataChunk) => unknown[][] {
-  const readers = types.map((type, c) => columnReader(type, mapDuckTypeInZone(type, zoneOf(c))));
+/** The rows of one chunk of a result whose columns have these types and mappings, as readRows reads them. */
+export function chunkReader(types: readonly DuckDBType[], mappings: readonly ColumnMapping[]): (chunk: DuckDBDataChunk) => unknown[][] {
+  const readers = types.map((type, c) => columnReader(type, mappings[c]!));
   return (chunk) => {
     const count = chunk.rowCount;
     const block = new Array<unknown[]>(count);
@@ -101,21 +102,21 @@ function columnReader(type: DuckDBType, mapping: ColumnMapping): ColumnReader {
     case DuckDBTypeId.BOOLEAN:
       return duckdb.sizeof_bool === 1 ? booleans : fallback;
     case DuckDBTypeId.TINYINT:
-      return numbers((b, o, n) => new Int8Array(b, o, n), 1);
+      return numbers(Int8Array);
     case DuckDBTypeId.SMALLINT:
-      return numbers((b, o, n) => new Int16Array(b, o, n), 2);
+      return numbers(Int16Array);
     case DuckDBTypeId.INTEGER:
-      return numbers((b, o, n) => new Int32Array(b, o, n), 4);
+      return numbers(Int32Array);
     case DuckDBTypeId.UTINYINT:
-      return numbers((b, o, n) => new Uint8Array(b, o, n), 1);
+      return numbers(Uint8Array);
     case DuckDBTypeId.USMALLINT:
-      return numbers((b, o, n) => new Uint16Array(b, o, n), 2);
+      return numbers(Uint16Array);
     case DuckDBTypeId.UINTEGER:
-      return numbers((b, o, n) => new Uint32Array(b, o, n), 4);
+      return numbers(Uint32Array);
     case DuckDBTypeId.BIGINT:
-      return numbers((b, o, n) => new BigInt64Array(b, o, n), 8);
+      return numbers(BigInt64Array);
     case DuckDBTypeId.DOUBLE:
-      return numbers((b, o, n) => new Float64Array(b, o, n), 8);
+      return numbers(Float64Array);
     case DuckDBTypeId.FLOAT:
       return reals;
     case DuckDBTypeId.VARCHAR:
@@ -163,11 +164,17 @@ function dataOf(vector: duckdb.Vector, count: number, width: number): Uint8Array
 }
 
 /** Types whose value is the stored number or bigint itself. */
-function numbers(view: (buffer: ArrayBuffer, offset: number, count: number) => ArrayLike<number | bigint>, width: number): ColumnReader {
+/** A typed array over a vector's values: its element is the stored value. */
+interface StoredArray {
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): ArrayLike<number | bigint>;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
+function numbers(View: StoredArray): ColumnReader {
   return (chunk, column, count, rows) => {
     const vector = vectorOf(chunk, column);
-    const data = dataOf(vector, count, width);
-    const items = view(data.buffer as ArrayBuffer, data.byteOffset, count);
+    const data = dataOf(vector, count, View.BYTES_PER_ELEMENT);
+    const items = new View(data.buffer as ArrayBuffer, data.byteOffset, count);
     const mask = validityOf(vector, count);
     for (let r = 0; r < count; r++) rows[r]![column] = isNull(mask, r) ? null : items[r];
   };

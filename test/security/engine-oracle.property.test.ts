@@ -10,10 +10,10 @@
  * subqueries, set operations, and EXECUTE IMMEDIATE / EXECUTE with USING parameters (the engine
  * runs the prepared text with the parameters pasted in).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { analyze } from '../../lambdas/core/sql/index.js';
+import { useInMemoryDuckDb } from '../support/duckdb.js';
 
 const SESSION = { catalog: 'tpch', schema: 'tiny' } as const;
 const TABLES: Record<string, string[]> = {
@@ -28,17 +28,7 @@ const ALL_COLUMNS = Object.values(TABLES).flat();
 /** CTE names: some shadow tables, some do not. */
 const CTE_NAMES = ['orders', 'customer', 'nation', 'x', 'y'];
 
-let instance: DuckDBInstance;
-let connection: DuckDBConnection;
-
-beforeAll(async () => {
-  instance = await DuckDBInstance.create(':memory:', { threads: '1' });
-  connection = await instance.connect();
-});
-afterAll(() => {
-  connection?.closeSync();
-  instance?.closeSync();
-});
+const db = useInMemoryDuckDb();
 
 // ------------------------------------------------------------------ DuckDB's reading
 
@@ -46,7 +36,7 @@ type Json = Record<string, unknown>;
 
 /** Tables (catalog.schema.table, lower case) DuckDB's parse of `sql` reads, or undefined if DuckDB cannot parse it. */
 async function duckTables(sql: string): Promise<Set<string> | undefined> {
-  const reader = await connection.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR)', [sql]);
+  const reader = await db.connection.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR)', [sql]);
   const parsed = JSON.parse(String(reader.getRows()[0]![0])) as Json;
   if (parsed.error) return undefined;
   const out = new Set<string>();

@@ -1,24 +1,15 @@
-import { DuckDBDateValue, DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuckDBDateValue, type DuckDBMaterializedResult } from '@duckdb/node-api';
+import { describe, expect, it } from 'vitest';
 import { chunkReader, formatDate, HeldResult, readRows } from '../../../lambdas/local/duckdb-read.js';
 import { mapDuckTypeInZone } from '../../../lambdas/local/duckdb-types.js';
+import { useInMemoryDuckDb } from '../../support/duckdb.js';
 
 /**
  * The chunk reader against the reference it replaces: the binding's getRows() with each column's
  * `convert`, on a real DuckDB, for every type the mapping knows. Values are compared with their
  * JS types (number, bigint, string, Buffer or Uint8Array), -0 and NaN included.
  */
-let instance: DuckDBInstance;
-let connection: DuckDBConnection;
-
-beforeAll(async () => {
-  instance = await DuckDBInstance.create(':memory:', { threads: '1' });
-  connection = await instance.connect();
-});
-afterAll(() => {
-  connection?.closeSync();
-  instance?.closeSync();
-});
+const db = useInMemoryDuckDb();
 
 /** A value with its JS type spelled out, so that 1 and 1n, 0 and -0, Buffer and Uint8Array differ. */
 function typed(value: unknown): unknown {
@@ -30,7 +21,7 @@ function typed(value: unknown): unknown {
 }
 
 async function reference(sql: string, zone: string): Promise<unknown[][]> {
-  const result = await connection.run(sql);
+  const result = await db.connection.run(sql);
   const converters = result.columnTypes().map((type) => mapDuckTypeInZone(type, zone).convert);
   return (await result.getRows()).map((row) => row.map((value, c) => converters[c]!(value)));
 }
@@ -38,7 +29,7 @@ async function reference(sql: string, zone: string): Promise<unknown[][]> {
 /** Reads the statement both ways and checks they agree; returns the rows for further checks. */
 async function agree(sql: string, zone = 'UTC'): Promise<unknown[][]> {
   const expected = await reference(sql, zone);
-  const actual = await readRows(await connection.run(sql), () => zone);
+  const actual = await readRows(await db.connection.run(sql), () => zone);
   expect(actual.length).toBe(expected.length);
   expect(actual.map(typed)).toStrictEqual(expected.map(typed));
   return actual;
@@ -120,7 +111,7 @@ describe('readRows agrees with getRows() and convert', () => {
 
   it('reads a streamed result as it reads a materialized one', async () => {
     const sql = rows([column(`i`, 'n'), column(`'streamed text number ' || i`, 's'), column(`i * 0.5`, 'd')]);
-    const streamed = await readRows(await connection.stream(sql));
+    const streamed = await readRows(await db.connection.stream(sql));
     expect(streamed.map(typed)).toStrictEqual((await agree(sql)).map(typed));
   });
 
@@ -176,14 +167,17 @@ describe('readRows agrees with getRows() and convert', () => {
   });
 });
 
+/** The result held as the engine holds it, its columns read in UTC. */
+const heldOf = (result: DuckDBMaterializedResult) => new HeldResult(result, chunkReader(result.columnTypes(), result.columnTypes().map((type) => mapDuckTypeInZone(type, 'UTC'))));
+
 describe('a result held in DuckDB, read a page at a time', () => {
   it('gives every page the rows readRows gives, across chunk boundaries, again on a retry, after its connection closed', async () => {
     const sql = rows([column('i', 'id'), column(`'row ' || i || ' ' || repeat('x', i % 40)`, 'text'), column('i / 7.0', 'q'), column(`DATE '2024-01-01' + (i % 400)::INTEGER`, 'day')], 9000);
-    const all = await readRows(await connection.run(sql));
-    const own = await instance.connect();
+    const all = await readRows(await db.connection.run(sql));
+    const own = await db.instance.connect();
     const result = await own.run(sql);
     own.closeSync();
-    const held = new HeldResult(result, chunkReader(result.columnTypes()));
+    const held = heldOf(result);
     expect(held.count).toBe(9000);
     // Pages of sizes around DuckDB's 2,048-row chunks, read in order, one of them twice.
     let from = 0;
@@ -201,8 +195,8 @@ describe('a result held in DuckDB, read a page at a time', () => {
   });
 
   it('holds an empty result', async () => {
-    const result = await connection.run('SELECT 1 AS x WHERE false');
-    const held = new HeldResult(result, chunkReader(result.columnTypes()));
+    const result = await db.connection.run('SELECT 1 AS x WHERE false');
+    const held = heldOf(result);
     expect(held.count).toBe(0);
     expect(held.rows(0, 10)).toEqual([]);
   });
