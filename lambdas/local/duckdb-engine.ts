@@ -9,7 +9,8 @@ import { updateTypeOf } from '../core/protocol/statements.js';
 import { formatType } from '../core/protocol/sql-types.js';
 import { GuardSyntaxError, guardedTokens, oneStatement, quoteIdentifier, Refusal } from './duckdb-guard.js';
 import { DuckDbInspector, type InspectedStatement } from './duckdb-inspect.js';
-import { chunkReader, HeldResult, readRows } from './duckdb-read.js';
+import { HeldResult } from './duckdb-held.js';
+import { readRows } from './duckdb-read.js';
 import { isKnownZone, mapDuckType, mapDuckTypeInZone, serverZone } from './duckdb-types.js';
 import { tpchTinySql } from './tpch.js';
 import { installTrinoFunctions, integerDivisionRefusal, literalColumnZones, rewriteTrinoCalls, sessionPropertyRows, trinoMacroNames, TRINO_SETTINGS, type SessionPropertyRow } from './trino-functions.js';
@@ -77,6 +78,9 @@ interface RunningQuery {
  * shorter than the result TTL: a large result is hundreds of megabytes of heap.
  */
 const READ_TO_END_KEEP_MS = 30_000;
+
+/** A page of JSON rows ends after the row that takes it to this many bytes, unless the poll says (the gateway's inline pages hold 480 KB). */
+const JSON_PAGE_BYTES = 400_000;
 
 /**
  * DuckDB's settings for a gateway-fronted engine, fixed when the instance is created: no host
@@ -350,7 +354,7 @@ export class DuckDbEngine implements Engine {
       return;
     }
     query.columns = names.map((name, i) => ({ name: translated.columnNames?.[i] ?? name, type: mappings[i]!.type }));
-    query.held = new HeldResult(result, chunkReader(result.columnTypes(), mappings));
+    query.held = new HeldResult(result, mappings);
   }
 
   private setState(query: RunningQuery, state: EngineState): void {
@@ -379,12 +383,19 @@ export class DuckDbEngine implements Engine {
     if (query.state !== 'FINISHED') return { state: query.state, ...(query.error ? { error: query.error } : {}), stats };
     const offset = cursor === undefined ? 0 : Number(cursor);
     if (!Number.isSafeInteger(offset) || offset < 0) throw QueryFailure.of('GENERIC_INTERNAL_ERROR', 'Invalid page cursor');
-    const end = Math.min(total, offset + options.maxRows);
+    let end = Math.min(total, offset + options.maxRows);
+    let rows: Pick<EnginePage, 'rows' | 'jsonRows'>;
+    if (query.held && options.jsonRows) {
+      // Rows the gateway only passes on are written as its JSON, in pages sized by their bytes.
+      const jsonRows = await query.held.json(offset, end, options.maxBytes ?? JSON_PAGE_BYTES, options.jsonRows.millisecondDatetimes);
+      end = offset + jsonRows.count;
+      rows = { jsonRows };
+    } else rows = { rows: query.held ? query.held.rows(offset, end) : (query.rows ?? []).slice(offset, end) };
     if (end >= total) query.readToEndAt ??= Date.now();
     return {
       state: 'FINISHED',
       columns: query.columns ?? [],
-      rows: query.held ? query.held.rows(offset, end) : (query.rows ?? []).slice(offset, end),
+      ...rows,
       ...(end < total ? { nextCursor: String(end) } : {}),
       stats: { ...stats, progressPercentage: 100 },
       ...(query.update ? { update: query.update } : {}),

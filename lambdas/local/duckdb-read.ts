@@ -1,6 +1,6 @@
 import { isAscii } from 'node:buffer';
 import duckdb from '@duckdb/node-bindings';
-import { DuckDBDateValue, DuckDBDecimalValue, DuckDBTypeId, type DuckDBDataChunk, type DuckDBMaterializedResult, type DuckDBResult, type DuckDBType } from '@duckdb/node-api';
+import { DuckDBDateValue, DuckDBDecimalValue, DuckDBTypeId, type DuckDBDataChunk, type DuckDBResult, type DuckDBType } from '@duckdb/node-api';
 import { formatTimestampMicros, mapDuckTypeInZone, shortestReal, type ColumnMapping } from './duckdb-types.js';
 
 /**
@@ -32,70 +32,13 @@ export function chunkReader(types: readonly DuckDBType[], mappings: readonly Col
   };
 }
 
-/**
- * A finished result left in DuckDB's memory and read a page at a time: as JavaScript values a
- * million rows are half a gigabyte of heap, which every major garbage collection walks. DuckDB
- * keeps the result's chunks after its connection closes. The chunks of the last read are kept
- * converted: the next page starts inside it when the gateway sent only part of it.
- */
-export class HeldResult {
-  /** The first row of each chunk, and the row count at the end. */
-  private readonly starts: number[] = [];
-  /** The chunks the last read used, converted. */
-  private recent = new Map<number, unknown[][]>();
-
-  constructor(
-    private readonly result: DuckDBMaterializedResult,
-    private readonly read: (chunk: DuckDBDataChunk) => unknown[][],
-  ) {
-    let start = 0;
-    for (let i = 0; i < result.chunkCount; i++) {
-      this.starts.push(start);
-      start += result.getChunk(i).rowCount;
-    }
-    this.starts.push(start);
-  }
-
-  get count(): number {
-    return this.starts[this.starts.length - 1]!;
-  }
-
-  /** Rows `from` to `to` (not included). */
-  rows(from: number, to: number): unknown[][] {
-    const out: unknown[][] = [];
-    const used = new Map<number, unknown[][]>();
-    for (let chunk = this.chunkOf(from); chunk < this.starts.length - 1 && this.starts[chunk]! < to; chunk++) {
-      const rows = this.recent.get(chunk) ?? this.read(this.result.getChunk(chunk));
-      used.set(chunk, rows);
-      const start = this.starts[chunk]!;
-      for (let r = Math.max(from, start); r < Math.min(to, start + rows.length); r++) out.push(rows[r - start]!);
-    }
-    // The next page starts inside this one when the gateway cut it shorter (its byte cap).
-    this.recent = used;
-    return out;
-  }
-
-  /** The chunk that holds row `row` (the last chunk starting at or before it). */
-  private chunkOf(row: number): number {
-    let low = 0;
-    let high = this.starts.length - 2;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (this.starts[mid]! <= row) low = mid;
-      else high = mid - 1;
-    }
-    return low;
-  }
-
-}
-
 /** Fills `rows[0..count)[column]` from the chunk's vector. */
-type ColumnReader = (chunk: DuckDBDataChunk, column: number, count: number, rows: unknown[][]) => void;
+export type ColumnReader = (chunk: DuckDBDataChunk, column: number, count: number, rows: unknown[][]) => void;
 
 // Vector data is read in the machine's order; the validity mask is a little-endian bit field.
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-function columnReader(type: DuckDBType, mapping: ColumnMapping): ColumnReader {
+export function columnReader(type: DuckDBType, mapping: ColumnMapping): ColumnReader {
   const fallback = valuesReader(mapping.convert);
   if (!LITTLE_ENDIAN || (type.alias === 'JSON' && type.typeId !== DuckDBTypeId.VARCHAR)) return fallback;
   switch (type.typeId) {
@@ -144,22 +87,22 @@ function valuesReader(convert: ColumnMapping['convert']): ColumnReader {
   };
 }
 
-function vectorOf(chunk: DuckDBDataChunk, column: number): duckdb.Vector {
+export function vectorOf(chunk: DuckDBDataChunk, column: number): duckdb.Vector {
   return duckdb.data_chunk_get_vector(chunk.chunk, column);
 }
 
 /** The vector's validity mask (a bit per row, 0 for NULL), or null when no row is NULL. */
-function validityOf(vector: duckdb.Vector, count: number): Uint8Array | null {
+export function validityOf(vector: duckdb.Vector, count: number): Uint8Array | null {
   return duckdb.vector_get_validity(vector, Math.ceil(count / 64) * 8) ?? null;
 }
 
 // A 64-bit integer whose high word is within ±2^21 is a safe integer: read as two words, no bigint.
-const TWO_32 = 2 ** 32;
-const SAFE_HIGH = 2 ** 21;
+export const TWO_32 = 2 ** 32;
+export const SAFE_HIGH = 2 ** 21;
 
-const isNull = (mask: Uint8Array | null, r: number): boolean => mask !== null && (mask[r >> 3]! & (1 << (r & 7))) === 0;
+export const isNull = (mask: Uint8Array | null, r: number): boolean => mask !== null && (mask[r >> 3]! & (1 << (r & 7))) === 0;
 
-function dataOf(vector: duckdb.Vector, count: number, width: number): Uint8Array {
+export function dataOf(vector: duckdb.Vector, count: number, width: number): Uint8Array {
   return duckdb.vector_get_data(vector, count * width);
 }
 
@@ -195,7 +138,8 @@ const reals: ColumnReader = (chunk, column, count, rows) => {
   for (let r = 0; r < count; r++) rows[r]![column] = isNull(mask, r) ? null : shortestReal(items[r]!);
 };
 
-const decoder = new TextDecoder();
+// A leading byte order mark is part of the text DuckDB stores: kept, as Trino keeps it.
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /**
  * VARCHAR cells are 16 bytes: a uint32 length, then the bytes themselves when they fit in 12,
@@ -254,24 +198,26 @@ function shortText(bytes: Uint8Array, at: number, length: number): string {
  * most, mostly), so each column keeps the text of the days it has seen: formatted once, stored once.
  */
 function dates(): ColumnReader {
-  const seen = new Map<number, string>();
+  const textOf = dateTexts();
   return (chunk, column, count, rows) => {
     const vector = vectorOf(chunk, column);
     const data = dataOf(vector, count, 4);
     const days = new Int32Array(data.buffer as ArrayBuffer, data.byteOffset, count);
     const mask = validityOf(vector, count);
-    for (let r = 0; r < count; r++) {
-      if (isNull(mask, r)) {
-        rows[r]![column] = null;
-        continue;
-      }
-      let text = seen.get(days[r]!);
-      if (text === undefined) {
-        text = formatDate(days[r]!);
-        if (seen.size < 100_000) seen.set(days[r]!, text);
-      }
-      rows[r]![column] = text;
+    for (let r = 0; r < count; r++) rows[r]![column] = isNull(mask, r) ? null : textOf(days[r]!);
+  };
+}
+
+/** A column's date texts by day: formatted once, stored once (up to 100,000 days). */
+export function dateTexts(): (days: number) => string {
+  const seen = new Map<number, string>();
+  return (days) => {
+    let text = seen.get(days);
+    if (text === undefined) {
+      text = formatDate(days);
+      if (seen.size < 100_000) seen.set(days, text);
     }
+    return text;
   };
 }
 
@@ -303,6 +249,21 @@ export function formatDate(days: number): string {
  * int128 by width. Values that are safe integers are formatted as numbers, the rest as bigints.
  */
 function decimals(width: number, scale: number): ColumnReader {
+  const decimal = decimalFormat(width, scale);
+  return (chunk, column, count, rows) => {
+    const vector = vectorOf(chunk, column);
+    const data = dataOf(vector, count, decimal.bytes);
+    const mask = validityOf(vector, count);
+    const textAt = decimal.reader(data, count);
+    for (let r = 0; r < count; r++) rows[r]![column] = isNull(mask, r) ? null : textAt(r);
+  };
+}
+
+/**
+ * DECIMAL(width, scale)'s storage (int16, int32, int64 or int128 by width) and its text: values
+ * that are safe integers are formatted as numbers, the rest as bigints, as the binding prints them.
+ */
+export function decimalFormat(width: number, scale: number): { bytes: number; reader: (data: Uint8Array, count: number) => (r: number) => string } {
   const bytes = width <= 4 ? 2 : width <= 9 ? 4 : width <= 18 ? 8 : 16;
   const words = bytes / 4;
   const factor = 10 ** scale;
@@ -312,37 +273,31 @@ function decimals(width: number, scale: number): ColumnReader {
     const fraction = abs % factor;
     return `${value < 0 ? '-' : ''}${(abs - fraction) / factor}.${String(fraction).padStart(scale, '0')}`;
   };
-  const formatBig = (value: bigint): string => new DuckDBDecimalValue(value, width, scale).toString();
-  return (chunk, column, count, rows) => {
-    const vector = vectorOf(chunk, column);
-    const data = dataOf(vector, count, bytes);
-    const buffer = data.buffer as ArrayBuffer;
-    const mask = validityOf(vector, count);
-    if (bytes <= 4) {
-      const items = bytes === 2 ? new Int16Array(buffer, data.byteOffset, count) : new Int32Array(buffer, data.byteOffset, count);
-      for (let r = 0; r < count; r++) rows[r]![column] = isNull(mask, r) ? null : format(items[r]!);
-      return;
-    }
-    const low = new Uint32Array(buffer, data.byteOffset, count * words);
-    const signed = new Int32Array(buffer, data.byteOffset, count * words);
-    // The number path needs 10^scale exact in a double, as it is up to 10^22.
-    const numeric = scale <= 22;
-    for (let r = 0; r < count; r++) {
-      if (isNull(mask, r)) {
-        rows[r]![column] = null;
-        continue;
+  // The number path needs 10^scale exact in a double, as it is up to 10^22.
+  const numeric = scale <= 22;
+  return {
+    bytes,
+    reader: (data, count) => {
+      const buffer = data.buffer as ArrayBuffer;
+      if (bytes <= 4) {
+        const items = bytes === 2 ? new Int16Array(buffer, data.byteOffset, count) : new Int32Array(buffer, data.byteOffset, count);
+        return (r) => format(items[r]!);
       }
-      const at = r * words;
-      const high = signed[at + 1]!;
-      const extension = high < 0 ? -1 : 0;
-      const fits = numeric && high > -SAFE_HIGH && high < SAFE_HIGH && (words === 2 || (signed[at + 2] === extension && signed[at + 3] === extension));
-      rows[r]![column] = fits ? format(high * TWO_32 + low[at]!) : formatBig(storedBigInt(buffer, data.byteOffset, at, words));
-    }
+      const low = new Uint32Array(buffer, data.byteOffset, count * words);
+      const signed = new Int32Array(buffer, data.byteOffset, count * words);
+      return (r) => {
+        const at = r * words;
+        const high = signed[at + 1]!;
+        const extension = high < 0 ? -1 : 0;
+        const fits = numeric && high > -SAFE_HIGH && high < SAFE_HIGH && (words === 2 || (signed[at + 2] === extension && signed[at + 3] === extension));
+        return fits ? format(high * TWO_32 + low[at]!) : new DuckDBDecimalValue(storedBigInt(buffer, data.byteOffset, at, words), width, scale).toString();
+      };
+    },
   };
 }
 
 /** The signed int64 (2 words) or int128 (4 words) stored at 32-bit word `word`. */
-function storedBigInt(buffer: ArrayBuffer, offset: number, word: number, words: number): bigint {
+export function storedBigInt(buffer: ArrayBuffer, offset: number, word: number, words: number): bigint {
   const halves = new BigUint64Array(buffer, offset + word * 4, words / 2);
   if (words === 2) return BigInt.asIntN(64, halves[0]!);
   return (BigInt.asIntN(64, halves[1]!) << 64n) + halves[0]!;

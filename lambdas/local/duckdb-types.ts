@@ -1,4 +1,5 @@
 import {
+  DuckDBTimestampValue,
   DuckDBTypeId,
   type DuckDBBlobValue,
   type DuckDBDecimalValue,
@@ -164,6 +165,8 @@ function timeTz(v: DuckDBValue): string {
 
 function formatTimestamp(micros: bigint, precision: number): string {
   if (micros >= -MAX_SAFE && micros <= MAX_SAFE) return formatTimestampMicros(Number(micros), precision);
+  // Past a JavaScript date's range (±275,760 years), ±infinity among them: DuckDB's own text.
+  if (micros > MAX_DATE_MICROS || micros < -MAX_DATE_MICROS) return String(new DuckDBTimestampValue(micros));
   let seconds = micros / 1_000_000n;
   let frac = micros % 1_000_000n;
   if (frac < 0n) {
@@ -174,6 +177,7 @@ function formatTimestamp(micros: bigint, precision: number): string {
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MAX_DATE_MICROS = 8_640_000_000_000_000_000n;
 
 /** formatTimestamp of a safe integer, without bigint arithmetic. */
 export function formatTimestampMicros(micros: number, precision: number): string {

@@ -1,6 +1,7 @@
 import { DuckDBDateValue, type DuckDBMaterializedResult } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
-import { chunkReader, formatDate, HeldResult, readRows } from '../../../lambdas/local/duckdb-read.js';
+import { formatDate, readRows } from '../../../lambdas/local/duckdb-read.js';
+import { HeldResult } from '../../../lambdas/local/duckdb-held.js';
 import { mapDuckTypeInZone } from '../../../lambdas/local/duckdb-types.js';
 import { useInMemoryDuckDb } from '../../support/duckdb.js';
 
@@ -148,6 +149,11 @@ describe('readRows agrees with getRows() and convert', () => {
     for (const zone of ['UTC', '+05:30', 'America/New_York', 'Asia/Kolkata']) await agree(timestamps, zone);
   });
 
+  it('reads timestamps past a JavaScript date (the infinities) as DuckDB prints them, and keeps a leading byte order mark', async () => {
+    const [row] = await readRows(await db.connection.run(`SELECT TIMESTAMP 'infinity', TIMESTAMP '-infinity', TIMESTAMP '294247-01-10 04:00:54.775806', chr(65279) || 'x', chr(65279) || 'a text stored out of line'`));
+    expect(row).toStrictEqual(['infinity', '-infinity', '294247-01-10 04:00:54.775806', '\ufeffx', '\ufeffa text stored out of line']);
+  });
+
   it('reads lists, nested lists, arrays, structs, maps and unions through the values', async () => {
     await agree(
       rows([
@@ -168,7 +174,7 @@ describe('readRows agrees with getRows() and convert', () => {
 });
 
 /** The result held as the engine holds it, its columns read in UTC. */
-const heldOf = (result: DuckDBMaterializedResult) => new HeldResult(result, chunkReader(result.columnTypes(), result.columnTypes().map((type) => mapDuckTypeInZone(type, 'UTC'))));
+const heldOf = (result: DuckDBMaterializedResult) => new HeldResult(result, result.columnTypes().map((type) => mapDuckTypeInZone(type, 'UTC')));
 
 describe('a result held in DuckDB, read a page at a time', () => {
   it('gives every page the rows readRows gives, across chunk boundaries, again on a retry, after its connection closed', async () => {

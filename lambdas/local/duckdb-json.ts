@@ -1,0 +1,372 @@
+import { isUtf8 } from 'node:buffer';
+import duckdb from '@duckdb/node-bindings';
+import { DuckDBTypeId, type DuckDBDataChunk, type DuckDBType } from '@duckdb/node-api';
+import type { JsonRows, SqlType } from '../core/ports/index.js';
+import { encoderFor, floatText, millisecondDatetime, type ValueEncoder } from '../core/protocol/encode.js';
+import { columnReader, dataOf, dateTexts, decimalFormat, isNull, LITTLE_ENDIAN, SAFE_HIGH, storedBigInt, TWO_32, validityOf, vectorOf, type ColumnReader } from './duckdb-read.js';
+import { formatTimestampMicros, shortestReal, type ColumnMapping } from './duckdb-types.js';
+
+/** Writes rows `from` to `to` of the chunk, stopping after the row that takes `out` to `maxBytes`; returns the row it stopped before. */
+export type ChunkJsonWriter = (chunk: DuckDBDataChunk, from: number, to: number, out: JsonRowsWriter, maxBytes?: number) => number;
+
+/**
+ * Writes rows of a DuckDB result as the protocol's JSON rows (ports/engine.ts JsonRows): the
+ * bytes the gateway's encoder (core/protocol/encode.ts) would write for the values chunkReader
+ * reads, without building those values. Rows the gateway only passes on (spooled segments, and
+ * inline pages) then cost no JavaScript value per cell, no row array and no string per row.
+ * Booleans, integers, floats, text, dates, decimals and timestamps are written straight from the
+ * vector's memory; every other type is read as chunkReader reads it and encoded as the gateway does.
+ */
+export function chunkJsonWriter(types: readonly DuckDBType[], mappings: readonly ColumnMapping[], millisecondDatetimes: boolean): ChunkJsonWriter {
+  const columns = types.map((type, c) => jsonColumn(type, mappings[c]!, millisecondDatetimes));
+  const width = columns.length;
+  const cells: CellWriter[] = new Array<CellWriter>(width);
+  return (chunk, from, to, out, maxBytes = Infinity) => {
+    const count = chunk.rowCount;
+    for (let c = 0; c < width; c++) cells[c] = columns[c]!(chunk, c, count);
+    for (let r = from; r < to; r++) {
+      if (out.length >= maxBytes) return r;
+      out.startRow();
+      for (let c = 0; c < width; c++) {
+        if (c > 0) out.put(COMMA);
+        cells[c]!(r, out);
+      }
+      out.endRow();
+    }
+    return to;
+  };
+}
+
+/** Writes the cell of row `r` of one column of one chunk. */
+type CellWriter = (r: number, out: JsonRowsWriter) => void;
+/** One column's cell writer for a chunk. */
+type JsonColumn = (chunk: DuckDBDataChunk, column: number, count: number) => CellWriter;
+
+const COMMA = 0x2c;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** A growing buffer of JSON rows, and where each row ends. */
+export class JsonRowsWriter {
+  private buffer: Buffer;
+  private ends: number[] = [];
+  length = 0;
+
+  constructor(size = 64 * 1024) {
+    this.buffer = Buffer.allocUnsafe(size);
+  }
+
+  get count(): number {
+    return this.ends.length;
+  }
+
+  rows(): JsonRows {
+    return { count: this.ends.length, bytes: this.buffer.subarray(0, this.length), ends: Uint32Array.from(this.ends) };
+  }
+
+  startRow(): void {
+    this.reserve(ROW_ROOM);
+    if (this.ends.length > 0) this.buffer[this.length++] = COMMA;
+    this.buffer[this.length++] = 0x5b;
+  }
+
+  endRow(): void {
+    this.reserve(1);
+    this.buffer[this.length++] = 0x5d;
+    this.ends.push(this.length);
+  }
+
+  reserve(bytes: number): void {
+    if (this.length + bytes <= this.buffer.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.length + bytes, 2 * this.buffer.length));
+    this.buffer.copy(bigger, 0, 0, this.length);
+    this.buffer = bigger;
+  }
+
+  put(b: number): void {
+    this.reserve(1);
+    this.buffer[this.length++] = b;
+  }
+
+  /** ASCII text (a number's, a date's), char by char: cheaper than a native write for a few bytes. */
+  ascii(text: string): void {
+    this.reserve(text.length);
+    const out = this.buffer;
+    let o = this.length;
+    for (let i = 0; i < text.length; i++) out[o++] = text.charCodeAt(i);
+    this.length = o;
+  }
+
+  /** ASCII text as a JSON string that needs no escape (a date's, a decimal's, a timestamp's). */
+  quotedAscii(text: string): void {
+    this.reserve(text.length + 2);
+    const out = this.buffer;
+    let o = this.length;
+    out[o++] = QUOTE;
+    for (let i = 0; i < text.length; i++) out[o++] = text.charCodeAt(i);
+    out[o++] = QUOTE;
+    this.length = o;
+  }
+
+  /** Any JSON text. */
+  text(text: string): void {
+    this.reserve(3 * text.length);
+    this.length += this.buffer.write(text, this.length, 'utf8');
+  }
+
+  /** A safe integer's digits, written without a string (32-bit integer arithmetic when it fits). */
+  integer(value: number): void {
+    this.reserve(MAX_INTEGER_DIGITS + 1);
+    const out = this.buffer;
+    let o = this.length;
+    if (value < 0) {
+      out[o++] = 0x2d;
+      value = -value;
+    }
+    let digits = 1;
+    for (let v = value; v >= 10; v = v < 2 ** 31 ? (v / 10) | 0 : Math.floor(v / 10)) digits++;
+    const end = o + digits;
+    // Written from the last digit back.
+    let i = end;
+    while (value >= 2 ** 31) {
+      const rest = Math.floor(value / 10);
+      out[--i] = 0x30 + (value - rest * 10);
+      value = rest;
+    }
+    let v = value | 0;
+    do {
+      const rest = (v / 10) | 0;
+      out[--i] = 0x30 + v - rest * 10;
+      v = rest;
+    } while (v > 0);
+    this.length = end;
+  }
+
+  /**
+   * UTF-8 text as a JSON string, escaped as JSON.stringify escapes the decoded text: a quote, a
+   * backslash and control characters; every other byte is copied. Bytes that are not UTF-8 are
+   * decoded as TextDecoder does (replacement characters) and that text written instead.
+   */
+  utf8String(src: Uint8Array, from: number, to: number): void {
+    this.reserve(6 * (to - from) + 2);
+    const out = this.buffer;
+    const start = this.length;
+    let o = start;
+    let high = 0;
+    out[o++] = QUOTE;
+    for (let i = from; i < to; i++) {
+      const b = src[i]!;
+      high |= b;
+      if (b >= 0x20 && b !== QUOTE && b !== BACKSLASH) out[o++] = b;
+      else {
+        const escape = ESCAPES[b]!;
+        for (let k = 0; k < escape.length; k++) out[o++] = escape[k]!;
+      }
+    }
+    out[o++] = QUOTE;
+    this.length = o;
+    if (high >= 0x80 && !isUtf8(src.subarray(from, to))) {
+      this.length = start;
+      this.text(JSON.stringify(decoder.decode(src.subarray(from, to))));
+    }
+  }
+}
+
+// A leading byte order mark is part of the text DuckDB stores: kept, as Trino keeps it.
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** The most bytes a row's brackets and separator take. */
+const ROW_ROOM = 2;
+/** Digits of the largest safe integer. */
+const MAX_INTEGER_DIGITS = 16;
+
+/** JSON's escape of each byte that needs one (control characters, quote, backslash), as JSON.stringify writes it. */
+const ESCAPES: Uint8Array[] = Array.from({ length: 0x80 }, (_, c) => Buffer.from(JSON.stringify(String.fromCharCode(c)).slice(1, -1), 'latin1'));
+
+const isDatetime = (type: SqlType) => type.kind === 'simple' && /^(time|timestamp)/.test(type.name);
+
+function jsonColumn(type: DuckDBType, mapping: ColumnMapping, millisecondDatetimes: boolean): JsonColumn {
+  const fallback = encodedColumn(type, mapping, millisecondDatetimes && isDatetime(mapping.type));
+  if (!LITTLE_ENDIAN || type.alias === 'JSON') return fallback;
+  switch (type.typeId) {
+    case DuckDBTypeId.BOOLEAN:
+      return duckdb.sizeof_bool === 1 ? booleans : fallback;
+    case DuckDBTypeId.TINYINT:
+      return integers(Int8Array);
+    case DuckDBTypeId.SMALLINT:
+      return integers(Int16Array);
+    case DuckDBTypeId.INTEGER:
+      return integers(Int32Array);
+    case DuckDBTypeId.UTINYINT:
+      return integers(Uint8Array);
+    case DuckDBTypeId.USMALLINT:
+      return integers(Uint16Array);
+    case DuckDBTypeId.UINTEGER:
+      return integers(Uint32Array);
+    case DuckDBTypeId.BIGINT:
+      return bigints;
+    case DuckDBTypeId.DOUBLE:
+      return floats(Float64Array, (v) => v);
+    case DuckDBTypeId.FLOAT:
+      return floats(Float32Array, shortestReal);
+    case DuckDBTypeId.VARCHAR:
+      return strings;
+    case DuckDBTypeId.DATE:
+      return dates();
+    case DuckDBTypeId.DECIMAL: {
+      const { width, scale } = type as unknown as { width: number; scale: number };
+      return decimals(width, scale);
+    }
+    case DuckDBTypeId.HUGEINT:
+      return decimals(38, 0);
+    case DuckDBTypeId.TIMESTAMP:
+      return mapping.fromInt64 ? timestamps(mapping.fromInt64, millisecondDatetimes) : fallback;
+    default:
+      return fallback;
+  }
+}
+
+/** Any type: read as chunkReader reads it, written as the gateway's encoder writes it. */
+function encodedColumn(type: DuckDBType, mapping: ColumnMapping, truncate: boolean): JsonColumn {
+  const read: ColumnReader = columnReader(type, mapping);
+  const encode: ValueEncoder = encoderFor(mapping.type);
+  // The reader fills `rows[r][column]`: these rows, kept for the next chunk, hold only this column.
+  const rows: unknown[][] = [];
+  return (chunk, column, count) => {
+    while (rows.length < count) rows.push([]);
+    read(chunk, column, count, rows);
+    return (r, out) => {
+      const value = rows[r]![column];
+      out.text(encode(truncate && typeof value === 'string' ? millisecondDatetime(value) : value));
+    };
+  };
+}
+
+function nulls(mask: Uint8Array | null, write: CellWriter): CellWriter {
+  if (mask === null) return write;
+  return (r, out) => {
+    if (isNull(mask, r)) out.ascii('null');
+    else write(r, out);
+  };
+}
+
+/** A typed array over a vector's values: its element is the stored value. */
+interface StoredArray<T> {
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): ArrayLike<T>;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
+function integers(View: StoredArray<number>): JsonColumn {
+  return (chunk, column, count) => {
+    const vector = vectorOf(chunk, column);
+    const data = dataOf(vector, count, View.BYTES_PER_ELEMENT);
+    const items = new View(data.buffer as ArrayBuffer, data.byteOffset, count);
+    return nulls(validityOf(vector, count), (r, out) => out.integer(items[r]!));
+  };
+}
+
+/** BIGINT: a safe integer's digits without bigint arithmetic, the rest through bigint's text. */
+const bigints: JsonColumn = (chunk, column, count) => {
+  const vector = vectorOf(chunk, column);
+  const data = dataOf(vector, count, 8);
+  const buffer = data.buffer as ArrayBuffer;
+  const low = new Uint32Array(buffer, data.byteOffset, count * 2);
+  const signed = new Int32Array(buffer, data.byteOffset, count * 2);
+  return nulls(validityOf(vector, count), (r, out) => {
+    const high = signed[r * 2 + 1]!;
+    if (high > -SAFE_HIGH && high < SAFE_HIGH) out.integer(high * TWO_32 + low[r * 2]!);
+    else out.ascii(storedBigInt(buffer, data.byteOffset, r * 2, 2).toString());
+  });
+};
+
+function floats(View: StoredArray<number>, value: (stored: number) => number): JsonColumn {
+  return (chunk, column, count) => {
+    const vector = vectorOf(chunk, column);
+    const data = dataOf(vector, count, View.BYTES_PER_ELEMENT);
+    const items = new View(data.buffer as ArrayBuffer, data.byteOffset, count);
+    return nulls(validityOf(vector, count), (r, out) => out.ascii(floatText(value(items[r]!))));
+  };
+}
+
+const booleans: JsonColumn = (chunk, column, count) => {
+  const vector = vectorOf(chunk, column);
+  const items = dataOf(vector, count, 1);
+  return nulls(validityOf(vector, count), (r, out) => out.ascii(items[r] !== 0 ? 'true' : 'false'));
+};
+
+/**
+ * VARCHAR (see duckdb-read.ts, strings): the bytes of a cell, inline or behind its pointer, are
+ * escaped into the output. A run of out-of-line strings lying end to end is fetched in one call,
+ * when its first cell is written. Bytes that are not UTF-8 are decoded as chunkReader decodes
+ * them (replacement characters), and the text encoded.
+ */
+const strings: JsonColumn = (chunk, column, count) => {
+  const vector = vectorOf(chunk, column);
+  const data = dataOf(vector, count, 16);
+  const words = new Uint32Array(data.buffer as ArrayBuffer, data.byteOffset, count * 4);
+  const mask = validityOf(vector, count);
+  const pointerAt = (r: number): number => (words[r * 4 + 3]! < SAFE_HIGH ? words[r * 4 + 3]! * TWO_32 + words[r * 4 + 2]! : NaN);
+  const outOfLine = (r: number): boolean => !isNull(mask, r) && words[r * 4]! > 12;
+  // The run of out-of-line strings fetched last: rows runStart..runEnd-1, from `run`.
+  let run: Uint8Array = new Uint8Array(0);
+  let runStart = -1;
+  let runEnd = -1;
+  let runStarts: number[] = [];
+  const fetch = (r: number) => {
+    const start = pointerAt(r);
+    let end = r + 1;
+    let size = words[r * 4]!;
+    while (end < count && outOfLine(end) && pointerAt(end) === start + size) size += words[end++ * 4]!;
+    run = duckdb.get_data_from_pointer(data.buffer as ArrayBuffer, data.byteOffset + r * 16 + 8, size);
+    runStarts = [];
+    for (let i = r, at = 0; i < end; i++) {
+      runStarts.push(at);
+      at += words[i * 4]!;
+    }
+    runStart = r;
+    runEnd = end;
+  };
+  return nulls(mask, (r, out) => {
+    const length = words[r * 4]!;
+    if (length <= 12) return out.utf8String(data, r * 16 + 4, r * 16 + 4 + length);
+    if (r < runStart || r >= runEnd) fetch(r);
+    const at = runStarts[r - runStart]!;
+    out.utf8String(run, at, at + length);
+  });
+};
+
+function dates(): JsonColumn {
+  const textOf = dateTexts();
+  return (chunk, column, count) => {
+    const vector = vectorOf(chunk, column);
+    const data = dataOf(vector, count, 4);
+    const days = new Int32Array(data.buffer as ArrayBuffer, data.byteOffset, count);
+    return nulls(validityOf(vector, count), (r, out) => out.quotedAscii(textOf(days[r]!)));
+  };
+}
+
+function decimals(width: number, scale: number): JsonColumn {
+  const decimal = decimalFormat(width, scale);
+  return (chunk, column, count) => {
+    const vector = vectorOf(chunk, column);
+    const textAt = decimal.reader(dataOf(vector, count, decimal.bytes), count);
+    return nulls(validityOf(vector, count), (r, out) => out.quotedAscii(textAt(r)));
+  };
+}
+
+/** TIMESTAMP: safe integers without bigint arithmetic, the rest through the mapping's conversion. */
+function timestamps(fromInt64: (value: bigint) => unknown, millisecondDatetimes: boolean): JsonColumn {
+  return (chunk, column, count) => {
+    const vector = vectorOf(chunk, column);
+    const data = dataOf(vector, count, 8);
+    const buffer = data.buffer as ArrayBuffer;
+    const low = new Uint32Array(buffer, data.byteOffset, count * 2);
+    const signed = new Int32Array(buffer, data.byteOffset, count * 2);
+    return nulls(validityOf(vector, count), (r, out) => {
+      const high = signed[r * 2 + 1]!;
+      const text = high > -SAFE_HIGH && high < SAFE_HIGH ? formatTimestampMicros(high * TWO_32 + low[r * 2]!, 6) : String(fromInt64(storedBigInt(buffer, data.byteOffset, r * 2, 2)));
+      // Digits, separators and at most an era: nothing to escape.
+      out.quotedAscii(millisecondDatetimes ? millisecondDatetime(text) : text);
+    });
+  };
+}
