@@ -3,14 +3,17 @@
  * inline (the direct protocol: pages under the ALB's 1 MB, one function invocation each) versus
  * spooled (json+zstd segments the client reads from object storage), on the local server and
  * through the statement function behind an emulated ALB with S3 served locally. The ceiling is
- * the client's own JSON.parse of the same rows. The client runs on a thread of its own
- * (spooling-client-worker.ts), the same for both; runs are interleaved (bench/stats.ts), each
- * full size. BENCH_SPOOLING_ROWS and BENCH_SPOOLING_REPS change the size and the repetitions.
+ * the client's own JSON.parse of the same rows; beside it, the client's whole reading of the same
+ * segments from memory (decompression, decoding, JSON.parse), which no server can beat. The client
+ * runs on a thread of its own (spooling-client-worker.ts), the same for both; runs are interleaved
+ * (bench/stats.ts), each full size. BENCH_SPOOLING_ROWS and BENCH_SPOOLING_REPS change the size and the repetitions.
  */
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { readRows } from '../lambdas/local/duckdb-read.js';
+import { DEFAULT_GATEWAY_CONFIG } from '../lambdas/core/gateway/index.js';
+import { HeldResult } from '../lambdas/local/duckdb-held.js';
+import { mapDuckType } from '../lambdas/local/duckdb-types.js';
 import type { BenchResult } from './run.js';
 import { collectGarbage, interleave, perSecond, round, type Repeated } from './stats.js';
 import type { ClientAnswer, ClientRequest } from './spooling-client-worker.js';
@@ -69,13 +72,20 @@ async function measure(client: Client, prefix: string, server: string, sql: stri
         if (answer.rows !== ROWS) throw new Error(`the parse ceiling parsed ${answer.rows} rows`);
         return { [`${prefix}ParseCeilingRowsPerSecond`]: perSecond(ROWS, answer.ms) };
       },
+      [`${prefix}Read`]: async () => {
+        const answer = await client.ask({ kind: 'read' });
+        if (answer.rows !== ROWS) throw new Error(`the reading ceiling read ${answer.rows} rows`);
+        return { [`${prefix}ClientReadCeilingRowsPerSecond`]: perSecond(ROWS, answer.ms) };
+      },
     },
-    // The capture run above warmed the server's paths (engine reads, rendering): no round is thrown away.
+    // The capture run above warmed the server's paths (engine reads, JSON writing): no round is thrown away.
     { repetitions: REPS, warmup: 0, between: collectGarbage },
   );
   return repeated
     .derive(`${prefix}SpooledOverInline`, (get) => round(get(`${prefix}SpooledRowsPerSecond`) / get(`${prefix}InlineRowsPerSecond`), 3))
-    .derive(`${prefix}SpooledOverParse`, (get) => round(get(`${prefix}SpooledRowsPerSecond`) / get(`${prefix}ParseCeilingRowsPerSecond`), 3));
+    .derive(`${prefix}SpooledOverParse`, (get) => round(get(`${prefix}SpooledRowsPerSecond`) / get(`${prefix}ParseCeilingRowsPerSecond`), 3))
+    .derive(`${prefix}ClientReadOverParse`, (get) => round(get(`${prefix}ClientReadCeilingRowsPerSecond`) / get(`${prefix}ParseCeilingRowsPerSecond`), 3))
+    .derive(`${prefix}SpooledOverClientRead`, (get) => round(get(`${prefix}SpooledRowsPerSecond`) / get(`${prefix}ClientReadCeilingRowsPerSecond`), 3));
 }
 
 export default async function run(): Promise<BenchResult> {
@@ -92,23 +102,26 @@ export default async function run(): Promise<BenchResult> {
     const local = await startLocalServer();
     let localRuns: Repeated;
     try {
-      // What the local engine's reading of DuckDB's result alone allows: its reader (duckdb-read.ts)
-      // on the same statement, before the gateway renders a row.
+      // What the local engine alone allows: the same statement run in DuckDB and its result written
+      // as JSON rows (duckdb-json.ts) in pages of a spooled poll's size, before the gateway does anything.
       const duck = await DuckDBInstance.create(':memory:');
       const connection = await duck.connect();
       try {
         localRuns = await measure(client, 'local', local.url, LOCAL_SQL, {
-          localEngineRead: async () => {
+          localEngineJson: async () => {
             const start = performance.now();
-            const rows = await readRows(await connection.run(LOCAL_SQL));
-            if (rows.length !== ROWS) throw new Error(`DuckDB read ${rows.length} rows`);
-            return { localEngineReadRowsPerSecond: perSecond(ROWS, performance.now() - start) };
+            const result = await connection.run(LOCAL_SQL);
+            const held = new HeldResult(result, result.columnTypes().map(mapDuckType));
+            let rows = 0;
+            while (rows < held.count) rows += (await held.json(rows, held.count, DEFAULT_GATEWAY_CONFIG.spooling!.pollMaxBytes, false)).count;
+            if (rows !== ROWS) throw new Error(`DuckDB wrote ${rows} rows`);
+            return { localEngineJsonRowsPerSecond: perSecond(ROWS, performance.now() - start) };
           },
         });
       } finally {
         connection.closeSync();
       }
-      localRuns.derive('localSpooledOverEngineRead', (get) => round(get('localSpooledRowsPerSecond') / get('localEngineReadRowsPerSecond'), 3));
+      localRuns.derive('localSpooledOverEngineJson', (get) => round(get('localSpooledRowsPerSecond') / get('localEngineJsonRowsPerSecond'), 3));
     } finally {
       await local.close();
     }
@@ -116,7 +129,7 @@ export default async function run(): Promise<BenchResult> {
     const l = localRuns.report();
     const figures = { ...a.figures, ...l.figures };
     return {
-      title: `A ${ROWS.toLocaleString('en')}-row, 16-column result to a client, inline vs spooled (json+zstd), ${REPS} interleaved runs each: through the statement function behind an emulated ALB (Athena result CSV and segments in a local S3), and on the local server (DuckDB); the ceiling is the client's JSON.parse of the same rows, and locally also the local engine's own reading of DuckDB's result (duckdb-read.ts), which bounds it. The client runs on a thread of its own, the same for inline and spooled: it asks for the next page while reading the current one, downloads a response's segments in parallel, acknowledges them without waiting (as Trino's JDBC driver) and counts rows. Medians over the runs.`,
+      title: `A ${ROWS.toLocaleString('en')}-row, 16-column result to a client, inline vs spooled (json+zstd), ${REPS} interleaved runs each: through the statement function behind an emulated ALB (Athena result CSV and segments in a local S3), and on the local server (DuckDB); the ceiling is the client's JSON.parse of the same rows (and beside it the client's whole reading of the same segments from memory, without a server or the network), and locally also the local engine's own run of the statement in DuckDB and writing of its result as JSON rows (duckdb-json.ts), which bounds it. The client runs on a thread of its own, the same for inline and spooled: it asks for the next page while reading the current one, downloads a response's segments in parallel, acknowledges them without waiting (as Trino's JDBC driver) and counts rows. Medians over the runs.`,
       figures: { rows: ROWS, ...figures },
       repetitions: REPS,
       spreads: { ...a.spreads, ...l.spreads },
