@@ -1,9 +1,9 @@
 import { isUtf8 } from 'node:buffer';
 import duckdb from '@duckdb/node-bindings';
-import { DuckDBTypeId, type DuckDBDataChunk, type DuckDBType } from '@duckdb/node-api';
+import type { DuckDBDataChunk, DuckDBType } from '@duckdb/node-api';
 import type { JsonRows, SqlType } from '../core/ports/index.js';
 import { encoderFor, floatText, millisecondDatetime, type ValueEncoder } from '../core/protocol/encode.js';
-import { columnReader, dataOf, dateTexts, decimalFormat, isNull, LITTLE_ENDIAN, SAFE_HIGH, storedBigInt, TWO_32, validityOf, vectorOf, type ColumnReader } from './duckdb-read.js';
+import { columnReader, dataOf, dateTexts, decimalFormat, int64Reader, isNull, SAFE_HIGH, storageOf, TWO_32, validityOf, vectorOf, type ColumnReader, type StoredArray } from './duckdb-read.js';
 import { formatTimestampMicros, shortestReal, type ColumnMapping } from './duckdb-types.js';
 
 /** Writes rows `from` to `to` of the chunk, stopping after the row that takes `out` to `maxBytes`; returns the row it stopped before. */
@@ -186,43 +186,29 @@ const ESCAPES: Uint8Array[] = Array.from({ length: 0x80 }, (_, c) => Buffer.from
 const isDatetime = (type: SqlType) => type.kind === 'simple' && /^(time|timestamp)/.test(type.name);
 
 function jsonColumn(type: DuckDBType, mapping: ColumnMapping, millisecondDatetimes: boolean): JsonColumn {
-  const fallback = encodedColumn(type, mapping, millisecondDatetimes && isDatetime(mapping.type));
-  if (!LITTLE_ENDIAN || type.alias === 'JSON') return fallback;
-  switch (type.typeId) {
-    case DuckDBTypeId.BOOLEAN:
-      return duckdb.sizeof_bool === 1 ? booleans : fallback;
-    case DuckDBTypeId.TINYINT:
-      return integers(Int8Array);
-    case DuckDBTypeId.SMALLINT:
-      return integers(Int16Array);
-    case DuckDBTypeId.INTEGER:
-      return integers(Int32Array);
-    case DuckDBTypeId.UTINYINT:
-      return integers(Uint8Array);
-    case DuckDBTypeId.USMALLINT:
-      return integers(Uint16Array);
-    case DuckDBTypeId.UINTEGER:
-      return integers(Uint32Array);
-    case DuckDBTypeId.BIGINT:
+  // JSON columns keep the encoder's path, whatever DuckDB stores them as.
+  const storage = type.alias === 'JSON' ? undefined : storageOf(type, mapping);
+  switch (storage?.kind) {
+    case 'boolean':
+      return booleans;
+    case 'number':
+      return integers(storage.View);
+    case 'bigint':
       return bigints;
-    case DuckDBTypeId.DOUBLE:
+    case 'double':
       return floats(Float64Array, (v) => v);
-    case DuckDBTypeId.FLOAT:
+    case 'real':
       return floats(Float32Array, shortestReal);
-    case DuckDBTypeId.VARCHAR:
+    case 'varchar':
       return strings;
-    case DuckDBTypeId.DATE:
+    case 'date':
       return dates();
-    case DuckDBTypeId.DECIMAL: {
-      const { width, scale } = type as unknown as { width: number; scale: number };
-      return decimals(width, scale);
-    }
-    case DuckDBTypeId.HUGEINT:
-      return decimals(38, 0);
-    case DuckDBTypeId.TIMESTAMP:
-      return mapping.fromInt64 ? timestamps(mapping.fromInt64, millisecondDatetimes) : fallback;
+    case 'decimal':
+      return decimals(storage.width, storage.scale);
+    case 'timestamp':
+      return timestamps(storage.fromInt64, millisecondDatetimes);
     default:
-      return fallback;
+      return encodedColumn(type, mapping, millisecondDatetimes && isDatetime(mapping.type));
   }
 }
 
@@ -250,41 +236,33 @@ function nulls(mask: Uint8Array | null, write: CellWriter): CellWriter {
   };
 }
 
-/** A typed array over a vector's values: its element is the stored value. */
-interface StoredArray<T> {
-  new (buffer: ArrayBuffer, byteOffset: number, length: number): ArrayLike<T>;
-  readonly BYTES_PER_ELEMENT: number;
-}
-
-function integers(View: StoredArray<number>): JsonColumn {
+/** The integer types of 32 bits and less: their stored value is a number. */
+function integers(View: StoredArray): JsonColumn {
   return (chunk, column, count) => {
     const vector = vectorOf(chunk, column);
     const data = dataOf(vector, count, View.BYTES_PER_ELEMENT);
     const items = new View(data.buffer as ArrayBuffer, data.byteOffset, count);
-    return nulls(validityOf(vector, count), (r, out) => out.integer(items[r]!));
+    return nulls(validityOf(vector, count), (r, out) => out.integer(items[r] as number));
   };
 }
 
 /** BIGINT: a safe integer's digits without bigint arithmetic, the rest through bigint's text. */
 const bigints: JsonColumn = (chunk, column, count) => {
   const vector = vectorOf(chunk, column);
-  const data = dataOf(vector, count, 8);
-  const buffer = data.buffer as ArrayBuffer;
-  const low = new Uint32Array(buffer, data.byteOffset, count * 2);
-  const signed = new Int32Array(buffer, data.byteOffset, count * 2);
+  const valueAt = int64Reader(dataOf(vector, count, 8), count);
   return nulls(validityOf(vector, count), (r, out) => {
-    const high = signed[r * 2 + 1]!;
-    if (high > -SAFE_HIGH && high < SAFE_HIGH) out.integer(high * TWO_32 + low[r * 2]!);
-    else out.ascii(storedBigInt(buffer, data.byteOffset, r * 2, 2).toString());
+    const value = valueAt(r);
+    if (typeof value === 'number') out.integer(value);
+    else out.ascii(value.toString());
   });
 };
 
-function floats(View: StoredArray<number>, value: (stored: number) => number): JsonColumn {
+function floats(View: StoredArray, value: (stored: number) => number): JsonColumn {
   return (chunk, column, count) => {
     const vector = vectorOf(chunk, column);
     const data = dataOf(vector, count, View.BYTES_PER_ELEMENT);
     const items = new View(data.buffer as ArrayBuffer, data.byteOffset, count);
-    return nulls(validityOf(vector, count), (r, out) => out.ascii(floatText(value(items[r]!))));
+    return nulls(validityOf(vector, count), (r, out) => out.ascii(floatText(value(items[r] as number))));
   };
 }
 
@@ -358,13 +336,10 @@ function decimals(width: number, scale: number): JsonColumn {
 function timestamps(fromInt64: (value: bigint) => unknown, millisecondDatetimes: boolean): JsonColumn {
   return (chunk, column, count) => {
     const vector = vectorOf(chunk, column);
-    const data = dataOf(vector, count, 8);
-    const buffer = data.buffer as ArrayBuffer;
-    const low = new Uint32Array(buffer, data.byteOffset, count * 2);
-    const signed = new Int32Array(buffer, data.byteOffset, count * 2);
+    const valueAt = int64Reader(dataOf(vector, count, 8), count);
     return nulls(validityOf(vector, count), (r, out) => {
-      const high = signed[r * 2 + 1]!;
-      const text = high > -SAFE_HIGH && high < SAFE_HIGH ? formatTimestampMicros(high * TWO_32 + low[r * 2]!, 6) : String(fromInt64(storedBigInt(buffer, data.byteOffset, r * 2, 2)));
+      const value = valueAt(r);
+      const text = typeof value === 'number' ? formatTimestampMicros(value, 6) : String(fromInt64(value));
       // Digits, separators and at most an era: nothing to escape.
       out.quotedAscii(millisecondDatetimes ? millisecondDatetime(text) : text);
     });

@@ -38,44 +38,94 @@ export type ColumnReader = (chunk: DuckDBDataChunk, column: number, count: numbe
 // Vector data is read in the machine's order; the validity mask is a little-endian bit field.
 export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-export function columnReader(type: DuckDBType, mapping: ColumnMapping): ColumnReader {
-  const fallback = valuesReader(mapping.convert);
-  if (!LITTLE_ENDIAN || (type.alias === 'JSON' && type.typeId !== DuckDBTypeId.VARCHAR)) return fallback;
+/** A typed array over a vector's values: its element is the stored value. */
+export interface StoredArray {
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): ArrayLike<number | bigint>;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
+/**
+ * How a column's values lie in vector memory, for the types read straight from it (here and in
+ * duckdb-json.ts); undefined for the others, read through the binding's values.
+ */
+export type Storage =
+  | { kind: 'boolean' }
+  | { kind: 'number'; View: StoredArray }
+  | { kind: 'bigint' }
+  | { kind: 'double' }
+  | { kind: 'real' }
+  | { kind: 'varchar' }
+  | { kind: 'date' }
+  | { kind: 'decimal'; width: number; scale: number }
+  | { kind: 'timestamp'; fromInt64: (value: bigint) => unknown }
+  | { kind: 'int64'; fromInt64: (value: bigint) => unknown };
+
+export function storageOf(type: DuckDBType, mapping: ColumnMapping): Storage | undefined {
+  // JSON is text whatever DuckDB stores it as: VARCHAR is read as text, anything else through its values.
+  if (!LITTLE_ENDIAN || (type.alias === 'JSON' && type.typeId !== DuckDBTypeId.VARCHAR)) return undefined;
   switch (type.typeId) {
     case DuckDBTypeId.BOOLEAN:
-      return duckdb.sizeof_bool === 1 ? booleans : fallback;
+      return duckdb.sizeof_bool === 1 ? { kind: 'boolean' } : undefined;
     case DuckDBTypeId.TINYINT:
-      return numbers(Int8Array);
+      return { kind: 'number', View: Int8Array };
     case DuckDBTypeId.SMALLINT:
-      return numbers(Int16Array);
+      return { kind: 'number', View: Int16Array };
     case DuckDBTypeId.INTEGER:
-      return numbers(Int32Array);
+      return { kind: 'number', View: Int32Array };
     case DuckDBTypeId.UTINYINT:
-      return numbers(Uint8Array);
+      return { kind: 'number', View: Uint8Array };
     case DuckDBTypeId.USMALLINT:
-      return numbers(Uint16Array);
+      return { kind: 'number', View: Uint16Array };
     case DuckDBTypeId.UINTEGER:
-      return numbers(Uint32Array);
+      return { kind: 'number', View: Uint32Array };
     case DuckDBTypeId.BIGINT:
-      return numbers(BigInt64Array);
+      return { kind: 'bigint' };
     case DuckDBTypeId.DOUBLE:
-      return numbers(Float64Array);
+      return { kind: 'double' };
     case DuckDBTypeId.FLOAT:
-      return reals;
+      return { kind: 'real' };
     case DuckDBTypeId.VARCHAR:
-      return strings;
+      return { kind: 'varchar' };
     case DuckDBTypeId.DATE:
-      return dates();
+      return { kind: 'date' };
     case DuckDBTypeId.DECIMAL: {
       const { width, scale } = type as unknown as { width: number; scale: number };
-      return decimals(width, scale);
+      return { kind: 'decimal', width, scale };
     }
     case DuckDBTypeId.HUGEINT:
-      return decimals(38, 0);
+      return { kind: 'decimal', width: 38, scale: 0 };
     case DuckDBTypeId.TIMESTAMP:
-      return mapping.fromInt64 ? timestamps(mapping.fromInt64) : fallback;
+      return mapping.fromInt64 ? { kind: 'timestamp', fromInt64: mapping.fromInt64 } : undefined;
     default:
-      return mapping.fromInt64 ? int64s(mapping.fromInt64) : fallback;
+      return mapping.fromInt64 ? { kind: 'int64', fromInt64: mapping.fromInt64 } : undefined;
+  }
+}
+
+export function columnReader(type: DuckDBType, mapping: ColumnMapping): ColumnReader {
+  const storage = storageOf(type, mapping);
+  switch (storage?.kind) {
+    case 'boolean':
+      return booleans;
+    case 'number':
+      return numbers(storage.View);
+    case 'bigint':
+      return numbers(BigInt64Array);
+    case 'double':
+      return numbers(Float64Array);
+    case 'real':
+      return reals;
+    case 'varchar':
+      return strings;
+    case 'date':
+      return dates();
+    case 'decimal':
+      return decimals(storage.width, storage.scale);
+    case 'timestamp':
+      return timestamps(storage.fromInt64);
+    case 'int64':
+      return int64s(storage.fromInt64);
+    default:
+      return valuesReader(mapping.convert);
   }
 }
 
@@ -104,13 +154,6 @@ export const isNull = (mask: Uint8Array | null, r: number): boolean => mask !== 
 
 export function dataOf(vector: duckdb.Vector, count: number, width: number): Uint8Array {
   return duckdb.vector_get_data(vector, count * width);
-}
-
-/** Types whose value is the stored number or bigint itself. */
-/** A typed array over a vector's values: its element is the stored value. */
-interface StoredArray {
-  new (buffer: ArrayBuffer, byteOffset: number, length: number): ArrayLike<number | bigint>;
-  readonly BYTES_PER_ELEMENT: number;
 }
 
 function numbers(View: StoredArray): ColumnReader {
@@ -318,18 +361,26 @@ function int64s(fromInt64: (value: bigint) => unknown): ColumnReader {
 function timestamps(fromInt64: (value: bigint) => unknown): ColumnReader {
   return (chunk, column, count, rows) => {
     const vector = vectorOf(chunk, column);
-    const data = dataOf(vector, count, 8);
-    const buffer = data.buffer as ArrayBuffer;
-    const low = new Uint32Array(buffer, data.byteOffset, count * 2);
-    const signed = new Int32Array(buffer, data.byteOffset, count * 2);
+    const valueAt = int64Reader(dataOf(vector, count, 8), count);
     const mask = validityOf(vector, count);
     for (let r = 0; r < count; r++) {
       if (isNull(mask, r)) {
         rows[r]![column] = null;
         continue;
       }
-      const high = signed[r * 2 + 1]!;
-      rows[r]![column] = high > -SAFE_HIGH && high < SAFE_HIGH ? formatTimestampMicros(high * TWO_32 + low[r * 2]!, 6) : fromInt64(storedBigInt(buffer, data.byteOffset, r * 2, 2));
+      const value = valueAt(r);
+      rows[r]![column] = typeof value === 'number' ? formatTimestampMicros(value, 6) : fromInt64(value);
     }
+  };
+}
+
+/** The int64s of a vector's data: a safe integer as a number (read as two words, no bigint), the rest as bigints. */
+export function int64Reader(data: Uint8Array, count: number): (r: number) => number | bigint {
+  const buffer = data.buffer as ArrayBuffer;
+  const low = new Uint32Array(buffer, data.byteOffset, count * 2);
+  const signed = new Int32Array(buffer, data.byteOffset, count * 2);
+  return (r) => {
+    const high = signed[r * 2 + 1]!;
+    return high > -SAFE_HIGH && high < SAFE_HIGH ? high * TWO_32 + low[r * 2]! : storedBigInt(buffer, data.byteOffset, r * 2, 2);
   };
 }
