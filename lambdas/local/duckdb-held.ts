@@ -61,7 +61,7 @@ export class HeldResult {
 
   /**
    * Rows from `from` on as the protocol's JSON rows: up to `to`, and no further than the row that
-   * takes their JSON to `maxBytes`. Datetimes are cut to milliseconds when `millisecondDatetimes`.
+   * takes their JSON to `maxBytes` (the first row whatever its size). Datetimes are cut to milliseconds when `millisecondDatetimes`.
    * A large page gives way to other requests between chunks (segment downloads, other clients'
    * polls), so that the server never stops answering while it writes one.
    */

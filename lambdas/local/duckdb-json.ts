@@ -6,7 +6,7 @@ import { encoderFor, floatText, millisecondDatetime, type ValueEncoder } from '.
 import { columnReader, dataOf, dateTexts, decimalFormat, int64Reader, isNull, SAFE_HIGH, storageOf, TWO_32, validityOf, vectorOf, type ColumnReader, type StoredArray } from './duckdb-read.js';
 import { formatTimestampMicros, shortestReal, type ColumnMapping } from './duckdb-types.js';
 
-/** Writes rows `from` to `to` of the chunk, stopping after the row that takes `out` to `maxBytes`; returns the row it stopped before. */
+/** Writes rows `from` to `to` of the chunk, stopping after the row that takes `out` to `maxBytes` (`out` takes one row at least); returns the row it stopped before. */
 export type ChunkJsonWriter = (chunk: DuckDBDataChunk, from: number, to: number, out: JsonRowsWriter, maxBytes?: number) => number;
 
 /**
@@ -25,7 +25,8 @@ export function chunkJsonWriter(types: readonly DuckDBType[], mappings: readonly
     const count = chunk.rowCount;
     for (let c = 0; c < width; c++) cells[c] = columns[c]!(chunk, c, count);
     for (let r = from; r < to; r++) {
-      if (out.length >= maxBytes) return r;
+      // A page takes its first row whatever its size: every poll moves the cursor on.
+      if (out.count > 0 && out.length >= maxBytes) return r;
       out.startRow();
       for (let c = 0; c < width; c++) {
         if (c > 0) out.put(COMMA);
