@@ -22,7 +22,7 @@ import { createAuthenticator, type TokenVerifierFactory } from '../core/auth/ind
 import type { BifrostConfig } from '../core/config/schema.js';
 import { checkClusterHealth, clusterHealthTargets, createClusterEngines, engineProbe, markUnreachable, storedTargetHealth, type ClusterHealthReport } from '../core/engines/cluster/index.js';
 import { GatewayError } from '../core/errors.js';
-import { createGateway, DEFAULT_GATEWAY_CONFIG, sweepSegments, type Gateway, type GatewayConfig, type GatewayDeps } from '../core/gateway/index.js';
+import { createGateway, DEFAULT_GATEWAY_CONFIG, enginePageBytes, sweepSegments, type Gateway, type GatewayConfig, type GatewayDeps } from '../core/gateway/index.js';
 import { createMetadataService, tableVisibility } from '../core/metadata/index.js';
 import { configStoreWithEvents, createEvents, eventSettings, healthStoreWithEvents, noEvents, type BifrostEvents } from '../core/events/index.js';
 import type { AccessControl, AthenaStatus, Analyzer, Authenticator, ClusterCredentialsProvider, Engine, EventPublisher, HttpFetch, Logger, MetadataService, MetadataSource, Router, SegmentStore } from '../core/ports/index.js';
@@ -121,14 +121,6 @@ export interface Bifrost {
 export interface Capabilities {
   maxPageBytes: number;
   targets: Record<string, { engine: boolean; catalogAnswers: boolean; tracked: boolean; healthChecked: boolean }>;
-}
-
-/**
- * How big an engine's own pages may be, from the gateway's page cap: engines estimate bytes
- * before the protocol's JSON escaping, the gateway's pager then cuts to the exact cap.
- */
-export function enginePageBytes(maxPageBytes: number): number {
-  return Math.floor(maxPageBytes * 0.8);
 }
 
 /** A target's queue limit, when it takes queries at all (not draining, disabled or unknown). */

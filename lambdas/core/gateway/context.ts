@@ -72,6 +72,14 @@ export const DEFAULT_GATEWAY_CONFIG: Omit<GatewayConfig, 'pageTokenKey'> = Objec
   }),
 });
 
+/**
+ * How big an engine's own pages may be, from the gateway's page cap: engines estimate bytes
+ * before the protocol's JSON escaping, the gateway's pager then cuts to the exact cap.
+ */
+export function enginePageBytes(maxPageBytes: number): number {
+  return Math.floor(maxPageBytes * 0.8);
+}
+
 export interface GatewayDeps {
   config: GatewayConfig;
   store: QueryStore;

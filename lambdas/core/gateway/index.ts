@@ -27,7 +27,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   };
 }
 
-export { DEFAULT_GATEWAY_CONFIG, type GatewayConfig, type GatewayDeps } from './context.js';
+export { DEFAULT_GATEWAY_CONFIG, enginePageBytes, type GatewayConfig, type GatewayDeps } from './context.js';
 export { sweepSegments } from './spool.js';
 export type { SpoolingConfig } from './context.js';
 export type { Logger } from '../ports/index.js';

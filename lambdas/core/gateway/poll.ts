@@ -9,7 +9,7 @@ import type { QueryResultsParts } from '../protocol/results.js';
 import { column, formatType, parseType, withoutDatetimePrecision, type Column } from '../protocol/sql-types.js';
 import { pollWaitingQuery, waitingLiveWindowMs } from '../routing/queueing.js';
 import { FINAL_STATES } from '../stores/query-store.js';
-import type { GatewayContext } from './context.js';
+import { enginePageBytes, type GatewayContext } from './context.js';
 import { loadForPoll, type StatementAddress } from './identity.js';
 import { enginePageSlice, heldResultPage, type EngineSlice } from './pager.js';
 import { decodePlan } from './plan.js';
@@ -82,7 +82,15 @@ async function pollEngine(ctx: GatewayContext, record: QueryRecord, token: PageT
     if (!engine) throw QueryFailure.of('CONFIGURATION_INVALID', `Target ${record.target} is no longer configured`);
     const session = decodePlan(record)?.session;
     // Rows only pass through to the client: engines that can write them as JSON straight away do.
-    const options = { maxWaitMs: ctx.config.pollWaitMs, maxRows: ctx.config.maxRowsPerPage, knownState: record.state, knownStateAt: record.updatedAt, jsonRows: { millisecondDatetimes: !parametricDatetimes(session) } };
+    // Pages sized for the gateway's cap, so that the pager seldom cuts one and reads it again.
+    const options = {
+      maxWaitMs: ctx.config.pollWaitMs,
+      maxRows: ctx.config.maxRowsPerPage,
+      maxBytes: enginePageBytes(ctx.config.maxPageBytes),
+      knownState: record.state,
+      knownStateAt: record.updatedAt,
+      jsonRows: { millisecondDatetimes: !parametricDatetimes(session) },
+    };
     // Spooled results are read in far larger pages: they travel as segments, not in the response.
     if (negotiatedEncoding(ctx, session)) Object.assign(options, spooledPollOptions(ctx));
     return await engine.poll(record.engineHandle!, token.c, options);
