@@ -1,4 +1,5 @@
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { queryError } from '../errors.js';
 import { jsonResponse } from '../http.js';
 import type { GatewayRequest, GatewayResponse, QueryRecord } from '../ports/index.js';
@@ -33,12 +34,18 @@ export function failedResponse(record: QueryRecord, parts: BaseParts): GatewayRe
   return queryResponse({ ...parts, state: 'FAILED', error });
 }
 
-/** gzip for clients that accept it, at the fastest level: pages are large and latency counts. */
-export function compress(request: GatewayRequest, response: GatewayResponse): GatewayResponse {
+const gzipAsync = promisify(gzip);
+
+/**
+ * gzip for clients that accept it, at the fastest level: pages are large and latency counts. On
+ * libuv's thread pool, not the event loop: a result page is a millisecond or more of deflate,
+ * during which the server goes on with other requests (on another core where there is one).
+ */
+export async function compress(request: GatewayRequest, response: GatewayResponse): Promise<GatewayResponse> {
   const accepts = (request.headers['accept-encoding'] ?? []).join(',').toLowerCase();
   const size = typeof response.body === 'string' ? Buffer.byteLength(response.body) : response.body.length;
   if (size < 1024 || !/\bgzip\b/.test(accepts) || response.headers['Content-Encoding']) return response;
-  return { ...response, headers: { ...response.headers, 'Content-Encoding': ['gzip'], Vary: ['Accept-Encoding'] }, body: gzipSync(response.body, { level: 1 }) };
+  return { ...response, headers: { ...response.headers, 'Content-Encoding': ['gzip'], Vary: ['Accept-Encoding'] }, body: await gzipAsync(response.body, { level: 1 }) };
 }
 
 export function baseUrl(ctx: GatewayContext, request: GatewayRequest): string {

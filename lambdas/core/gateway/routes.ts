@@ -53,7 +53,7 @@ const ROUTES: readonly Route[] = [
 /** The gateway's door: routes the request; protocol errors become their status, anything else a 500. */
 export async function handleRequest(ctx: GatewayContext, request: GatewayRequest): Promise<GatewayResponse> {
   try {
-    return compress(request, await dispatch(ctx, request));
+    return await compress(request, await dispatch(ctx, request));
   } catch (error) {
     if (error instanceof GatewayError) return textResponse(error.httpStatus, error.message, error.headers);
     ctx.log.error('unexpected error', { error: String(error), path: request.path, method: request.method });
