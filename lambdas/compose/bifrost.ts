@@ -173,7 +173,6 @@ export function composeBifrost(home: BifrostHome): Bifrost {
       catalogs,
       csvFastPath: target.csvFastPath,
       ...(target.resultReuseMinutes !== undefined ? { resultReuse: { enabled: true, maxAgeMinutes: target.resultReuseMinutes } } : {}),
-      pageBytes: enginePageBytes(gatewayConfig.maxPageBytes),
       log,
     });
   }

@@ -1,9 +1,8 @@
 import { isUtf8 } from 'node:buffer';
-import duckdb from '@duckdb/node-bindings';
 import type { DuckDBDataChunk, DuckDBType } from '@duckdb/node-api';
 import type { JsonRows, SqlType } from '../core/ports/index.js';
 import { encoderFor, floatText, millisecondDatetime, type ValueEncoder } from '../core/protocol/encode.js';
-import { columnReader, dataOf, dateTexts, decimalFormat, int64Reader, isNull, SAFE_HIGH, storageOf, TWO_32, validityOf, vectorOf, type ColumnReader, type StoredArray } from './duckdb-read.js';
+import { columnReader, dataOf, dateTexts, decimalFormat, int64Reader, isNull, storageOf, textCells, validityOf, vectorOf, type ColumnReader, type StoredArray } from './duckdb-read.js';
 import { formatTimestampMicros, shortestReal, type ColumnMapping } from './duckdb-types.js';
 
 /** Writes rows `from` to `to` of the chunk, stopping after the row that takes `out` to `maxBytes` (`out` takes one row at least); returns the row it stopped before. */
@@ -273,44 +272,14 @@ const booleans: JsonColumn = (chunk, column, count) => {
   return nulls(validityOf(vector, count), (r, out) => out.ascii(items[r] !== 0 ? 'true' : 'false'));
 };
 
-/**
- * VARCHAR (see duckdb-read.ts, strings): the bytes of a cell, inline or behind its pointer, are
- * escaped into the output. A run of out-of-line strings lying end to end is fetched in one call,
- * when its first cell is written. Bytes that are not UTF-8 are decoded as chunkReader decodes
- * them (replacement characters), and the text encoded.
- */
+/** VARCHAR: the bytes of a cell (duckdb-read.ts, textCells) escaped into the output. */
 const strings: JsonColumn = (chunk, column, count) => {
   const vector = vectorOf(chunk, column);
-  const data = dataOf(vector, count, 16);
-  const words = new Uint32Array(data.buffer as ArrayBuffer, data.byteOffset, count * 4);
   const mask = validityOf(vector, count);
-  const pointerAt = (r: number): number => (words[r * 4 + 3]! < SAFE_HIGH ? words[r * 4 + 3]! * TWO_32 + words[r * 4 + 2]! : NaN);
-  const outOfLine = (r: number): boolean => !isNull(mask, r) && words[r * 4]! > 12;
-  // The run of out-of-line strings fetched last: rows runStart..runEnd-1, from `run`.
-  let run: Uint8Array = new Uint8Array(0);
-  let runStart = -1;
-  let runEnd = -1;
-  let runStarts: number[] = [];
-  const fetch = (r: number) => {
-    const start = pointerAt(r);
-    let end = r + 1;
-    let size = words[r * 4]!;
-    while (end < count && outOfLine(end) && pointerAt(end) === start + size) size += words[end++ * 4]!;
-    run = duckdb.get_data_from_pointer(data.buffer as ArrayBuffer, data.byteOffset + r * 16 + 8, size);
-    runStarts = [];
-    for (let i = r, at = 0; i < end; i++) {
-      runStarts.push(at);
-      at += words[i * 4]!;
-    }
-    runStart = r;
-    runEnd = end;
-  };
+  const cellAt = textCells(dataOf(vector, count, 16), count, mask);
   return nulls(mask, (r, out) => {
-    const length = words[r * 4]!;
-    if (length <= 12) return out.utf8String(data, r * 16 + 4, r * 16 + 4 + length);
-    if (r < runStart || r >= runEnd) fetch(r);
-    const at = runStarts[r - runStart]!;
-    out.utf8String(run, at, at + length);
+    const { bytes, from, to } = cellAt(r);
+    out.utf8String(bytes, from, to);
   });
 };
 

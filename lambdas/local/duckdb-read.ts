@@ -36,7 +36,7 @@ export function chunkReader(types: readonly DuckDBType[], mappings: readonly Col
 export type ColumnReader = (chunk: DuckDBDataChunk, column: number, count: number, rows: unknown[][]) => void;
 
 // Vector data is read in the machine's order; the validity mask is a little-endian bit field.
-export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** A typed array over a vector's values: its element is the stored value. */
 export interface StoredArray {
@@ -147,8 +147,8 @@ export function validityOf(vector: duckdb.Vector, count: number): Uint8Array | n
 }
 
 // A 64-bit integer whose high word is within ±2^21 is a safe integer: read as two words, no bigint.
-export const TWO_32 = 2 ** 32;
-export const SAFE_HIGH = 2 ** 21;
+const TWO_32 = 2 ** 32;
+const SAFE_HIGH = 2 ** 21;
 
 export const isNull = (mask: Uint8Array | null, r: number): boolean => mask !== null && (mask[r >> 3]! & (1 << (r & 7))) === 0;
 
@@ -189,39 +189,79 @@ const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
  * else a 4-byte prefix and a pointer to them. Fetching through a pointer is a native call that
  * costs more than the rest of the read, and the strings of a chunk mostly lie end to end in
  * DuckDB's heap: a run of pointers that each start where the previous string ends is fetched in
- * one call, which reads only those strings' bytes.
+ * one call (when its first cell is asked for), which reads only those strings' bytes.
+ *
+ * The accessor gives where a non-NULL cell's bytes are: in the vector's own data for an inline
+ * cell, else in its run's bytes (the same array for every cell of a run). One object, reused.
  */
+export function textCells(data: Uint8Array, count: number, mask: Uint8Array | null): (r: number) => TextCell {
+  const words = new Uint32Array(data.buffer as ArrayBuffer, data.byteOffset, count * 4);
+  const pointerAt = (r: number): number => (words[r * 4 + 3]! < SAFE_HIGH ? words[r * 4 + 3]! * TWO_32 + words[r * 4 + 2]! : NaN);
+  const outOfLine = (r: number): boolean => !isNull(mask, r) && words[r * 4]! > 12;
+  const cell: TextCell = { bytes: data, from: 0, to: 0 };
+  // The run fetched last: rows runStart..runEnd-1, their bytes in `run` from runStarts[i].
+  let run: Uint8Array = new Uint8Array(0);
+  let runStart = -1;
+  let runEnd = -1;
+  let runStarts: number[] = [];
+  const fetch = (r: number) => {
+    const start = pointerAt(r);
+    let end = r + 1;
+    let size = words[r * 4]!;
+    while (end < count && outOfLine(end) && pointerAt(end) === start + size) size += words[end++ * 4]!;
+    run = duckdb.get_data_from_pointer(data.buffer as ArrayBuffer, data.byteOffset + r * 16 + 8, size);
+    runStarts = [];
+    for (let i = r, at = 0; i < end; i++) {
+      runStarts.push(at);
+      at += words[i * 4]!;
+    }
+    runStart = r;
+    runEnd = end;
+  };
+  return (r) => {
+    const length = words[r * 4]!;
+    if (length <= 12) {
+      cell.bytes = data;
+      cell.from = r * 16 + 4;
+    } else {
+      if (r < runStart || r >= runEnd) fetch(r);
+      cell.bytes = run;
+      cell.from = runStarts[r - runStart]!;
+    }
+    cell.to = cell.from + length;
+    return cell;
+  };
+}
+
+export interface TextCell {
+  bytes: Uint8Array;
+  from: number;
+  to: number;
+}
+
+/** VARCHAR through textCells: a run of ASCII strings is decoded once and sliced. */
 const strings: ColumnReader = (chunk, column, count, rows) => {
   const vector = vectorOf(chunk, column);
   const data = dataOf(vector, count, 16);
-  const words = new Uint32Array(data.buffer as ArrayBuffer, data.byteOffset, count * 4);
   const mask = validityOf(vector, count);
-  const pointerAt = (r: number): number => (words[r * 4 + 3]! < SAFE_HIGH ? words[r * 4 + 3]! * TWO_32 + words[r * 4 + 2]! : NaN);
-  const outOfLine = (r: number): boolean => !isNull(mask, r) && words[r * 4]! > 12;
-  let r = 0;
-  while (r < count) {
+  const cellAt = textCells(data, count, mask);
+  let decoded: Uint8Array | undefined;
+  let text: string | undefined;
+  for (let r = 0; r < count; r++) {
     if (isNull(mask, r)) {
-      rows[r++]![column] = null;
+      rows[r]![column] = null;
       continue;
     }
-    const length = words[r * 4]!;
-    if (length <= 12) {
-      rows[r]![column] = shortText(data, r * 16 + 4, length);
-      r++;
+    const { bytes, from, to } = cellAt(r);
+    if (bytes === data) {
+      rows[r]![column] = shortText(data, from, to - from);
       continue;
     }
-    // The run r..end-1 of `size` bytes: each string starts where the previous one ends.
-    const start = pointerAt(r);
-    let end = r + 1;
-    let size = length;
-    while (end < count && outOfLine(end) && pointerAt(end) === start + size) size += words[end++ * 4]!;
-    const bytes = duckdb.get_data_from_pointer(data.buffer as ArrayBuffer, data.byteOffset + r * 16 + 8, size);
-    const text = isAscii(bytes) ? decoder.decode(bytes) : undefined;
-    for (let at = 0; r < end; r++) {
-      const next = at + words[r * 4]!;
-      rows[r]![column] = text !== undefined ? text.slice(at, next) : decoder.decode(bytes.subarray(at, next));
-      at = next;
+    if (bytes !== decoded) {
+      decoded = bytes;
+      text = isAscii(bytes) ? decoder.decode(bytes) : undefined;
     }
+    rows[r]![column] = text !== undefined ? text.slice(from, to) : decoder.decode(bytes.subarray(from, to));
   }
 };
 
@@ -340,7 +380,7 @@ export function decimalFormat(width: number, scale: number): { bytes: number; re
 }
 
 /** The signed int64 (2 words) or int128 (4 words) stored at 32-bit word `word`. */
-export function storedBigInt(buffer: ArrayBuffer, offset: number, word: number, words: number): bigint {
+function storedBigInt(buffer: ArrayBuffer, offset: number, word: number, words: number): bigint {
   const halves = new BigUint64Array(buffer, offset + word * 4, words / 2);
   if (words === 2) return BigInt.asIntN(64, halves[0]!);
   return (BigInt.asIntN(64, halves[1]!) << 64n) + halves[0]!;

@@ -56,7 +56,7 @@ export interface AthenaEngineOptions {
   csvFastPath?: boolean;
   /** Look up table metadata at submit to type complex columns (default on). */
   tableTypes?: boolean;
-  /** Budget of one CSV page, in estimated bytes of protocol JSON (default 400,000). */
+  /** Budget of one CSV page, in estimated bytes of protocol JSON, when a poll names none (the gateway always does; default 400,000). */
   pageBytes?: number;
   /** First range read for a CSV page (default 512 KiB). */
   csvReadBytes?: number;
